@@ -1,0 +1,1 @@
+"""Device drivers: ESC/POS ticket printer, QR/barcode scanner, locker lock-control board."""

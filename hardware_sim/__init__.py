@@ -1,0 +1,1 @@
+"""Device simulators behind real virtual serial ports (pty) and TCP."""

@@ -1,0 +1,1 @@
+"""motcua touchscreen kiosk (Kivy): ticket kiosk and result kiosk."""

@@ -1,0 +1,1 @@
+"""motcua queue server: the single source of truth of a center."""

@@ -1,0 +1,23 @@
+"""The `motcua` command is what installers and CI type: its help must list every command."""
+import subprocess
+import sys
+from pathlib import Path
+
+MOTCUA = Path(sys.executable).parent / "motcua"
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(MOTCUA), *args], capture_output=True, text=True, timeout=60)
+
+
+def test_top_level_help_lists_commands():
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("bench", "hw", "sim"):
+        assert command in result.stdout
+
+
+def test_no_command_prints_usage_and_fails():
+    result = run()
+    assert result.returncode == 2
+    assert "usage: motcua" in result.stderr
