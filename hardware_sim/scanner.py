@@ -194,7 +194,7 @@ class ScannerSim(SimDevice):
     # -- control API ----------------------------------------------------------
     def state(self) -> dict[str, Any]:
         return {"suffix": self.suffix_name, "plugged": self.plugged, "triggered": self.triggered,
-                "holding": self.held is not None, "settings": dict(self.settings), **self.counts}
+                "holding": self.held is not None, "tcp_clients": len(self._tcp_conns), "settings": dict(self.settings), **self.counts}
 
     def control_scan(self, text: str, count: int = 1, rate: float | None = None,
                      suffix: str | None = None) -> dict[str, Any]:
