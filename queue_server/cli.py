@@ -44,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
     """queue_server's own commands: serve, user, device, bench server|policy."""
-    # Filled in by the queue server modules (serve, user, device, benches).
+    from . import bench_cli, serve_cli
+    serve_cli.register(commands)
+    bench_cli.register(bench)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,129 @@
+"""Ticket issue (kiosk key or staff), listing, and the officer's actions on a ticket."""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, Body, Depends, Header, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import rules
+from .auth import Principal, require_staff, require_staff_or_device
+from .clock import service_day, to_ts
+from .config import SiteConfig
+from .deps import get_now, get_settings, get_site, get_store
+from .estimates import waiting_candidates
+from .ordering import Rule
+from .api_public import ticket_with_estimate
+from .settings import Settings
+from .store import Store
+from .view import TICKET_COLUMNS, ticket_json
+
+router = APIRouter(prefix="/api/v1", tags=["tickets"])
+Channel = Literal["kiosk", "web", "appointment", "counter"]
+
+
+class IssueRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    service: str = Field(min_length=1, max_length=32, description="service code, e.g. 'land'")
+    priority: str | None = Field(None, max_length=32, description="priority group code, e.g. 'elderly'")
+    channel: Channel = "kiosk"
+    priority_proof: str | None = Field(None, max_length=32, description="how priority was checked, e.g. 'cccd_age'")
+
+
+class TransferRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    service: str = Field(min_length=1, max_length=32)
+
+
+class CancelRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str | None = Field(None, max_length=200)
+
+
+@router.post("/tickets", status_code=201, summary="Issue a ticket (same Idempotency-Key → same ticket)")
+async def issue(body: IssueRequest, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
+                now: datetime = Depends(get_now), settings: Settings = Depends(get_settings),
+                who: Principal = Depends(require_staff_or_device("officer", "kiosk")),
+                idempotency_key: str | None = Header(None, max_length=128)) -> JSONResponse:
+    idem = None
+    if idempotency_key:
+        digest = hashlib.sha256(json.dumps(body.model_dump(), sort_keys=True).encode()).hexdigest()
+        idem = (who.actor, idempotency_key, digest)
+    row, replayed = rules.issue_ticket(
+        store, site, now, body.service, priority=body.priority, channel=body.channel, actor=who.actor,
+        priority_proof=body.priority_proof, idempotency=idem,
+        # Staff may issue outside the windows (late appointments); kiosks follow them.
+        enforce_windows=settings.enforce_windows and who.kind == "device")
+    headers = {"Idempotent-Replayed": "true"} if replayed else None
+    return JSONResponse(ticket_with_estimate(store, site, row, now), status_code=201, headers=headers)
+
+
+@router.get("/tickets", summary="Tickets of a day; state=waiting comes in calling order")
+async def list_tickets(state: str | None = Query(None), service: str | None = Query(None),
+                       day: str | None = Query(None, pattern=r"^\d{4}-\d{2}-\d{2}$"),
+                       limit: int = Query(500, ge=1, le=5000),
+                       store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
+                       now: datetime = Depends(get_now),
+                       who: Principal = Depends(require_staff_or_device("officer", "display"))) -> JSONResponse:
+    day = day or service_day(now, site.tz)
+    sql, params = f"SELECT {TICKET_COLUMNS} FROM tickets WHERE day = ?", [day]
+    if state:
+        sql += " AND state = ?"
+        params.append(state)
+    if service:
+        sql += " AND service = ?"
+        params.append(service)
+    rows = store.query(sql + " ORDER BY id LIMIT ?", [*params, limit])
+    if state == "waiting":
+        rank = {c.id: n for n, c in enumerate(Rule.from_site(site).order(
+            waiting_candidates(store.db.conn, day, service), to_ts(now)))}
+        rows.sort(key=lambda r: rank.get(r["id"], 0))
+        return JSONResponse([ticket_json(site, r, rank.get(r["id"])) for r in rows])
+    return JSONResponse([ticket_json(site, r) for r in rows])
+
+
+Staff = Depends(require_staff("officer"))
+
+
+@router.post("/tickets/{ticket_id}/recall", summary="Call again (after max_recalls: no-show)")
+async def recall(ticket_id: int, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
+                 now: datetime = Depends(get_now), who: Principal = Staff) -> JSONResponse:
+    return JSONResponse(ticket_json(site, rules.recall(store, site, now, ticket_id, who.actor)))
+
+
+@router.post("/tickets/{ticket_id}/start", summary="The visitor is at the counter")
+async def start(ticket_id: int, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
+                now: datetime = Depends(get_now), who: Principal = Staff) -> JSONResponse:
+    return JSONResponse(ticket_json(site, rules.start(store, site, now, ticket_id, who.actor)))
+
+
+@router.post("/tickets/{ticket_id}/finish", summary="Service done")
+async def finish(ticket_id: int, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
+                 now: datetime = Depends(get_now), who: Principal = Staff) -> JSONResponse:
+    return JSONResponse(ticket_json(site, rules.finish(store, site, now, ticket_id, who.actor)))
+
+
+@router.post("/tickets/{ticket_id}/no-show", summary="The visitor did not come")
+async def no_show(ticket_id: int, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
+                  now: datetime = Depends(get_now), who: Principal = Staff) -> JSONResponse:
+    return JSONResponse(ticket_json(site, rules.no_show(store, site, now, ticket_id, who.actor)))
+
+
+@router.post("/tickets/{ticket_id}/transfer", summary="Move to another service, keeping the arrival time")
+async def transfer(ticket_id: int, body: TransferRequest, store: Store = Depends(get_store),
+                   site: SiteConfig = Depends(get_site), now: datetime = Depends(get_now),
+                   who: Principal = Staff) -> JSONResponse:
+    row = rules.transfer(store, site, now, ticket_id, body.service, who.actor)
+    return JSONResponse(ticket_with_estimate(store, site, row, now))
+
+
+@router.post("/tickets/{ticket_id}/cancel", summary="Cancel a waiting or called ticket")
+async def cancel(ticket_id: int, body: CancelRequest | None = Body(None), store: Store = Depends(get_store),
+                 site: SiteConfig = Depends(get_site), now: datetime = Depends(get_now),
+                 who: Principal = Staff) -> JSONResponse:
+    reason = body.reason if body else None
+    return JSONResponse(ticket_json(site, rules.cancel(store, site, now, ticket_id, who.actor, reason)))

@@ -1,0 +1,30 @@
+"""FastAPI dependencies giving a route the store, the site config and "now"."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import Request
+from starlette.requests import HTTPConnection
+
+from .config import SiteConfig
+from .store import Store
+
+
+def get_store(request: HTTPConnection) -> Store:
+    return request.app.state.store
+
+
+def get_site(request: HTTPConnection) -> SiteConfig:
+    return request.app.state.site
+
+
+def get_now(request: HTTPConnection) -> datetime:
+    return request.app.state.settings.clock()
+
+
+def get_settings(request: HTTPConnection):
+    return request.app.state.settings
+
+
+def get_bus(request: Request):
+    return request.app.state.bus

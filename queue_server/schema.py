@@ -1,0 +1,80 @@
+"""Core schema as code: one `sqlite_utils.Migrations` set, applied at start.
+
+Never edit a released migration; add a new one. Feature modules own their own sets.
+"""
+from __future__ import annotations
+
+import sqlite3
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("queue_server")
+
+
+def run_script(db: Database, script: str) -> None:
+    """Run statements one by one: `executescript` would COMMIT the migration's transaction."""
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            db.conn.execute(buf)
+            buf = ""
+    if buf.strip():
+        raise ValueError(f"incomplete SQL statement: {buf.strip()[:80]}")
+
+
+@migrations()
+def m001_core(db: Database) -> None:
+    run_script(db, """
+    CREATE TABLE services (
+        code TEXT PRIMARY KEY, letter TEXT NOT NULL, name TEXT NOT NULL,
+        name_en TEXT NOT NULL, typical_minutes REAL NOT NULL);
+    CREATE TABLE counters (
+        code TEXT PRIMARY KEY, name TEXT NOT NULL, services TEXT NOT NULL,
+        priority INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'paused')),
+        changed_ts REAL);
+    -- one row per (service day, service): the last number given; bumped inside
+    -- the same transaction as the ticket insert, so numbers never repeat.
+    CREATE TABLE day_sequences (
+        day TEXT NOT NULL, service TEXT NOT NULL, last_seq INTEGER NOT NULL,
+        PRIMARY KEY (day, service));
+    CREATE TABLE tickets (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        day TEXT NOT NULL, service TEXT NOT NULL, seq INTEGER NOT NULL,
+        number TEXT NOT NULL, priority TEXT, priority_by TEXT, priority_proof TEXT,
+        channel TEXT NOT NULL DEFAULT 'kiosk',
+        state TEXT NOT NULL DEFAULT 'waiting' CHECK (state IN
+            ('waiting', 'called', 'serving', 'done', 'no_show', 'transferred', 'cancelled')),
+        issued_ts REAL NOT NULL, arrived_ts REAL NOT NULL,
+        called_ts REAL, started_ts REAL, finished_ts REAL,
+        counter TEXT, recalls INTEGER NOT NULL DEFAULT 0,
+        transferred_from INTEGER REFERENCES tickets(id), transferred_to INTEGER REFERENCES tickets(id),
+        issued_by TEXT,
+        UNIQUE (day, number), UNIQUE (day, service, seq));
+    CREATE INDEX tickets_waiting ON tickets (state, service);
+    CREATE INDEX tickets_counter ON tickets (counter, state);
+    CREATE INDEX tickets_done ON tickets (service, state, id);
+    CREATE TABLE ticket_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+        ts REAL NOT NULL, type TEXT NOT NULL, counter TEXT, actor TEXT, data TEXT);
+    CREATE INDEX ticket_events_ticket ON ticket_events (ticket_id);
+    CREATE TRIGGER ticket_events_no_update BEFORE UPDATE ON ticket_events
+        BEGIN SELECT RAISE(ABORT, 'ticket_events is append-only'); END;
+    CREATE TRIGGER ticket_events_no_delete BEFORE DELETE ON ticket_events
+        BEGIN SELECT RAISE(ABORT, 'ticket_events is append-only'); END;
+    CREATE TABLE staff (
+        id INTEGER PRIMARY KEY, username TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL CHECK (role IN ('officer', 'supervisor', 'admin')),
+        password_hash TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1, created_ts REAL NOT NULL);
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY, staff_id INTEGER NOT NULL REFERENCES staff(id),
+        created_ts REAL NOT NULL, expires_ts REAL NOT NULL);
+    CREATE TABLE devices (
+        id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,
+        key_hash TEXT NOT NULL UNIQUE, active INTEGER NOT NULL DEFAULT 1, created_ts REAL NOT NULL);
+    CREATE TABLE idempotency (
+        principal TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL,
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id), created_ts REAL NOT NULL,
+        PRIMARY KEY (principal, key));
+    """)

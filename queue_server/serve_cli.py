@@ -1,0 +1,117 @@
+"""`motcua serve`, `motcua user add`, `motcua device add`."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import socket
+import sys
+from pathlib import Path
+
+from .config import DEFAULT_CONFIG, ConfigError
+
+DEFAULT_DB = Path("var/motcua.sqlite")
+
+
+def open_store(db_path: Path):
+    from .features import load_features
+    from .schema import migrations
+    from .store import Store
+    sets = [migrations] + [m.migrations for m in load_features() if hasattr(m, "migrations")]
+    return Store(db_path, sets)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+    from .clock import ShiftedClock, utc_now
+    from .settings import Settings
+    try:
+        clock = ShiftedClock(args.clock_start) if args.clock_start else utc_now
+    except ValueError as exc:
+        print(f"motcua serve: --clock-start: {exc}", file=sys.stderr)
+        return 2
+    settings = Settings(config_path=Path(args.config), db_path=Path(args.db), clock=clock,
+                        enforce_windows=not args.open_all_hours)
+    try:
+        app = create_app(settings)
+    except ConfigError as exc:
+        print(f"motcua serve: configuration refused: {exc}", file=sys.stderr)
+        return 2
+    try:
+        sock = bind(args.host, args.port)
+    except OSError as exc:
+        print(f"motcua serve: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 2
+    port = sock.getsockname()[1]
+    print(f"motcua: serving on http://{args.host}:{port}", flush=True)
+    config = uvicorn.Config(app, log_level=args.log_level, access_log=False, lifespan="on")
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+def user_add(args: argparse.Namespace) -> int:
+    from .accounts import add_user
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"Mật khẩu cho {args.name} / password for {args.name}: ")
+    try:
+        store = open_store(Path(args.db))
+        add_user(store, args.name, args.role, password)
+    except ValueError as exc:
+        print(f"motcua user add: {exc}", file=sys.stderr)
+        return 2
+    print(f"user {args.name} ({args.role}) saved in {args.db}")
+    return 0
+
+
+def device_add(args: argparse.Namespace) -> int:
+    from .accounts import add_device
+    try:
+        key = add_device(open_store(Path(args.db)), args.name, args.role)
+    except ValueError as exc:
+        print(f"motcua device add: {exc}", file=sys.stderr)
+        return 2
+    print(key)
+    print(f"device {args.name} ({args.role}) saved in {args.db}; the key above is shown only once",
+          file=sys.stderr)
+    return 0
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    from .accounts import DEVICE_ROLES, STAFF_ROLES
+    p = commands.add_parser("serve", help="run the queue server (creates and migrates the database)")
+    p.add_argument("--config", default=str(DEFAULT_CONFIG), help="site TOML (default: the sample center)")
+    p.add_argument("--db", default=str(DEFAULT_DB), help="SQLite file (default: var/motcua.sqlite)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000, help="0 picks a free port (printed)")
+    p.add_argument("--clock-start", help="run the clock from this instant, e.g. 2026-11-23T08:00:00+07:00 (tests, demos)")
+    p.add_argument("--open-all-hours", action="store_true", help="issue tickets outside the issuing windows (demo)")
+    p.add_argument("--log-level", default="warning")
+    p.set_defaults(func=serve)
+
+    user = commands.add_parser("user", help="staff accounts").add_subparsers(dest="user_cmd", metavar="ACTION")
+    ua = user.add_parser("add", help="add or update a staff account")
+    ua.add_argument("name")
+    ua.add_argument("--role", choices=STAFF_ROLES, required=True)
+    ua.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    ua.add_argument("--db", default=str(DEFAULT_DB))
+    ua.set_defaults(func=user_add)
+
+    device = commands.add_parser("device", help="kiosk/display device keys").add_subparsers(dest="device_cmd", metavar="ACTION")
+    da = device.add_parser("add", help="register a device and print its key once")
+    da.add_argument("name")
+    da.add_argument("--role", choices=DEVICE_ROLES, required=True)
+    da.add_argument("--db", default=str(DEFAULT_DB))
+    da.set_defaults(func=device_add)

@@ -1,0 +1,18 @@
+"""Settings of one server process; `create_app(settings)` takes nothing else."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .clock import Clock, utc_now
+from .config import DEFAULT_CONFIG
+
+
+@dataclass
+class Settings:
+    config_path: Path = DEFAULT_CONFIG
+    db_path: Path = Path("var/motcua.sqlite")
+    clock: Clock = field(default=utc_now)
+    enforce_windows: bool = True
+    token_ttl_hours: float = 12.0
+    public_rate_per_minute: int = 600
