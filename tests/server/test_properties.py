@@ -1,0 +1,105 @@
+"""Property tests of the queue invariants, on a real SQLite store, under random days."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from queue_server import rules
+from queue_server.clock import FakeClock, to_ts
+from queue_server.config import load_site
+from queue_server.schema import migrations
+from queue_server.store import Store
+
+SITE = load_site()
+SERVICES = ["land", "civil", "tax"]
+COUNTERS = ["1", "2", "5", "8", "14"]
+GROUPS = [None, None, None, "elderly", "disabled", "child_carer"]
+
+ops = st.lists(st.one_of(
+    st.tuples(st.just("issue"), st.sampled_from(SERVICES), st.sampled_from(GROUPS)),
+    st.tuples(st.just("wait"), st.integers(0, 40)),
+    st.tuples(st.just("call"), st.sampled_from(COUNTERS)),
+    st.tuples(st.just("finish"), st.sampled_from(COUNTERS)),
+    st.tuples(st.just("midnight"),),
+), min_size=1, max_size=60)
+
+
+def run_day(steps):
+    """Play the steps; before every call, note what was waiting (for the max-wait check)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "q.sqlite", [migrations])
+        rules.sync_site(store, SITE)
+        clock = FakeClock("2026-11-23T07:00:00+07:00")
+        calls = []
+        for step in steps:
+            if step[0] == "issue":
+                rules.issue_ticket(store, SITE, clock(), step[1], priority=step[2], enforce_windows=False)
+            elif step[0] == "wait":
+                clock.advance(minutes=step[1])
+            elif step[0] == "midnight":
+                clock.advance(hours=24)
+            elif step[0] == "call":
+                waiting = store.query("SELECT id, service, arrived_ts, day FROM tickets WHERE state = 'waiting'")
+                got = rules.call_next(store, SITE, clock(), step[1])
+                if got:
+                    calls.append((to_ts(clock()), step[1], got, waiting))
+            elif step[0] == "finish":
+                held = store.one("SELECT id FROM tickets WHERE counter = ? AND state = 'called'", [step[1]])
+                if held:
+                    rules.finish(store, SITE, clock(), held["id"])
+        tickets = store.query("SELECT * FROM tickets ORDER BY id")
+        events = store.query("SELECT * FROM ticket_events ORDER BY id")
+        store.close()
+    return tickets, events, calls
+
+
+common = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@common
+@given(ops)
+def test_no_number_repeats_in_a_day(steps):
+    tickets, _, _ = run_day(steps)
+    numbers = [(t["day"], t["number"]) for t in tickets]
+    assert len(numbers) == len(set(numbers))
+    for day in {t["day"] for t in tickets}:
+        for service in SERVICES:  # and they are 1..n without gaps
+            seqs = sorted(t["seq"] for t in tickets if t["day"] == day and t["service"] == service)
+            assert seqs == list(range(1, len(seqs) + 1))
+
+
+@common
+@given(ops)
+def test_a_ticket_is_held_by_one_counter_at_most(steps):
+    tickets, events, calls = run_day(steps)
+    called = [e["ticket_id"] for e in events if e["type"] == "called"]
+    assert len(called) == len(set(called))  # nobody is called twice, so never by two counters
+    held = [t["counter"] for t in tickets if t["state"] in ("called", "serving")]
+    assert len(held) == len(set(held))  # and a counter holds one ticket at a time
+    for t in tickets:
+        assert (t["counter"] is None) == (t["state"] == "waiting")
+
+
+@common
+@given(ops)
+def test_equal_groups_are_served_in_arrival_order(steps):
+    _, _, calls = run_day(steps)
+    last: dict = {}
+    for _, _, got, _ in calls:
+        key = (got["day"], got["service"], got["priority"])
+        assert got["arrived_ts"] >= last.get(key, (float("-inf"),))[0]
+        last[key] = (got["arrived_ts"], got["id"])
+
+
+@common
+@given(ops)
+def test_nobody_passes_the_maximum_wait_while_later_arrivals_are_served(steps):
+    _, _, calls = run_day(steps)
+    for now, counter, got, waiting in calls:
+        served = SITE.counters[counter].services
+        for w in waiting:
+            overdue = now - w["arrived_ts"] > SITE.services[w["service"]].max_wait_minutes * 60
+            if overdue and w["service"] in served and w["day"] == got["day"]:
+                assert w["arrived_ts"] >= got["arrived_ts"], (w, got)
