@@ -81,21 +81,22 @@ class ScannerHealth:
 
 
 class Debouncer:
-    """The same text again within ``window`` seconds of its last sighting is one scan.
+    """A text seen again within ``window`` seconds of its last sighting is one scan.
 
     The window slides: a card held in front of a presentation-mode scanner is
-    read over and over, and must still count once.
+    read over and over, and must still count once. Only digests are kept.
     """
 
     def __init__(self, window: float):
         self.window = window
-        self._last: tuple[bytes, float] | None = None
+        self._seen: dict[bytes, float] = {}
 
     def accept(self, text: str, now: float) -> bool:
-        digest = hashlib.sha256(text.encode()).digest()  # keep no clear text in memory longer than needed
-        last = self._last
-        self._last = (digest, now)
-        return not (last is not None and last[0] == digest and now - last[1] < self.window)
+        digest = hashlib.sha256(text.encode()).digest()
+        self._seen = {d: t for d, t in self._seen.items() if now - t < self.window}  # bounded by the scan rate
+        repeated = digest in self._seen
+        self._seen[digest] = now
+        return not repeated
 
 
 class Scanner:
@@ -291,5 +292,8 @@ class Scanner:
             log.info("%s: connected", self.name)
         else:
             self.connected_event.clear()
+            if self._stop.is_set():
+                log.info("%s: closed", self.name)
+                return  # closed by stop(): not a fault to report
             log.warning("%s: disconnected", self.name)
         self._call(self.on_health, snapshot)

@@ -144,3 +144,11 @@ def test_newland_trigger_reads_the_code_in_front_of_the_scanner(sim):
         port.write(b"\x7e\x010000#??;\x03")
         assert port.read(12) == b"\x02\x010000#??\x15;\x03"
     assert sim.state()["triggered"] is True
+
+
+def test_debounce_tracks_each_code_not_only_the_last_one(sim, link, reader_for):
+    with reader_for(link, debounce=2.0) as r:
+        for text in ("A", "B", "A", "B", "C"):
+            sim.control("scan", text=text)
+        assert [r.text(), r.text(), r.text()] == ["A", "B", "C"]
+        r.no_more()
