@@ -1,0 +1,20 @@
+"""Web pages served by the queue server: officer console, hall display,
+rating tablet, supervisor dashboard (feature module: `router` + `setup`)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from queue_server.web.pages import router
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def setup(app: FastAPI) -> None:
+    # Scripts and styles only: no data, no credentials, so public.
+    app.mount("/web/static", StaticFiles(directory=str(STATIC)), name="web-static")
+
+
+__all__ = ["router", "setup"]

@@ -1,0 +1,49 @@
+// Supervisor dashboard: one JSON document, re-read every 5 s and soon after
+// any event, rendered into four tables and an alert list.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+let timer = null;
+const en = PAGE.lang === "en";
+const nm = (o) => (en ? o.name_en : o.name) || o.name;
+const mins = (m) => (m === null || m === undefined) ? "—" : `${Math.round(m)} ${t("minutes")}`;
+
+function row(cells, cls = "") {
+  return el("tr", { class: cls }, ...cells.map((c) => (c instanceof Node ? el("td", {}, c) : el("td", { text: String(c) }))));
+}
+
+function render(d) {
+  $("alerts").replaceChildren(...(d.alerts.length ? d.alerts.map((a) =>
+    el("li", { class: "alert " + a.level, "data-code": a.code, text: en ? a.message_en : a.message })) : [el("li", { class: "muted", text: t("no_alerts") })]));
+  $("counters").tBodies[0].replaceChildren(...d.counters.map((c) => {
+    const cur = c.current ? el("span", { class: c.current.priority ? "prio" : "", text: c.current.number + (c.current.priority ? " ★" : "") }) : "—";
+    const state = el("span", { class: "pill " + c.activity, text: t("counter_" + (c.activity === "idle" ? "open" : c.activity)) });
+    return row([nm(c), state, cur, c.activity === "idle" ? mins(c.idle_minutes) : (c.activity === "paused" ? mins(c.paused_minutes) : "—"), c.served_today], "c-" + c.activity);
+  }));
+  $("services").tBodies[0].replaceChildren(...d.services.map((s) =>
+    row([`${s.letter} – ${nm(s)}`, s.waiting + (s.priority_waiting ? ` (★${s.priority_waiting})` : ""), s.waiting ? mins(s.longest_wait_min) : "—", s.open_counters],
+        s.waiting && s.longest_wait_min >= s.max_wait_min ? "late" : "")));
+  $("devices").tBodies[0].replaceChildren(...d.devices.map((dv) => {
+    const parts = Object.entries(dv.components).map(([k, v]) => `${k}: ${v.status}${v.detail ? " (" + v.detail + ")" : ""}`).join(", ");
+    return row([dv.device, el("span", { class: "pill " + (dv.stale ? "error" : dv.status), text: dv.stale ? "offline" : dv.status }), parts, (dv.reported_at || "").slice(11, 19)]);
+  }));
+  const r = d.ratings;
+  $("ratings").replaceChildren(
+    el("dt", { text: t("very_satisfied") }), el("dd", { text: String(r.levels.very_satisfied) }),
+    el("dt", { text: t("satisfied") }), el("dd", { text: String(r.levels.satisfied) }),
+    el("dt", { text: t("dissatisfied") }), el("dd", { text: `${r.levels.dissatisfied} (${r.dissatisfied_pct}%)` }));
+  $("updated").textContent = `${t("updated")} ${(d.now || "").slice(11, 19)}`;
+  document.body.dataset.synced = String(Date.now());
+}
+
+async function refresh() {
+  try { render(await api("/api/v1/dashboard")); } catch (e) { $("updated").textContent = localMessage(e.message); }
+}
+
+function refreshSoon() { clearTimeout(timer); timer = setTimeout(refresh, 300); }
+
+window.addEventListener("DOMContentLoaded", () => {
+  refresh();
+  setInterval(refresh, 5000);
+  new EventStream({ onEvent: (ev) => { if (ev.type !== "hello") refreshSoon(); }, onOpen: refreshSoon });
+});
