@@ -1,0 +1,80 @@
+"""Walk the live widget tree and measure what a citizen meets: target sizes, text sizes, contrast.
+
+Used by the UI tests on every screen (and handy on a real kiosk: the numbers
+come from the real widgets at the configured DPI).
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.label import Label
+from kivy.uix.widget import Widget
+
+from .. import a11y
+
+
+def _visible_widgets(widget: Widget) -> Iterator[Widget]:
+    if widget.opacity <= 0 or widget.width <= 0 or widget.height <= 0:
+        return
+    yield widget
+    for child in widget.children:
+        yield from _visible_widgets(child)
+
+
+def _background(widget: Widget) -> tuple[float, ...]:
+    w: Any = widget
+    while w is not None:
+        bg = getattr(w, "bg_color", None)
+        if bg is not None:
+            if isinstance(w, ButtonBehavior) and getattr(w, "state", "normal") != "normal":
+                return tuple(a11y_pressed())
+            return tuple(bg)
+        w = w.parent if w.parent is not w else None
+    return (1.0, 1.0, 1.0, 1.0)
+
+
+def a11y_pressed() -> tuple[float, ...]:
+    from .theme import INK
+    return INK
+
+
+def _name(widget: Widget) -> str:
+    text = getattr(widget, "text", "") or getattr(widget, "title", "") or getattr(widget, "tid", "")
+    return f"{type(widget).__name__}({str(text)[:40]!r})"
+
+
+def audit(root: Widget, dpi: float, *, number_widget: Widget | None = None) -> dict[str, Any]:
+    min_target = a11y.mm_to_px(a11y.MIN_TARGET_MM, dpi)
+    problems: list[str] = []
+    smallest_target = smallest_text = lowest_contrast = float("inf")
+    targets = texts = 0
+    for w in _visible_widgets(root):
+        if isinstance(w, ButtonBehavior) and not w.disabled:
+            targets += 1
+            side = min(w.width, w.height)
+            smallest_target = min(smallest_target, side)
+            if side + 0.5 < min_target:
+                problems.append(f"{_name(w)}: touch target {w.width:.0f}x{w.height:.0f} px < {min_target:.0f} px (15 mm)")
+        if isinstance(w, Label) and str(w.text).strip():
+            texts += 1
+            size = float(w.font_size)
+            smallest_text = min(smallest_text, size)
+            if size < a11y.MIN_BODY_PX:
+                problems.append(f"{_name(w)}: text {size:.0f} px < {a11y.MIN_BODY_PX:.0f} px")
+            ratio = a11y.contrast_ratio(w.color, _background(w))
+            lowest_contrast = min(lowest_contrast, ratio)
+            if ratio < a11y.MIN_CONTRAST:
+                problems.append(f"{_name(w)}: contrast {ratio:.1f}:1 < 7:1")
+    result: dict[str, Any] = {
+        "targets": targets, "texts": texts, "min_target_px": round(smallest_target, 1),
+        "min_target_mm": round(smallest_target * 25.4 / dpi, 1) if targets else None,
+        "min_text_px": round(smallest_text, 1) if texts else None,
+        "min_contrast": round(lowest_contrast, 2) if texts else None, "problems": problems,
+    }
+    if number_widget is not None:
+        result["number_px"] = float(number_widget.font_size)
+        result["number_texture_h"] = number_widget.texture_size[1]
+        if float(number_widget.font_size) < a11y.MIN_NUMBER_PX:
+            problems.append(f"ticket number {number_widget.font_size} px < 96 px")
+    return result

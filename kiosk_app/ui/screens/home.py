@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from typing import Any
+
+from . import KScreen
+
+
+class HomeScreen(KScreen):
+    def refresh(self, c: Any) -> None:
+        names = [g.name(c.lang).split(" (")[0] for g in c.groups[:4]]
+        self.ids.priority.title = c.t("Priority lane") + "\n" + ", ".join(names)
