@@ -33,6 +33,7 @@ PROVINCE_CODES = frozenset(
 AGENCY = r"(?:\d{2,3}\.){0,3}[A-Z]\d{2}"
 DOSSIER_RE = re.compile(rf"(?<![\w.])({AGENCY})-(\d{{6}})-(\d{{4,6}})(?![\w])")
 DOSSIER_FULL_RE = re.compile(rf"({AGENCY})-(\d{{6}})-(\d{{4,6}})")
+AIM_PREFIX = re.compile(r"\A\][A-Za-z][0-9A-Za-z]")
 TICKET_RE = re.compile(
     r"https?://[A-Za-z0-9.\-\[\]:]+(?:/[A-Za-z0-9._~%\-]+)*?"
     r"/(?:t|tickets|api/v1/tickets)/([A-Za-z0-9_-]{1,64})/?")
@@ -231,7 +232,8 @@ def classify(text: str, *, today: date | None = None, salt: bytes | str = DEFAUL
     today = today or site_today()
     if not isinstance(text, str):
         return Unknown("payload is not text")
-    stripped = text.strip()
+    # Some scanners prepend a BOM or an AIM symbology identifier (]Q1 = QR, ]C0 = Code 128).
+    stripped = AIM_PREFIX.sub("", text.strip().lstrip("\ufeff"), count=1).strip()
     if not stripped:
         return Unknown("empty payload")
     id_error: _Invalid | None = None

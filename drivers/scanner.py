@@ -52,6 +52,9 @@ class Rejected:
     device: str
     at: float
 
+    message_vi = "Không đọc được mã. Vui lòng quét lại."
+    message_en = "The code could not be read. Please scan again."
+
 
 @dataclass
 class ScannerHealth:

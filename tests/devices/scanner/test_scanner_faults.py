@@ -23,6 +23,7 @@ def test_noise_ending_in_suffix_is_rejected_as_invalid_utf8(sim, link, reader_fo
         sim.control("scan", text="NEXT")
         rejected = r.reject()
         assert rejected.code == "invalid_utf8" and "invalid UTF-8 at byte" in rejected.reason
+        assert rejected.message_vi == "Không đọc được mã. Vui lòng quét lại."
         assert r.text() == "NEXT"
         r.no_more()
 

@@ -172,3 +172,9 @@ def test_dossier_code_round_trip_alone_and_inside_text(agency, day, seq, noise, 
 def test_classify_never_raises(text):
     result = classify(text, today=TODAY)
     assert result.kind in ("citizen_id", "dossier", "ticket", "unknown")
+
+
+def test_aim_identifier_and_bom_prefixes_are_ignored():
+    assert classify("]Q1" + card(date(1950, 3, 1)), today=TODAY).kind == "citizen_id"
+    assert classify("]C0000.00.21.H29-230101-0001", today=TODAY).code == "000.00.21.H29-230101-0001"
+    assert classify("\ufeffhttp://h/t/9", today=TODAY).ticket_id == "9"
