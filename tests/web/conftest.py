@@ -136,3 +136,29 @@ def shot():
         page.screenshot(path=str(path))
         return path
     return save
+
+
+@pytest.fixture
+def web_app(tmp_path):
+    """The real app in process (TestClient) on a temp DB, with a fake clock at Monday 08:00.
+    Yields (client, headers) where headers[role] is a Bearer header for every staff and device role."""
+    from fastapi.testclient import TestClient
+    from queue_server.accounts import add_device, add_user
+    from queue_server.app import create_app
+    from queue_server.clock import FakeClock
+    from queue_server.settings import Settings
+    from queue_server.testing import PASSWORD, STAFF
+
+    clock = FakeClock("2026-11-23T08:00:00+07:00")
+    app = create_app(Settings(db_path=tmp_path / "web.sqlite", clock=clock, public_rate_per_minute=0))
+    store = app.state.store
+    for role, name in STAFF.items():
+        add_user(store, name, role, PASSWORD)
+    headers = {role: {"Authorization": "Bearer " + add_device(store, f"test-{role}", role)}
+               for role in ("kiosk", "display", "rating", "locker")}
+    with TestClient(app) as client:
+        for role, name in STAFF.items():
+            r = client.post("/api/v1/auth/login", json={"username": name, "password": PASSWORD})
+            headers[role] = {"Authorization": "Bearer " + r.json()["token"]}
+        client.app_clock = clock
+        yield client, headers

@@ -1,0 +1,167 @@
+"""Every route of the app refuses requests without the right role.
+
+The test walks ALL routes of the real app (`app.routes`, included routers
+flattened), so a route added later by any part of the product is checked
+too. A route is either listed in PUBLIC below (with the reason) or must
+answer 401 to anonymous and bad credentials, 403 to every principal below
+its required role, and neither to the principals it admits.
+
+Other parts: when you add a public route (citizens' endpoints…), add it to
+PUBLIC here with a one-line reason; a guarded route needs nothing.
+"""
+from __future__ import annotations
+
+import inspect
+import re
+
+import pytest
+from fastapi.routing import APIWebSocketRoute, iter_route_contexts
+from starlette.routing import Mount
+
+from queue_server.accounts import DEVICE_ROLES, STAFF_ROLES
+
+PUBLIC: dict[tuple[str, str], str] = {
+    ("GET", "/openapi.json"): "API description",
+    ("GET", "/docs"): "API description",
+    ("GET", "/docs/oauth2-redirect"): "API description",
+    ("GET", "/redoc"): "API description",
+    ("GET", "/api/v1/health"): "liveness probe",
+    ("GET", "/api/v1/site"): "citizens: center name, hours",
+    ("GET", "/api/v1/services"): "citizens: services and waits",
+    ("GET", "/api/v1/services/{code}"): "citizens",
+    ("GET", "/api/v1/services/{code}/procedures"): "citizens: documents to bring",
+    ("GET", "/api/v1/tickets/{ticket_id}"): "citizens: my ticket's place in the queue",
+    ("GET", "/api/v1/counters"): "citizens and boards: which counter serves what",
+    ("POST", "/api/v1/auth/login"): "staff sign-in",
+    ("WS", "/api/v1/events"): "board events carry ticket numbers only (no personal data)",
+    ("GET", "/login"): "sign-in form",
+    ("POST", "/login"): "sign-in form",
+    ("POST", "/logout"): "clears the caller's own cookie",
+    ("MOUNT", "/web/static"): "scripts and styles of the pages",
+}
+
+# Routes guarded inside the handler instead of by a `require_*` dependency:
+# (min staff role or None, device roles admitted).
+HANDLER_GUARDED: dict[tuple[str, str], tuple[str | None, tuple[str, ...]]] = {
+    ("GET", "/console"): ("officer", ()),
+    ("GET", "/dashboard"): ("supervisor", ()),
+    ("GET", "/display"): ("officer", ("display",)),
+    ("GET", "/rate/{counter}"): (None, ("rating",)),
+    ("GET", "/api/v1/auth/me"): ("officer", DEVICE_ROLES),
+}
+
+# Admitted callers are not sent to these (the call would end the session used by the test).
+NO_ALLOWED_CALL = {("POST", "/api/v1/auth/logout")}
+
+PARAMS = {"ticket_id": "1", "code": "land", "counter": "5", "service": "land"}
+RANK = {r: i for i, r in enumerate(STAFF_ROLES)}
+
+
+def guard_of(dependant) -> tuple[str | None, tuple[str, ...]] | None:
+    """(min staff role, device roles) from the route's require_* dependencies."""
+    for dep in dependant.dependencies:
+        name = getattr(dep.call, "__qualname__", "")
+        if name.split(".")[0] in ("require_staff", "require_device", "require_staff_or_device"):
+            env = inspect.getclosurevars(dep.call).nonlocals
+            return env.get("min_role"), tuple(env.get("roles", ()))
+        found = guard_of(dep)
+        if found:
+            return found
+    return None
+
+
+def all_routes(app) -> list[tuple[str, str, object]]:
+    out = []
+    for ctx in iter_route_contexts(app.routes):
+        route, path = ctx.original_route, ctx.path
+        if isinstance(route, Mount):
+            out.append(("MOUNT", path, route))
+        elif isinstance(route, APIWebSocketRoute):
+            out.append(("WS", path, route))
+        else:
+            for method in sorted(getattr(route, "methods", None) or ()):
+                if method != "HEAD":
+                    out.append((method, path, route))
+    return out
+
+
+def admits(who: str, guard: tuple[str | None, tuple[str, ...]]) -> bool:
+    min_staff, devices = guard
+    if who in RANK:
+        return min_staff is not None and RANK[who] >= RANK[min_staff]
+    return who in devices
+
+
+def fill(path: str) -> str:
+    return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: PARAMS.get(m.group(1), "1"), path)
+
+
+def test_every_route_refuses_anonymous_and_wrong_roles(web_app):
+    client, headers = web_app
+    routes = all_routes(client.app)
+    assert len(routes) > 30                                       # really the whole app
+    seen = {(m, p) for m, p, _ in routes}
+    assert not set(PUBLIC) - seen - {("MOUNT", "/web/static")}, "stale PUBLIC entries"
+    unguarded, problems, checked = [], [], 0
+    for method, path, route in routes:
+        key = (method, path)
+        if key in PUBLIC:
+            continue
+        guard = HANDLER_GUARDED.get(key) or (guard_of(route.dependant) if hasattr(route, "dependant") else None)
+        if guard is None:
+            unguarded.append(key)
+            continue
+        url = fill(path)
+
+        def call(h: dict | None):
+            return client.request(method, url, headers=h or {}, json={} if method in ("POST", "PUT", "PATCH") else None,
+                                  follow_redirects=False)
+
+        for label, h in (("anonymous", None), ("bad token", {"Authorization": "Bearer st_nope"}),
+                         ("bad key", {"Authorization": "Bearer dk_nope"})):
+            if (status := call(h).status_code) != 401:
+                problems.append(f"{method} {path} as {label}: {status}, expected 401")
+        for who in (*STAFF_ROLES, *DEVICE_ROLES):
+            allowed = admits(who, guard)
+            if allowed and key in NO_ALLOWED_CALL:
+                continue
+            status = call(headers[who]).status_code
+            if allowed and status in (401, 403):
+                problems.append(f"{method} {path} as {who}: {status}, should be admitted")
+            if not allowed and status != 403:
+                problems.append(f"{method} {path} as {who}: {status}, expected 403")
+        checked += 1
+    assert not unguarded, f"routes with no role check and not listed as public: {unguarded}"
+    assert not problems, "\n".join(problems)
+    assert checked >= 20
+
+
+def test_public_routes_really_are_public(web_app):
+    client, _ = web_app
+    for (method, path), why in PUBLIC.items():
+        if method == "GET" and "{" not in path:
+            assert client.get(path).status_code == 200, (path, why)
+    assert client.get("/web/static/display.js").status_code == 200
+    assert client.get("/api/v1/services/land").status_code == 200
+    with client.websocket_connect("/api/v1/events") as ws:
+        assert ws.receive_json()["type"] == "hello"
+
+
+@pytest.mark.parametrize("path, who, status, marker", [
+    ("/console", None, 401, 'name="password"'),          # sign-in form, not a blank error
+    ("/console", "kiosk", 403, "không có quyền"),
+    ("/console", "officer", 200, 'id="act-call"'),
+    ("/dashboard", "officer", 403, "không có quyền"),
+    ("/dashboard", "supervisor", 200, 'id="alerts"'),
+    ("/display", None, 401, 'name="token"'),             # device-key form
+    ("/display", "display", 200, 'id="now-number"'),
+    ("/rate/5", "officer", 403, "không có quyền"),
+    ("/rate/5", "rating", 200, 'data-level="dissatisfied"'),
+])
+def test_pages_answer_people_in_html(web_app, path, who, status, marker):
+    client, headers = web_app
+    token = headers[who]["Authorization"][7:] if who else None
+    r = client.get(path + (f"?token={token}" if token else ""))
+    assert r.status_code == status
+    assert r.headers["content-type"].startswith("text/html")
+    assert marker in r.text
