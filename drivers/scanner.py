@@ -186,8 +186,10 @@ class Scanner:
                 delay = min(delay * 2, self.reconnect_max)
                 continue
             delay = self.reconnect_min
-            self._set_connected(True)
             try:
+                # Bytes queued before we opened the port are old scans nobody is waiting for.
+                transport.reset_input()
+                self._set_connected(True)
                 self._read_loop(transport)
             except DeviceError as exc:
                 self._error(exc)

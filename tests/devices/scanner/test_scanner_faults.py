@@ -73,8 +73,8 @@ def test_unplug_and_replug_reconnects_and_reports_health(sim, link, reader_for):
         health = r.scanner.health()
         assert health.status == "disconnected" and health.last_error
         sim.control("scan", text="WHILE-UNPLUGGED")  # lost, as on a real cable
-        time.sleep(0.3)  # several back-off rounds against a missing port
-        assert "no such serial port" in r.scanner.health().last_error
+        # back-off rounds against a port that is gone
+        _wait(lambda: "no such serial port" in (r.scanner.health().last_error or ""))
         sim.control("replug")
         assert r.scanner.wait_connected(5)
         sim.control("scan", text="AFTER")
@@ -102,7 +102,8 @@ def test_driver_started_before_the_port_exists_waits_with_back_off(link, reader_
 
     scanner = Scanner(link, reconnect_min=0.05, reconnect_max=0.1).start()
     try:
-        time.sleep(0.3)
+        _wait(lambda: scanner.health().last_error is not None)
+        time.sleep(0.3)  # several back-off rounds
         health = scanner.health()
         assert (health.connected, health.connects) == (False, 0)
         assert "no such serial port" in health.last_error
@@ -119,3 +120,11 @@ def _wait(predicate, timeout: float = 5.0) -> None:
     while not predicate():
         assert time.monotonic() < deadline, "condition not reached in time"
         time.sleep(0.02)
+
+
+def test_codes_queued_before_the_driver_opened_the_port_are_not_acted_on(sim, link, reader_for):
+    sim.control("scan", text="SCANNED-BEFORE-START")  # sits in the port's input buffer
+    with reader_for(link) as r:
+        sim.control("scan", text="FRESH")
+        assert r.text() == "FRESH"
+        r.no_more()
