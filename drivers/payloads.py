@@ -4,6 +4,11 @@ Pure functions, no I/O. The chip-ID (CCCD) QR carries a citizen's ID number,
 name, birth date and address; this module keeps only what the kiosk needs
 (age, a salted hash of the ID, the last digits for display) and never puts the
 ID or the name into a result, its repr or a reason string.
+
+Our own ticket QR is the ticket's public status page, ``{server_url}/t/{ticket_id}``
+(e.g. ``http://10.0.0.5:8000/t/42``); ``{base}/tickets/{id}`` and
+``{base}/api/v1/tickets/{id}`` are recognised too. Ticket ids are 1-64 of
+``[A-Za-z0-9_-]``, so a status URL never needs escaping.
 """
 from __future__ import annotations
 

@@ -128,3 +128,17 @@ def test_codes_queued_before_the_driver_opened_the_port_are_not_acted_on(sim, li
         sim.control("scan", text="FRESH")
         assert r.text() == "FRESH"
         r.no_more()
+
+
+def test_tcp_scanner_restarted_on_its_port_reconnects(reader_for):
+    first = ScannerSim(tcp_port=0).start()
+    port = first.tcp_port
+    with reader_for(f"tcp://127.0.0.1:{port}") as r:
+        first.stop()  # the connection closes: the driver notices and backs off
+        _wait(lambda: not r.scanner.health().connected)
+        assert "closed by device" in r.scanner.health().last_error
+        with ScannerSim(tcp_port=port) as second:
+            assert r.scanner.wait_connected(5)
+            _wait(lambda: second.state()["tcp_clients"] == 1)
+            second.control("scan", text="BACK")
+            assert r.text() == "BACK"
