@@ -185,7 +185,7 @@ class Scanner:
                 self._stop.wait(delay)
                 delay = min(delay * 2, self.reconnect_max)
                 continue
-            delay = self.reconnect_min
+            opened = time.monotonic()
             try:
                 # Bytes queued before we opened the port are old scans nobody is waiting for.
                 transport.reset_input()
@@ -202,6 +202,8 @@ class Scanner:
                 except Exception:  # a vanished port may fail to close; it is gone anyway
                     pass
                 self._set_connected(False)
+            # A port that opens and fails at once (flapping) keeps backing off.
+            delay = self.reconnect_min if time.monotonic() - opened > 1.0 else min(delay * 2, self.reconnect_max)
             if not self._stop.is_set():
                 self._stop.wait(delay)
 
