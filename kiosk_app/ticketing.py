@@ -112,11 +112,12 @@ class TicketingMixin:
         self.reprint_allowed = False
         lang, site = self.lang, self.site
         self.runner.submit(lambda: self.printer.print_ticket(ticket, lang=lang, site=site),
-                           lambda r, e: self._printed(ticket, e))
+                           lambda r, e: self._printed(ticket, e, r))
         self.changed()
 
-    def _printed(self, ticket: Ticket, error: BaseException | None) -> None:
+    def _printed(self, ticket: Ticket, error: BaseException | None, result: Any = None) -> None:
         if error is None:
+            self.last_print_bytes = getattr(result, "bytes_sent", 0)
             self.printed_ids.add(ticket.id)
             if self.printer_fault:
                 self._report_printer("ok", "")
@@ -124,7 +125,6 @@ class TicketingMixin:
             if self.ticket is not None and self.ticket.id == ticket.id:
                 self.print_state = "printed"
                 self.reprint_allowed = False
-                self.bench_printed_at = self.clock()
             self.changed()
             return
         reason = getattr(error, "reason", "") or ("offline" if "timeout" in type(error).__name__.lower() else "error")

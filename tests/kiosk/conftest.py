@@ -60,9 +60,9 @@ def run_flow(xdisplay, tmp_path):
 class Relay:
     """A real TCP relay between kiosk and server; `up = False` cuts the line (connections reset)."""
 
-    def __init__(self, target_port: int):
+    def __init__(self, target_port: int, flag: Path):
         self.target = ("127.0.0.1", target_port)
-        self.up = True
+        self.flag = flag          # the line is cut while this file exists (a UI flow can touch it)
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -70,6 +70,17 @@ class Relay:
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def up(self) -> bool:
+        return not self.flag.exists()
+
+    @up.setter
+    def up(self, value: bool) -> None:
+        if value:
+            self.flag.unlink(missing_ok=True)
+        else:
+            self.flag.touch()
 
     def _accept(self) -> None:
         while True:
@@ -106,11 +117,11 @@ class Relay:
 
 
 @pytest.fixture
-def relay_to(request):
+def relay_to(tmp_path):
     made = []
 
     def make(port: int) -> Relay:
-        made.append(Relay(port))
+        made.append(Relay(port, tmp_path / f"line-cut-{len(made)}"))
         return made[-1]
     yield make
     for r in made:
