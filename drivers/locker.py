@@ -38,14 +38,17 @@ class BoardStatus:
     door_open: tuple[bool, ...]
     item: tuple[bool, ...]
     raw: bytes = b""
+    # False when an earlier exchange on the bus timed out or was garbled shortly
+    # before: a late reply to that one may have been taken for this one.
+    fresh: bool = True
 
     @classmethod
-    def decode(cls, frame: Frame, *, inverted: bool = False) -> "BoardStatus":
+    def decode(cls, frame: Frame, *, inverted: bool = False, fresh: bool = True) -> "BoardStatus":
         locks, sensors = frame.lock_bits, frame.sensor_bits
         # Normal firmware: bit 1 = door closed (locked). Inverted firmware: bit 1 = open.
         door_open = tuple(bool((locks >> i) & 1) == inverted for i in range(LOCKS_PER_BOARD))
         item = tuple(bool((sensors >> i) & 1) for i in range(LOCKS_PER_BOARD))
-        return cls(frame.board, door_open, item, frame.raw)
+        return cls(frame.board, door_open, item, frame.raw, fresh)
 
     def compartment(self, lock: int) -> CompartmentState:
         return CompartmentState(self.board, lock, self.door_open[lock], self.item[lock])
@@ -79,6 +82,7 @@ class LockerBus:
         open_timeout: float = 3.0,
         unlock_attempts: int = 2,
         echo_window: float = 0.02,
+        late_reply_window: float = 2.0,
     ):
         if transport is None:
             if url is None:
@@ -93,6 +97,8 @@ class LockerBus:
         self.open_timeout = open_timeout
         self.unlock_attempts = max(1, unlock_attempts)
         self.echo_window = echo_window
+        self.late_reply_window = late_reply_window
+        self._suspect_until = 0.0  # monotonic time until which a late reply may still arrive
         self._bus = threading.Lock()
         self._decoder = FrameDecoder()
 
@@ -110,8 +116,8 @@ class LockerBus:
     # -- reads ------------------------------------------------------------
     def status(self, board: int) -> BoardStatus:
         """Status of all 16 doors and item sensors of ``board`` (cmd 30), with retries."""
-        frame = self._transact(status_request(board), board)
-        return BoardStatus.decode(frame, inverted=board in self.inverted_boards)
+        frame, fresh = self._transact(status_request(board), board)
+        return BoardStatus.decode(frame, inverted=board in self.inverted_boards, fresh=fresh)
 
     def state(self, board: int, lock: int) -> CompartmentState:
         _check_lock(lock)
@@ -162,6 +168,7 @@ class LockerBus:
                                   f"check the board's polarity setting (inverted_boards)")
             raise DeviceFault(self.device, "already_open",
                               f"{where}: door already reads open before unlocking")
+        doubtful = False  # some reading may have been a late reply to an earlier poll
         for pulse in range(1, self.unlock_attempts + 1):
             sent = time.monotonic()
             self.unlock(board, lock)
@@ -174,7 +181,8 @@ class LockerBus:
                     exc.message += " (unlock was sent: door state unknown)"
                     exc.args = (f"{exc.device}: {exc.message}",)
                     raise
-                if status.door_open[lock]:
+                doubtful |= not status.fresh
+                if status.door_open[lock] and status.fresh:
                     latency = time.monotonic() - sent
                     log.info("%s: %s open confirmed in %.3fs (pulse %d)", self.device, where, latency, pulse)
                     return OpenResult(board, lock, latency, pulse, status)
@@ -182,6 +190,11 @@ class LockerBus:
                     break
                 time.sleep(self.poll_interval)
             log.warning("%s: %s still closed %.1fs after unlock pulse %d", self.device, where, per_pulse, pulse)
+        if doubtful:
+            exc = DeviceTimeout(self.device, f"{where}: door not confirmed open: the board's replies "
+                                             f"were late or garbled (door state unknown)")
+            exc.door_state_unknown = True  # type: ignore[attr-defined]
+            raise exc
         raise DeviceFault(self.device, "jammed",
                           f"{where}: door still reads closed after {self.unlock_attempts} unlock "
                           f"pulse(s) (lock jammed or blocked)")
@@ -196,10 +209,11 @@ class LockerBus:
         _check_lock(lock)
         deadline = time.monotonic() + timeout
         while True:
-            state = self.status(board).compartment(lock)
+            status = self.status(board)
+            state = status.compartment(lock)
             if on_poll is not None:
                 on_poll(state)
-            if not state.door_open:
+            if not state.door_open and status.fresh:  # a late reply could be from before the open
                 return state
             if time.monotonic() >= deadline:
                 raise DeviceFault(self.device, "door_left_open",
@@ -221,13 +235,16 @@ class LockerBus:
             for event in self._read_until_quiet(self.echo_window, 0.2):
                 log.debug("%s: ignored unlock answer %s", self.device, hexdump(event.raw))
 
-    def _transact(self, frame: bytes, board: int) -> Frame:
+    def _transact(self, frame: bytes, board: int) -> tuple[Frame, bool]:
+        """The board's reply, and whether it is surely the reply to this frame."""
         last: DeviceError | None = None
         with self._bus:
             for attempt in range(1, self.attempts + 1):
+                fresh = time.monotonic() >= self._suspect_until
                 try:
-                    return self._exchange(frame, board)
+                    return self._exchange(frame, board), fresh
                 except (DeviceTimeout, ProtocolError) as exc:
+                    self._suspect_until = time.monotonic() + self.late_reply_window
                     last = exc
                     log.warning("%s: attempt %d/%d: %s", self.device, attempt, self.attempts, exc.message)
         assert last is not None

@@ -97,3 +97,19 @@ def test_noise_on_the_line_is_tolerated(sim, bus):
     sim.control("fault", board=0, kind="noise")
     assert bus.status(0).board == 0
     assert bus.open_and_confirm(0, 4).status.door_open[4]
+
+
+def test_late_reply_from_a_slow_board_is_never_taken_as_confirmation(sim, bus):
+    """A slow board's late replies (door open at the time) land in the polls after a new
+    unlock of the now closed, jammed door: the driver must not call that an opening."""
+    sim.control("open_door", board=0, lock=3)
+    sim.control("fault", board=0, kind="slow", delay=0.5)
+    with pytest.raises(DeviceTimeout):
+        bus.status(0)  # two polls time out; their "door 3 open" replies are still on the way
+    sim.control("fault", board=0, kind="slow", on=False)
+    sim.control("close_door", board=0, lock=3)
+    sim.control("fault", board=0, kind="jammed", lock=3)
+    with pytest.raises(DeviceTimeout) as err:
+        bus.open_and_confirm(0, 3)
+    assert err.value.door_state_unknown is True
+    assert sim.control("door", board=0, lock=3)["door_open"] is False
