@@ -160,6 +160,7 @@ class Slip:
         if style != self._style:
             self._p._raw(b"\x1b!" + bytes([style]))
             self._style = style
+            self._size = 0x00  # ESC ! also sets the character size (to 1x1 here)
         gs = (size - 1) << 4 | (size - 1)
         if gs != self._size:
             self._p._raw(b"\x1d!" + bytes([gs]))

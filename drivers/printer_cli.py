@@ -101,7 +101,8 @@ def _bench(args: argparse.Namespace) -> int:
     ticket = TicketData(**SAMPLE, issued_at=datetime(2026, 11, 22, 8, 15))
     results = []
     with tempfile.TemporaryDirectory() as tmp:
-        sims = {mm: _start_sim(mm, args.baud, f"{tmp}/{mm}") for mm in (58, 80)}
+        procs = {mm: _start_sim(mm, args.baud, f"{tmp}/{mm}") for mm in (58, 80)}  # start both, then wait
+        sims = {mm: (proc, _sim_pty(proc)) for mm, proc in procs.items()}
         try:
             for mm, profile, mode in BENCH_CONFIGS:
                 printer = TicketPrinter(sims[mm][1], profile=profile, paper_mm=mm, text_mode=mode, timeout=5.0)
@@ -132,9 +133,12 @@ def _start_sim(paper_mm: int, baud: int, out: str):
 
     cmd = [sys.executable, "-m", "queue_server.cli", "sim", "printer", "--tcp-port", "0", "--paper",
            str(paper_mm), "--baud", str(baud), "--out", out]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    for line in proc.stdout:  # type: ignore[union-attr]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+
+
+def _sim_pty(proc) -> str:
+    for line in proc.stdout:
         if line.startswith("{"):
-            return proc, json.loads(line)["pty"]
+            return json.loads(line)["pty"]
     proc.wait(timeout=10)
     raise RuntimeError(f"printer simulator did not start (exit {proc.returncode})")

@@ -47,11 +47,15 @@ class PrinterSim(SimDevice):
 
     # -- bytes from the driver -----------------------------------------------
     def feed(self, data: bytes) -> None:
-        for name in list(self.pending):
-            self.pending[name] -= len(data)
-            if self.pending[name] <= 0:
-                del self.pending[name]
-                self._strike(name)
+        while self.pending:  # a fault due inside this chunk strikes at its exact byte
+            name, left = min(self.pending.items(), key=lambda kv: kv[1])
+            if left > len(data):
+                break
+            self.parser.feed(data[:left])
+            data = data[left:]
+            self.pending = {k: v - left for k, v in self.pending.items() if k != name}
+            self._strike(name)
+        self.pending = {k: v - len(data) for k, v in self.pending.items()}
         self.parser.feed(data)
 
     def _event(self, kind: str, *args: Any) -> None:
