@@ -83,10 +83,13 @@ class LockerBus:
         unlock_attempts: int = 2,
         echo_window: float = 0.02,
         late_reply_window: float = 2.0,
+        baudrate: int = 19200,
     ):
         if transport is None:
             if url is None:
                 raise ValueError("LockerBus needs a url or a transport")
+            if "://" not in url:  # a plain port path: the CU16 line speed, not pyserial's 9600
+                url = f"serial://{url}?baudrate={baudrate}"
             transport = open_transport(url, timeout=reply_timeout)
         self.transport = transport
         self.device = url or transport.url
@@ -171,16 +174,16 @@ class LockerBus:
         doubtful = False  # some reading may have been a late reply to an earlier poll
         for pulse in range(1, self.unlock_attempts + 1):
             sent = time.monotonic()
-            self.unlock(board, lock)
             deadline = sent + per_pulse
+            try:
+                self.unlock(board, lock)  # a failed write may still have reached the board
+            except DeviceError as exc:
+                raise _state_unknown(exc)
             while True:
                 try:
                     status = self.status(board)
                 except DeviceError as exc:
-                    exc.door_state_unknown = True  # type: ignore[attr-defined]
-                    exc.message += " (unlock was sent: door state unknown)"
-                    exc.args = (f"{exc.device}: {exc.message}",)
-                    raise
+                    raise _state_unknown(exc)
                 doubtful |= not status.fresh
                 if status.door_open[lock] and status.fresh:
                     latency = time.monotonic() - sent
@@ -287,6 +290,14 @@ class LockerBus:
                 break
             events += self._decoder.feed(data + self.transport.read(64, 0))
         return events
+
+
+def _state_unknown(exc: DeviceError) -> DeviceError:
+    """Mark an error raised after an unlock went out: the door may be open, nobody confirmed it."""
+    exc.door_state_unknown = True  # type: ignore[attr-defined]
+    exc.message += " (unlock was sent: door state unknown)"
+    exc.args = (f"{exc.device}: {exc.message}",)
+    return exc
 
 
 def _check_lock(lock: int) -> None:

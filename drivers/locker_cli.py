@@ -35,6 +35,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("url", help="pty path, serial:///dev/ttyUSB0?baudrate=19200 or tcp://host:port")
     p.add_argument("--inverted", action="store_true",
                    help="this board's firmware reports 1 = door open (inverted polarity)")
+    p.add_argument("--baud", type=int, default=19200, help="line speed when URL is a plain port path")
     p.add_argument("--reply-timeout", type=float, default=0.3, help="s to wait for each reply")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
 
@@ -43,7 +44,8 @@ def _bus(args: argparse.Namespace):
     from .locker import LockerBus
 
     inverted = [args.board] if args.inverted and getattr(args, "board", None) is not None else []
-    return LockerBus(args.url, reply_timeout=args.reply_timeout, inverted_boards=inverted)
+    return LockerBus(args.url, reply_timeout=args.reply_timeout, inverted_boards=inverted,
+                     baudrate=args.baud)
 
 
 def _fail(exc: Exception, what: str) -> int:
