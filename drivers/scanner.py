@@ -291,7 +291,7 @@ class Scanner:
             self._health.connected = connected
             if connected:
                 self._health.connects += 1
-            else:
+            elif not self._stop.is_set():  # a deliberate stop() is not a disconnect
                 self._health.disconnects += 1
             snapshot = replace(self._health)
         if connected:
