@@ -87,11 +87,23 @@ def login(store: Store, username: str, password: str, now: datetime, ttl_hours: 
 def logout(store: Store, token: str) -> None:
     with store.write() as tx:
         tx.execute("DELETE FROM sessions WHERE token_hash = ?", (secret_hash(token),))
+        store.memo.clear()
 
 
 def lookup(store: Store, secret: str, now_ts: float) -> dict[str, Any] | None:
-    """Who holds this bearer secret: {kind, id, name, role} or None."""
+    """Who holds this bearer secret: {kind, id, name, role} or None.
+
+    Answers are kept for CACHE_SECONDS (a kiosk sends its key on every request);
+    a revoked key or ended session is refused at most that long afterwards.
+    """
     h = secret_hash(secret)
+    return store.memo.get(("auth", h, int(now_ts // CACHE_SECONDS)), lambda: _lookup(store, h, secret, now_ts))
+
+
+CACHE_SECONDS = 10
+
+
+def _lookup(store: Store, h: str, secret: str, now_ts: float) -> dict[str, Any] | None:
     if secret.startswith("dk_"):
         row = store.one("SELECT id, name, role FROM devices WHERE key_hash = ? AND active = 1", (h,))
         return {"kind": "device", **row} if row else None

@@ -45,7 +45,7 @@ async def site_info(site: SiteConfig = Depends(get_site), now: datetime = Depend
 
 
 def _services(store: Store, site: SiteConfig, now: datetime) -> dict[str, dict]:
-    summary = service_summary(store.db.conn, site, service_day(now, site.tz))
+    summary = service_summary(store.db.conn, site, service_day(now, site.tz), store.memo)
     open_now = is_open(site, now)
     return {code: service_json(site, code, summary[code], open_now) for code in site.services}
 
@@ -78,7 +78,9 @@ async def procedures(code: str, site: SiteConfig = Depends(get_site)) -> JSONRes
 def ticket_with_estimate(store: Store, site: SiteConfig, row: dict, now: datetime) -> dict:
     if row["state"] != "waiting":
         return ticket_json(site, row)
-    ahead, wait = ticket_estimate(store.db.conn, site, row, to_ts(now))
+    if "people_ahead" in row:  # computed by the rule that just wrote it
+        return ticket_json(site, row, row["people_ahead"], row["estimated_wait_min"])
+    ahead, wait = ticket_estimate(store.db.conn, site, row, to_ts(now), store.memo)
     return ticket_json(site, row, ahead, wait)
 
 

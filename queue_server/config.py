@@ -97,6 +97,8 @@ class SiteConfig:
     priority_groups: dict[str, PriorityGroup] = field(default_factory=dict)
     services: dict[str, Service] = field(default_factory=dict)
     counters: dict[str, Counter] = field(default_factory=dict)
+    # the whole parsed file: feature modules read their own tables (e.g. sections["lockers"])
+    sections: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -266,4 +268,4 @@ def parse_site(data: dict[str, Any], path: Path | str = "<memory>") -> SiteConfi
     for code in services:
         if not any(code in k.services for k in counters.values()):
             raise root.fail("services", f"service {code!r} is served by no counter")
-    return SiteConfig(str(path), center, queue, tuple(windows), groups, services, counters)
+    return SiteConfig(str(path), center, queue, tuple(windows), groups, services, counters, data)

@@ -10,12 +10,15 @@ import math
 from typing import Any
 
 from .config import SiteConfig
+from .memo import Memo
 from .ordering import Candidate, Rule
 
 PRIOR_WEIGHT = 3  # the configured typical time counts as this many samples
 
 
-def rolling_service_seconds(db: Any, site: SiteConfig, service: str) -> float:
+def rolling_service_seconds(db: Any, site: SiteConfig, service: str, memo: Memo | None = None) -> float:
+    if memo is not None:
+        return memo.get(("rolling", service), lambda: rolling_service_seconds(db, site, service))
     n = site.queue.rolling_window
     rows = db.execute(
         "SELECT finished_ts - COALESCE(started_ts, called_ts) FROM tickets "
@@ -26,7 +29,9 @@ def rolling_service_seconds(db: Any, site: SiteConfig, service: str) -> float:
     return (sum(samples) + typical * PRIOR_WEIGHT) / (len(samples) + PRIOR_WEIGHT)
 
 
-def open_counters(db: Any) -> set[str]:
+def open_counters(db: Any, memo: Memo | None = None) -> set[str]:
+    if memo is not None:
+        return memo.get("open", lambda: open_counters(db))
     return {r[0] for r in db.execute("SELECT code FROM counters WHERE state = 'open'")}
 
 
@@ -52,26 +57,34 @@ def waiting_candidates(db: Any, day: str, service: str | None = None) -> list[Ca
 
 
 def people_ahead(db: Any, site: SiteConfig, ticket: dict, now_ts: float) -> int:
+    """Waiting tickets of the same service that an ordinary counter would call first."""
     rule = Rule.from_site(site)
-    me = Candidate(ticket["id"], ticket["service"], ticket["priority"], ticket["arrived_ts"])
-    mine = rule.key(me, now_ts)
-    return sum(1 for c in waiting_candidates(db, ticket["day"], ticket["service"])
-               if c.id != me.id and rule.key(c, now_ts) < mine)
+    me = rule.key(Candidate(ticket["id"], ticket["service"], ticket["priority"], ticket["arrived_ts"]), now_ts)
+    cols = ", ".join(f"{expr} AS k{n}" for n, expr in enumerate(rule.sql_key()))
+    return db.execute(
+        f"SELECT COUNT(*) FROM (SELECT {cols} FROM tickets WHERE state = 'waiting' AND day = ? "
+        "AND service = ? AND id != ?) WHERE (k0, k1, k2, k3, k4) < (?, ?, ?, ?, ?)",
+        (now_ts, now_ts, now_ts, now_ts, ticket["day"], ticket["service"], ticket["id"], *me)).fetchone()[0]
 
 
-def ticket_estimate(db: Any, site: SiteConfig, ticket: dict, now_ts: float) -> tuple[int, int | None]:
+def ticket_estimate(db: Any, site: SiteConfig, ticket: dict, now_ts: float,
+                    memo: Memo | None = None) -> tuple[int, int | None]:
     ahead = people_ahead(db, site, ticket, now_ts)
-    cap = capacity(site, open_counters(db), ticket["service"])
-    return ahead, wait_minutes(ahead, rolling_service_seconds(db, site, ticket["service"]), cap)
+    return ahead, service_wait(db, site, ticket["service"], ahead, memo)
 
 
-def service_summary(db: Any, site: SiteConfig, day: str) -> dict[str, dict[str, Any]]:
+def service_wait(db: Any, site: SiteConfig, service: str, ahead: int, memo: Memo | None = None) -> int | None:
+    cap = capacity(site, open_counters(db, memo), service)
+    return wait_minutes(ahead, rolling_service_seconds(db, site, service, memo), cap)
+
+
+def service_summary(db: Any, site: SiteConfig, day: str, memo: Memo | None = None) -> dict[str, dict[str, Any]]:
     """Per service: waiting, issued today, open counters, estimated wait of a new arrival."""
     waiting = dict(db.execute("SELECT service, COUNT(*) FROM tickets WHERE state = 'waiting' "
                               "AND day = ? GROUP BY service", (day,)).fetchall())
     issued = dict(db.execute("SELECT service, last_seq FROM day_sequences WHERE day = ?",
                              (day,)).fetchall())
-    opened = open_counters(db)
+    opened = open_counters(db, memo)
     out = {}
     for code in site.services:
         cap = capacity(site, opened, code)
@@ -79,6 +92,6 @@ def service_summary(db: Any, site: SiteConfig, day: str) -> dict[str, dict[str, 
         out[code] = {
             "waiting": n, "issued_today": issued.get(code, 0),
             "open_counters": sum(1 for k in site.counters.values() if k.code in opened and code in k.services),
-            "estimated_wait_min": wait_minutes(n, rolling_service_seconds(db, site, code), cap),
+            "estimated_wait_min": wait_minutes(n, rolling_service_seconds(db, site, code, memo), cap),
         }
     return out

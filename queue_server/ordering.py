@@ -14,6 +14,9 @@ from typing import Iterable, Mapping
 from .config import SiteConfig
 
 
+_RULES: dict[int, tuple[SiteConfig, "Rule"]] = {}
+
+
 @dataclass(frozen=True)
 class Candidate:
     id: int
@@ -29,8 +32,12 @@ class Rule:
 
     @classmethod
     def from_site(cls, site: SiteConfig) -> "Rule":
-        return cls({g.code: g.head_start_minutes * 60 for g in site.priority_groups.values()},
-                   {s.code: s.max_wait_minutes * 60 for s in site.services.values()})
+        cached = _RULES.get(id(site))
+        if cached is None or cached[0] is not site:
+            rule = cls({g.code: g.head_start_minutes * 60 for g in site.priority_groups.values()},
+                       {s.code: s.max_wait_minutes * 60 for s in site.services.values()})
+            cached = _RULES[id(site)] = (site, rule)
+        return cached[1]
 
     def key(self, c: Candidate, now_ts: float, priority_first: bool = False) -> tuple:
         if now_ts - c.arrived_ts > self.max_wait_s.get(c.service, float("inf")):
@@ -46,6 +53,19 @@ class Rule:
         if not eligible:
             return None
         return min(eligible, key=lambda c: self.key(c, now_ts, priority_counter))
+
+    # The same key in SQL, so the store picks and counts without loading every waiting
+    # ticket into Python; a property test checks that both orders agree.
+    def sql_key(self, priority_first: bool = False) -> list[str]:
+        """Five SQL expressions over `tickets` = `key()`; each has ONE `?` to bind to now_ts."""
+        max_wait = " ".join(f"WHEN '{s}' THEN {v!r}" for s, v in self.max_wait_s.items())
+        head = " ".join(f"WHEN '{g}' THEN {v!r}" for g, v in self.head_start_s.items())
+        overdue = f"(? - arrived_ts > (CASE service {max_wait} ELSE 1e300 END))"
+        lane = "(priority IS NOT NULL)" if priority_first else "0"
+        return [f"CASE WHEN {overdue} THEN 0 ELSE 1 END",
+                f"CASE WHEN {overdue} THEN 0 WHEN {lane} THEN 0 ELSE 1 END",
+                f"CASE WHEN {overdue} THEN arrived_ts ELSE arrived_ts - (CASE priority {head} ELSE 0.0 END) END",
+                "arrived_ts + 0 * ?", "id"]
 
     def order(self, candidates: Iterable[Candidate], now_ts: float) -> list[Candidate]:
         """Calling order as an ordinary counter sees it (what `people_ahead` counts)."""

@@ -13,7 +13,7 @@ from typing import Any
 from .clock import service_day, to_ts
 from .config import SiteConfig
 from .errors import RuleError
-from .estimates import rolling_service_seconds, capacity, open_counters, wait_minutes, waiting_candidates
+from .estimates import service_wait
 from .ordering import Rule
 from .store import Store, Tx
 from .view import TICKET_COLUMNS, counter_json, ticket_json
@@ -57,12 +57,12 @@ def _log(tx: Tx, site: SiteConfig, ticket: dict, type_: str, ts: float, actor: s
     tx.emit(f"ticket.{type_}", ticket=ticket_json(site, ticket), counter=counter, **extra)
 
 
-def _queue_changed(tx: Tx, site: SiteConfig, service: str, day: str) -> None:
+def _queue_changed(tx: Tx, site: SiteConfig, service: str, day: str) -> tuple[int, int | None]:
     n = tx.execute("SELECT COUNT(*) FROM tickets WHERE state = 'waiting' AND day = ? AND service = ?",
                    (day, service)).fetchone()[0]
-    cap = capacity(site, open_counters(tx.db.conn), service)
-    tx.emit("queue.changed", service=service, waiting=n,
-            estimated_wait_min=wait_minutes(n, rolling_service_seconds(tx.db.conn, site, service), cap))
+    wait = service_wait(tx.db.conn, site, service, n, tx.store.memo)
+    tx.emit("queue.changed", service=service, waiting=n, estimated_wait_min=wait)
+    return n, wait
 
 
 def _insert_ticket(tx: Tx, site: SiteConfig, service: str, ts: float, day: str, *, arrived_ts: float,
@@ -114,7 +114,10 @@ def issue_ticket(store: Store, site: SiteConfig, now: datetime, service: str, *,
         if idempotency is not None:
             tx.execute("INSERT INTO idempotency VALUES (?, ?, ?, ?, ?)", (*idempotency, ticket["id"], ts))
         _log(tx, site, ticket, "issued", ts, actor)
-        _queue_changed(tx, site, service, day)
+        waiting, _ = _queue_changed(tx, site, service, day)
+        if priority is None:  # arrived last, no head start: everyone waiting is ahead
+            ticket["people_ahead"] = waiting - 1
+            ticket["estimated_wait_min"] = service_wait(tx.db.conn, site, service, waiting - 1, tx.store.memo)
     return ticket, False
 
 
@@ -136,15 +139,25 @@ def call_next(store: Store, site: SiteConfig, now: datetime, counter: str, *, ac
             for (tid,) in tx.execute("SELECT id FROM tickets WHERE counter = ? AND state IN ('called', 'serving')",
                                      (counter,)).fetchall():
                 _finish(tx, site, get_ticket(tx.db.conn, tid), ts, actor)
-        chosen = Rule.from_site(site).pick(waiting_candidates(tx.db.conn, day), k.services, ts, k.priority)
+        chosen = pick_next(tx.db.conn, site, day, k.services, ts, k.priority)
         if chosen is None:
             return None
         tx.execute("UPDATE tickets SET state = 'called', counter = ?, called_ts = ? WHERE id = ? AND state = 'waiting'",
-                   (counter, ts, chosen.id))
-        ticket = get_ticket(tx.db.conn, chosen.id)
+                   (counter, ts, chosen))
+        ticket = get_ticket(tx.db.conn, chosen)
         _log(tx, site, ticket, "called", ts, actor, counter)
         _queue_changed(tx, site, ticket["service"], day)
     return ticket
+
+
+def pick_next(db: Any, site: SiteConfig, day: str, services: tuple[str, ...], now_ts: float,
+              priority_counter: bool) -> int | None:
+    """The calling rule (ordering.Rule.key) evaluated by SQLite: id of the ticket to call."""
+    marks = ", ".join("?" * len(services))
+    key = Rule.from_site(site).sql_key(priority_counter)
+    row = db.execute(f"SELECT id FROM tickets WHERE state = 'waiting' AND day = ? AND service IN ({marks}) "
+                     f"ORDER BY {', '.join(key)} LIMIT 1", (day, *services, now_ts, now_ts, now_ts, now_ts)).fetchone()
+    return row[0] if row else None
 
 
 def _require(ticket: dict, states: tuple[str, ...], action_vi: str, action_en: str) -> None:
@@ -156,6 +169,7 @@ def _require(ticket: dict, states: tuple[str, ...], action_vi: str, action_en: s
 
 def _finish(tx: Tx, site: SiteConfig, ticket: dict, ts: float, actor: str | None) -> dict:
     tx.execute("UPDATE tickets SET state = 'done', finished_ts = ? WHERE id = ?", (ts, ticket["id"]))
+    tx.store.memo.drop(("rolling", ticket["service"]))
     ticket = get_ticket(tx.db.conn, ticket["id"])
     _log(tx, site, ticket, "finished", ts, actor, ticket["counter"])
     return ticket
@@ -247,6 +261,7 @@ def set_counter_state(store: Store, site: SiteConfig, now: datetime, counter: st
     with store.write() as tx:
         _counter(tx, site, counter)
         tx.execute("UPDATE counters SET state = ?, changed_ts = ? WHERE code = ?", (state, to_ts(now), counter))
+        tx.store.memo.drop("open")
         row = {"code": counter, "state": state}
         tx.emit("counter.paused" if state == "paused" else "counter.resumed",
                 counter=counter_json(site, row, None), actor=actor)

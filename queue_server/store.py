@@ -15,14 +15,16 @@ from typing import Any, Callable, Iterable, Iterator
 
 from sqlite_utils import Database, Migrations
 
+from .memo import Memo
+
 Listener = Callable[[str, dict[str, Any]], None]
 
 
 class Tx:
     """One write transaction: `tx.db` to change rows, `tx.emit()` to announce them."""
 
-    def __init__(self, db: Database):
-        self.db = db
+    def __init__(self, db: Database, store: "Store"):
+        self.db, self.store = db, store
         self.events: list[tuple[str, dict[str, Any]]] = []
 
     def execute(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Cursor:
@@ -40,6 +42,7 @@ class Store:
         self._lock = threading.RLock()
         self._conns: list[sqlite3.Connection] = []
         self.listeners: list[Listener] = []
+        self.memo = Memo()  # derived figures; writers drop what they change
         db = self.db
         db.execute("PRAGMA journal_mode=WAL")
         for migrations in migration_sets:
@@ -72,12 +75,13 @@ class Store:
         with self._lock:
             db = self.db
             db.conn.execute("BEGIN IMMEDIATE")
-            tx = self._local.tx = Tx(db)
+            tx = self._local.tx = Tx(db, self)
             try:
                 yield tx
             except BaseException:
                 if db.conn.in_transaction:
                     db.conn.execute("ROLLBACK")
+                self.memo.clear()  # something may have been cached from rolled-back rows
                 raise
             else:
                 db.conn.execute("COMMIT")

@@ -31,7 +31,7 @@ def broken(tmp_path: Path, edit) -> Path:
 
 
 def _dump(data) -> str:
-    """Tiny TOML writer, enough for the sample file's shapes."""
+    """Tiny TOML writer, enough for the sample file's shapes (tables, arrays of tables)."""
     def val(v):
         if isinstance(v, bool):
             return "true" if v else "false"
@@ -42,17 +42,20 @@ def _dump(data) -> str:
         return repr(v)
     out = []
 
+    def is_tables(v):
+        return isinstance(v, list) and v and all(isinstance(x, dict) for x in v)
+
     def table(prefix, d, array=False):
         out.append(f"[[{prefix}]]" if array else f"[{prefix}]")
-        subs = []
         for k, v in d.items():
-            if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
-                subs.append((k, v))
-            else:
+            if not isinstance(v, dict) and not is_tables(v):
                 out.append(f"{k} = {val(v)}")
-        for k, items in subs:
-            for item in items:
-                table(f"{prefix}.{k}", item, True)
+        for k, v in d.items():
+            if isinstance(v, dict):
+                table(f"{prefix}.{k}", v)
+            elif is_tables(v):
+                for item in v:
+                    table(f"{prefix}.{k}", item, True)
     for k, v in data.items():
         if isinstance(v, dict):
             table(k, v)

@@ -103,3 +103,34 @@ def test_nobody_passes_the_maximum_wait_while_later_arrivals_are_served(steps):
             overdue = now - w["arrived_ts"] > SITE.services[w["service"]].max_wait_minutes * 60
             if overdue and w["service"] in served and w["day"] == got["day"]:
                 assert w["arrived_ts"] >= got["arrived_ts"], (w, got)
+
+
+candidates = st.lists(st.tuples(st.sampled_from(SERVICES), st.sampled_from(GROUPS),
+                                st.integers(0, 300)), min_size=1, max_size=25)
+
+
+@settings(max_examples=40, deadline=None)
+@given(candidates, st.integers(0, 400), st.sampled_from(COUNTERS))
+def test_the_store_calls_exactly_whom_the_rule_says(rows, now_min, counter):
+    """SQLite evaluates the calling rule for speed; it must agree with ordering.Rule everywhere."""
+    from queue_server.estimates import people_ahead
+    from queue_server.ordering import Candidate, Rule
+    rule = Rule.from_site(SITE)
+    base = to_ts(FakeClock("2026-11-23T07:00:00+07:00")())
+    now = base + now_min * 60
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "q.sqlite", [migrations])
+        with store.write() as tx:
+            for n, (service, group, minute) in enumerate(rows):
+                tx.execute("INSERT INTO tickets (day, service, seq, number, priority, issued_ts, arrived_ts) "
+                           "VALUES ('d', ?, ?, ?, ?, ?, ?)", (service, n + 1, f"X{n}", group, base, base + minute * 60))
+        tickets = store.query("SELECT * FROM tickets")
+        k = SITE.counters[counter]
+        cands = [Candidate(t["id"], t["service"], t["priority"], t["arrived_ts"]) for t in tickets]
+        expected = rule.pick(cands, k.services, now, k.priority)
+        assert rules.pick_next(store.db.conn, SITE, "d", k.services, now, k.priority) == (expected and expected.id)
+        for t in tickets:
+            same = [c for c in cands if c.service == t["service"]]
+            ahead = rule.order(same, now).index(next(c for c in same if c.id == t["id"]))
+            assert people_ahead(store.db.conn, SITE, t, now) == ahead
+        store.close()

@@ -1,0 +1,118 @@
+"""Load generator for `motcua bench server`, run in its own process.
+
+Plain asyncio HTTP/1.1 keep-alive clients (no HTTP library) so that the
+client's own cost stays small next to the server's. Usage (internal):
+    python -m queue_server.bench_load '{"port": ..., "phases": [...]}'
+prints one JSON object with per-phase throughput and latency percentiles.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from typing import Any
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    i = min(len(sorted_values) - 1, max(0, round(q * (len(sorted_values) - 1))))
+    return sorted_values[i]
+
+
+class Conn:
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+
+    async def open(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+
+    async def request(self, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> int:
+        head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Length: {len(body)}\r\n"
+        head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        self.writer.write(head.encode() + b"\r\n" + body)
+        status = int((await self.reader.readline()).split()[1])
+        length = 0
+        while True:
+            line = await self.reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            if line[:15].lower() == b"content-length:":
+                length = int(line[15:])
+        if length:
+            await self.reader.readexactly(length)
+        return status
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+async def issuer(conn: Conn, n: int, end: float, key: str, services: list[str], out: dict) -> None:
+    i = 0
+    while time.perf_counter() < end:
+        body = json.dumps({"service": services[(n + i) % len(services)]}).encode()
+        t0 = time.perf_counter()
+        status = await conn.request("POST", "/api/v1/tickets", {
+            "Authorization": f"Bearer {key}", "Content-Type": "application/json",
+            "Idempotency-Key": f"bench-{n}-{i}-{t0}"}, body)
+        out["lat"].append(time.perf_counter() - t0)
+        out["status"][status] = out["status"].get(status, 0) + 1
+        i += 1
+
+
+async def caller(conn: Conn, counter: str, end: float, token: str, out: dict) -> None:
+    while time.perf_counter() < end:
+        t0 = time.perf_counter()
+        status = await conn.request("POST", f"/api/v1/counters/{counter}/call-next",
+                                    {"Authorization": f"Bearer {token}"})
+        out["lat"].append(time.perf_counter() - t0)
+        out["status"][status] = out["status"].get(status, 0) + 1
+        if status == 204:
+            await asyncio.sleep(0.05)
+
+
+async def noop(conn: Conn, end: float, out: dict) -> None:
+    while time.perf_counter() < end:
+        t0 = time.perf_counter()
+        status = await conn.request("GET", "/api/v1/health", {})
+        out["lat"].append(time.perf_counter() - t0)
+        out["status"][status] = out["status"].get(status, 0) + 1
+
+
+def summary(out: dict, seconds: float) -> dict[str, Any]:
+    lat = sorted(out["lat"])
+    return {"requests": len(lat), "throughput_rps": round(len(lat) / seconds, 1),
+            "p50_ms": round(percentile(lat, 0.5) * 1000, 2), "p99_ms": round(percentile(lat, 0.99) * 1000, 2),
+            "max_ms": round(lat[-1] * 1000, 2) if lat else None,
+            "status": {str(k): v for k, v in sorted(out["status"].items())}}
+
+
+async def phase(spec: dict, p: dict) -> dict[str, Any]:
+    clients, counters, seconds = p["clients"], p.get("counters", []), p["seconds"]
+    conns = [Conn("127.0.0.1", spec["port"]) for _ in range(clients + len(counters))]
+    await asyncio.gather(*(c.open() for c in conns))
+    end = time.perf_counter() + seconds
+    main: dict = {"lat": [], "status": {}}
+    calls: dict = {"lat": [], "status": {}}
+    if p["kind"] == "noop":
+        tasks = [noop(c, end, main) for c in conns[:clients]]
+    else:
+        tasks = [issuer(c, n, end, spec["kiosk_key"], spec["services"], main) for n, c in enumerate(conns[:clients])]
+    tasks += [caller(c, k, end, spec["officer_token"], calls) for c, k in zip(conns[clients:], counters)]
+    await asyncio.gather(*tasks)
+    for c in conns:
+        c.close()
+    result = {"kind": p["kind"], "clients": clients, "counters": len(counters), "seconds": seconds,
+              **summary(main, seconds)}
+    if counters:
+        result["call_next"] = summary(calls, seconds)
+    return result
+
+
+async def main(spec: dict) -> list[dict]:
+    return [await phase(spec, p) for p in spec["phases"]]
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(main(json.loads(sys.argv[1])))))

