@@ -62,7 +62,9 @@ def _printer_test(args: argparse.Namespace) -> int:
             print(json.dumps({"url": args.url, "status": status.as_dict()}, ensure_ascii=False))
             print(status.message(args.lang))
             return 0 if status.ok and not status.warnings else (3 if status.ok else 1)
-        ticket = TicketData(**SAMPLE, issued_at=datetime.now(), lang=args.lang)
+        from zoneinfo import ZoneInfo
+
+        ticket = TicketData(**SAMPLE, issued_at=datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")), lang=args.lang)
         result = printer.print_ticket(ticket)
     except DeviceFault as exc:
         print(json.dumps({"url": args.url, "ok": False, "reason": exc.reason, "error": exc.message},

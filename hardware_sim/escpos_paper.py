@@ -35,27 +35,50 @@ class Style:
 
 @lru_cache(maxsize=1)
 def _font_path() -> str | None:
+    # RobotoMono stacks Vietnamese marks inside the cell; DejaVu puts the tone mark beside them
     candidates = ["/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"]
     spec = importlib.util.find_spec("kivy")  # a project dependency; located without importing it
     if spec and spec.submodule_search_locations:
-        candidates.append(os.path.join(list(spec.submodule_search_locations)[0], "data", "fonts",
-                                       "RobotoMono-Regular.ttf"))
+        candidates.insert(0, os.path.join(list(spec.submodule_search_locations)[0], "data", "fonts",
+                                          "RobotoMono-Regular.ttf"))
     return next((p for p in candidates if os.path.exists(p)), None)
+
+
+@lru_cache(maxsize=4)
+def cell_font(font: int) -> ImageFont.ImageFont:
+    """The largest TTF size whose ascent + descent fits the cell height."""
+    height, px = CELLS[font][1], CELLS[font][2]
+    path = _font_path()
+    if path is None:
+        return ImageFont.load_default(px)
+    while px > 8 and sum(ImageFont.truetype(path, px).getmetrics()) > height:
+        px -= 1
+    return ImageFont.truetype(path, px)
 
 
 @lru_cache(maxsize=4096)
 def glyph(ch: str, font: int, bold: bool) -> Image.Image:
-    """One character cell as a mode "1" image (0 = ink)."""
-    width, height, px = CELLS[font]
-    path = _font_path()
-    ttf = ImageFont.truetype(path, px) if path else ImageFont.load_default(px)
-    cell = Image.new("L", (width, height), 255)
-    draw = ImageDraw.Draw(cell)
-    ascent = ttf.getmetrics()[0]
-    y = height - ascent - ttf.getmetrics()[1]
-    draw.text((0, y + 1), ch, font=ttf, fill=0)
+    """One character cell as a mode "1" image (0 = ink).
+
+    Vietnamese letters with two stacked marks (ế, Ổ) rise above the cell; like a
+    printer's own Vietnamese font, such a glyph is squeezed to fit the cell height.
+    """
+    width, height, _ = CELLS[font]
+    ttf = cell_font(font)
+    ascent, descent = ttf.getmetrics()
+    headroom = height // 2
+    canvas = Image.new("L", (width * 2, height + headroom), 255)  # marks may stick out up or right
+    draw = ImageDraw.Draw(canvas)
+    y = headroom + height - ascent - descent + 1
+    draw.text((0, y), ch, font=ttf, fill=0)
     if bold:
-        draw.text((1, y + 1), ch, font=ttf, fill=0)
+        draw.text((1, y), ch, font=ttf, fill=0)
+    ink = canvas.point(lambda v: 255 - v).getbbox()
+    top = headroom if ink is None or ink[1] >= headroom else ink[1]
+    right = width if ink is None or ink[2] <= width else ink[2]
+    cell = canvas.crop((0, top, right, height + headroom))
+    if cell.size != (width, height):
+        cell = cell.resize((width, height), Image.LANCZOS)
     return cell.point(lambda v: 0 if v < 140 else 255).convert("1")
 
 
