@@ -22,6 +22,6 @@ def sim(tmp_path):
 
 @pytest.fixture
 def bus(sim):
-    with LockerBus(sim.port_path, reply_timeout=0.2, attempts=2, poll_interval=0.02,
+    with LockerBus(sim.port_path, reply_timeout=0.4, attempts=2, poll_interval=0.02,
                    open_timeout=0.6) as driver:
         yield driver

@@ -103,7 +103,7 @@ def test_late_reply_from_a_slow_board_is_never_taken_as_confirmation(sim, bus):
     """A slow board's late replies (door open at the time) land in the polls after a new
     unlock of the now closed, jammed door: the driver must not call that an opening."""
     sim.control("open_door", board=0, lock=3)
-    sim.control("fault", board=0, kind="slow", delay=0.5)
+    sim.control("fault", board=0, kind="slow", delay=0.9)  # > reply_timeout (0.4) x 2 attempts
     with pytest.raises(DeviceTimeout):
         bus.status(0)  # two polls time out; their "door 3 open" replies are still on the way
     sim.control("fault", board=0, kind="slow", on=False)

@@ -23,7 +23,7 @@ scenarios = st.fixed_dictionaries({
 def test_success_only_when_the_door_really_opened(sim, bus, scenario):
     # One driver across all examples, as a kiosk keeps its port: late replies to
     # an earlier example's polls can reach a later one (slow board).
-    bus.open_timeout, bus.late_reply_window = 0.3, LATE_WINDOW
+    bus.reply_timeout, bus.open_timeout, bus.late_reply_window = 0.25, 0.3, LATE_WINDOW
     sim.control("clear_faults")
     for lock in range(16):
         sim.control("close_door", board=0, lock=lock)
