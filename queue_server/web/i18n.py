@@ -107,6 +107,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "counter_serving": ("Đang phục vụ", "Serving"),
     "counter_closed": ("Đóng", "Closed"),
     "updated": ("Cập nhật", "Updated"),
+    "status_ok": ("Bình thường", "OK"),
+    "status_warning": ("Cảnh báo", "Warning"),
+    "status_error": ("Lỗi", "Error"),
+    "status_offline": ("Mất liên lạc", "Offline"),
+    "comp_printer": ("Máy in", "Printer"),
+    "comp_scanner": ("Đầu đọc mã", "Scanner"),
+    "comp_locker": ("Tủ khóa", "Locker"),
+    "comp_board": ("Bo mạch khóa", "Lock board"),
+    "comp_paper": ("Giấy in", "Paper"),
 }
 
 

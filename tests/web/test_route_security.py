@@ -33,6 +33,7 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/tickets/{ticket_id}"): "citizens: my ticket's place in the queue",
     ("GET", "/api/v1/counters"): "citizens and boards: which counter serves what",
     ("POST", "/api/v1/auth/login"): "staff sign-in",
+    ("GET", "/api/v1/dossiers/{code}"): "citizens: dossier status by its code (applicant masked, rate-limited)",
     ("WS", "/api/v1/events"): "board events carry ticket numbers only (no personal data)",
     ("GET", "/login"): "sign-in form",
     ("POST", "/login"): "sign-in form",
@@ -165,3 +166,17 @@ def test_pages_answer_people_in_html(web_app, path, who, status, marker):
     assert r.status_code == status
     assert r.headers["content-type"].startswith("text/html")
     assert marker in r.text
+
+
+def test_demo_accounts_open_every_page(web_app):
+    from queue_server.web.demo import DEMO_PASSWORD, demo_accounts, page_lines
+    client, _ = web_app
+    keys = demo_accounts(client.app.state.store)
+    lines = page_lines("http://testserver", keys)
+    urls = [next(w for w in line.split() if w.startswith("http")) for line in lines]
+    assert [u.split("/")[3].split("?")[0] for u in urls] == ["console", "display", "rate", "dashboard"]
+    assert client.get(urls[1]).status_code == 200 and client.get(urls[2]).status_code == 200
+    for user, url in (("canbo5", urls[0]), ("giamsat", urls[3])):
+        client.cookies.clear()
+        r = client.post("/login", data={"username": user, "password": DEMO_PASSWORD, "next": url[17:]})
+        assert r.status_code == 200 and "/login" not in str(r.url), (user, r.status_code)

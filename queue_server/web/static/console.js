@@ -32,10 +32,10 @@ function minutesSince(iso) {
 function renderCurrent() {
   const tk = S.current;
   $("current").dataset.state = tk ? tk.state : "none";
-  $("cur-number").textContent = tk ? tk.number : "—";
+  $("cur-number").textContent = tk ? tk.number : t("no_ticket");
   $("cur-service").textContent = tk ? serviceName(tk) : "";
-  $("cur-state").textContent = tk ? t("state_" + tk.state) : t("no_ticket");
-  $("cur-since").textContent = tk ? "· " + minutesSince(tk.started_at || tk.called_at) : "";
+  $("cur-state").textContent = tk ? t("state_" + tk.state) : "";
+  $("cur-since").textContent = tk ? minutesSince(tk.started_at || tk.called_at) : "";
   const prio = $("cur-priority");
   prio.hidden = !(tk && tk.priority);
   if (tk && tk.priority) {

@@ -24,8 +24,11 @@ function render(d) {
     row([`${s.letter} – ${nm(s)}`, s.waiting + (s.priority_waiting ? ` (★${s.priority_waiting})` : ""), s.waiting ? mins(s.longest_wait_min) : "—", s.open_counters],
         s.waiting && s.longest_wait_min >= s.max_wait_min ? "late" : "")));
   $("devices").tBodies[0].replaceChildren(...d.devices.map((dv) => {
-    const parts = Object.entries(dv.components).map(([k, v]) => `${k}: ${v.status}${v.detail ? " (" + v.detail + ")" : ""}`).join(", ");
-    return row([dv.device, el("span", { class: "pill " + (dv.stale ? "error" : dv.status), text: dv.stale ? "offline" : dv.status }), parts, (dv.reported_at || "").slice(11, 19)]);
+    const label = (key, fallback) => (window.I18N[key] || fallback);
+    const parts = Object.entries(dv.components).map(([k, v]) =>
+      `${label("comp_" + k, k)}: ${label("status_" + v.status, v.status)}${v.detail ? " (" + v.detail + ")" : ""}`).join(", ");
+    const status = dv.stale ? "offline" : dv.status;
+    return row([dv.device, el("span", { class: "pill " + (dv.stale ? "error" : dv.status), text: label("status_" + status, status) }), parts, (dv.reported_at || "").slice(11, 19)]);
   }));
   const r = d.ratings;
   $("ratings").replaceChildren(

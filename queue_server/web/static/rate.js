@@ -2,7 +2,7 @@
 // the ticket just served. One rating per ticket (the server says so clearly).
 "use strict";
 
-const R = { target: null, level: null, thanksTimer: null };
+const R = { target: null, level: null, thanksTimer: null, sending: false };
 const $ = (id) => document.getElementById(id);
 
 function show(which) {
@@ -24,6 +24,7 @@ async function loadPending() {
   if (!$("thanks").hidden) return;   // let the citizen read "thank you" first
   try {
     const target = await api(`/api/v1/ratings/pending?counter=${encodeURIComponent(PAGE.counter)}`);
+    if (R.sending || !$("thanks").hidden) return;   // a rating was sent meanwhile
     if (target) { if (!R.target || R.target.ticket.id !== target.ticket.id || $("ask").hidden) ask(target); }
     else { R.target = null; show("idle"); }
   } catch (e) { $("r-error").textContent = localMessage(e.message); }
@@ -31,6 +32,7 @@ async function loadPending() {
 
 async function send(level, reason) {
   $("r-error").textContent = "";
+  R.sending = true;
   try {
     await api("/api/v1/ratings", { method: "POST", body: { ticket_id: R.target.ticket.id, level, reason: reason || null } });
     R.target = null;
@@ -39,6 +41,8 @@ async function send(level, reason) {
     R.thanksTimer = setTimeout(() => { show("idle"); loadPending(); }, PAGE.thanks_ms || 6000);
   } catch (e) {
     $("r-error").textContent = localMessage(e.message);
+  } finally {
+    R.sending = false;
   }
 }
 
@@ -69,7 +73,7 @@ window.addEventListener("DOMContentLoaded", () => {
     types: ["ticket.finished", "rating."],
     onEvent: (ev) => {
       if (ev.type === "ticket.finished" && (ev.counter || (ev.ticket || {}).counter) === PAGE.counter) loadPending();
-      if (ev.type === "rating.created" && ev.counter === PAGE.counter && R.target && ev.ticket === R.target.ticket.number && $("thanks").hidden) loadPending();
+      if (ev.type === "rating.created" && ev.counter === PAGE.counter && R.target && ev.ticket === R.target.ticket.number && !R.sending && $("thanks").hidden) loadPending();
     },
     onOpen: () => {
       $("conn").className = "conn on"; $("conn").textContent = t("online");
