@@ -113,3 +113,15 @@ def test_late_reply_from_a_slow_board_is_never_taken_as_confirmation(sim, bus):
         bus.open_and_confirm(0, 3)
     assert err.value.door_state_unknown is True
     assert sim.control("door", board=0, lock=3)["door_open"] is False
+
+
+def test_late_closed_reply_does_not_end_wait_closed(sim, bus):
+    """Late 'door closed' replies from before the door opened must not read as 'closed now'."""
+    sim.control("fault", board=1, kind="slow", delay=0.9)
+    with pytest.raises(DeviceTimeout):
+        bus.status(1)  # its "all closed" replies are still on the way
+    sim.control("fault", board=1, kind="slow", on=False)
+    sim.control("fault", board=1, kind="door_left_open", lock=2)  # opens and stays open
+    with pytest.raises(DeviceFault) as err:
+        bus.wait_closed(1, 2, timeout=1.2, poll_interval=0.0)  # always on the line
+    assert err.value.reason == "door_left_open"
