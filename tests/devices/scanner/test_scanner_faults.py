@@ -136,7 +136,8 @@ def test_tcp_scanner_restarted_on_its_port_reconnects(reader_for):
     with reader_for(f"tcp://127.0.0.1:{port}") as r:
         first.stop()  # the connection closes: the driver notices and backs off
         _wait(lambda: not r.scanner.health().connected)
-        assert "closed by device" in r.scanner.health().last_error
+        error = r.scanner.health().last_error  # closed, reset, then refused while nothing listens
+        assert any(why in error for why in ("closed by device", "reset by peer", "cannot connect")), error
         with ScannerSim(tcp_port=port) as second:
             assert r.scanner.wait_connected(5)
             _wait(lambda: second.state()["tcp_clients"] == 1)
