@@ -94,17 +94,33 @@ class Slip:
     def qr(self, data: str, *, module: int | None = None, ec: str = "M", align: str = "center") -> "Slip":
         """A QR code: the printer draws it (GS ( k) when the profile allows, else a raster image."""
         self._set_align(align)
+        module = self._qr_module(data, ec, module or (6 if self.profile.native_qr else 4))
         if self.profile.native_qr:
-            module = module or (6 if self.profile.dots >= 576 else 5)
             start = len(self._p.output)
             self._p.qr(data, ec=QR_EC[ec], size=module, native=True)
             self.parts.append(("qr_native", len(self._p.output) - start))
         else:  # every raster byte is wire time: 4-dot modules (0.5 mm) still scan well
             quiet = b"\x1bJ" + bytes([QR_QUIET_DOTS])
             self._p._raw(quiet)
-            self._image(escpos_raster.qr_image(data, module or 4, ec), "qr_raster")
+            self._image(escpos_raster.qr_image(data, module, ec), "qr_raster")
             self._p._raw(quiet)
         return self
+
+    def _qr_module(self, data: str, ec: str, wanted: int) -> int:
+        """The module size (dots) that keeps the symbol and its quiet zone on the paper."""
+        import qrcode
+
+        try:
+            code = qrcode.QRCode(error_correction={"L": 1, "M": 0, "Q": 3, "H": 2}[ec])
+            code.add_data(data)
+            code.make(fit=True)
+        except Exception as exc:  # qrcode raises DataOverflowError for > 2953 bytes
+            raise ValueError(f"QR data of {len(data.encode())} bytes is too long for a ticket") from exc
+        modules = 17 + 4 * code.version + 8
+        module = min(wanted, self.profile.dots // modules)
+        if module < 2:
+            raise ValueError(f"QR data of {len(data.encode())} bytes is too long for {self.profile.dots}-dot paper")
+        return module
 
     def image(self, img: Image.Image, *, align: str = "center") -> "Slip":
         self._set_align(align)

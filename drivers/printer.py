@@ -9,6 +9,7 @@ and network printers get unplugged and rebooted, and a fresh open is cheap.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -53,13 +54,14 @@ class TicketPrinter:
         self.near_end_is_fault = near_end_is_fault
         # file:// is write-only: status cannot be read, the job is written anyway (for debugging)
         self.checks_status = not url.startswith("file://")
+        self._busy = threading.Lock()  # one job or status query on the port at a time
 
     # -- public -------------------------------------------------------------
     def new_slip(self) -> Slip:
         return Slip(self.profile, text_mode=self.text_mode)
 
     def status(self) -> PrinterStatus:
-        with self._open() as transport:
+        with self._busy, self._open() as transport:
             return query(transport, self.status_timeout)
 
     def check(self) -> PrinterStatus:
@@ -90,7 +92,7 @@ class TicketPrinter:
             parts[kind] = parts.get(kind, 0) + size
         before = after = None
         warnings: list[str] = []
-        with self._open() as transport:
+        with self._busy, self._open() as transport:
             if self.checks_status:
                 before = query(transport, self.status_timeout)
                 self._raise_for(before, "before printing")

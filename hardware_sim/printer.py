@@ -22,7 +22,7 @@ from .escpos_parser import EscPosParser
 
 FAULTS = ("paper_near_end", "paper_out", "cover_open", "offline", "cutter_error", "no_reply", "late_reply")
 STOPPING = ("paper_out", "cover_open", "offline", "cutter_error")  # the printer stops printing
-MAX_JOBS_KEPT = 50  # in-memory job records; files on disk stay
+IMAGES_KEPT = 20  # paper images kept in memory (older records keep their transcript; files stay)
 
 
 class PrinterSim(SimDevice):
@@ -132,11 +132,12 @@ class PrinterSim(SimDevice):
             txt.write_text("\n".join(page["transcript"]) + "\n", encoding="utf-8")
             record["png"], record["txt"] = str(png), str(txt)
         self.jobs.append(record)
-        del self.jobs[:-MAX_JOBS_KEPT]
+        if len(self.jobs) > IMAGES_KEPT:
+            self.jobs[-IMAGES_KEPT - 1]["image"] = None
         self.jobs_done.notify_all()
 
     def wait_for_jobs(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
-        """Block until ``count`` tickets have ended (cut or stop); returns the kept records."""
+        """Block until ``count`` tickets have ended (cut or stop); returns all records."""
         deadline = time.monotonic() + timeout
         with self._lock:
             while self.job_count < count:

@@ -141,3 +141,20 @@ def test_sample_ticket_stays_within_the_byte_budget(ticket):
     for profile, mm in (("generic-80", 80), ("xprinter-58", 58)):
         data = TicketPrinter("file:///dev/null", profile=profile, paper_mm=mm).render_ticket(ticket)
         assert len(data) <= 6000, (profile, len(data))
+
+
+def test_long_qr_payload_shrinks_its_modules_to_fit_58mm_paper(make_sim):
+    sim = make_sim(58)
+    payload = "https://motcua.example.vn/t/" + "x" * 300
+    printer = TicketPrinter(sim.port_path, profile="xprinter-58")
+    printer.print_slip(printer.new_slip().qr(payload).cut())
+    job = sim.wait_for_jobs(1)[-1]
+    qr = next(it for it in job["items"] if it["kind"] == "qr")
+    assert qr["w"] <= 384 and decode_qr(job["png"]) == [payload]
+
+
+def test_qr_payload_too_long_for_any_symbol_is_a_clear_error():
+    import pytest
+
+    with pytest.raises(ValueError, match="too long"):
+        TicketPrinter("file:///dev/null").new_slip().qr("x" * 5000)
