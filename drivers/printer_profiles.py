@@ -24,7 +24,7 @@ class PrinterProfile:
     code_pages: dict[str, int] = field(default_factory=dict)
     default_text_mode: str = "raster"
     cut: str = "PART"  # "PART" (GS V 1) or "FULL" (GS V 0); "" = tear-off printer without a cutter
-    escpos_profile: str = "default"  # python-escpos capability profile used by Dummy
+    escpos_profile: str = "TM-T20II"  # python-escpos capability profile for Dummy (needs a known width)
 
     def with_paper(self, paper_mm: int | None) -> "PrinterProfile":
         if paper_mm is None or paper_mm == self.paper_mm:
