@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -132,3 +133,19 @@ def test_restarted_simulator_reports_the_real_door_state(tmp_path):
                 bus.open_and_confirm(0, 3)  # already open: not a new confirmed opening
     finally:
         second.stop()
+
+
+def test_service_unlock_all_opens_every_free_door(sim, bus):
+    sim.control("fault", board=1, kind="jammed", lock=0)
+    bus.unlock_all(1)
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline and sum(bus.status(1).door_open) < 15:
+        time.sleep(0.05)
+    assert bus.status(1).door_open == (False,) + (True,) * 15
+    assert bus.status(0).door_open == (False,) * 16  # the other board did not move
+
+
+def test_bus_query_counts_garbled_replies(sim, bus):
+    sim.control("fault", board=1, kind="bad_checksum")
+    scan = bus.query_bus()
+    assert sorted(scan.boards) == [0] and scan.bad_frames == 1
