@@ -10,12 +10,20 @@ from datetime import date
 from pathlib import Path
 
 from hardware_sim.scanner_payloads import fake_cccd, fake_receipt
+from queue_server.cli import main
 
 MOTCUA = str(Path(sys.executable).parent / "motcua")
 
 
 def motcua(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
     return subprocess.run([MOTCUA, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def control(capsys, *args: str) -> tuple[int, str, str]:
+    """`motcua sim scanner --control ...` in this process (it only talks HTTP to the simulator)."""
+    code = main(["sim", "scanner", "--control", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def wait_for_line(proc: subprocess.Popen, needle: str, timeout: float = 20) -> list[str]:
@@ -30,7 +38,7 @@ def wait_for_line(proc: subprocess.Popen, needle: str, timeout: float = 20) -> l
     raise AssertionError(f"{needle!r} not seen in {lines}")
 
 
-def test_hw_scan_prints_each_code_with_its_kind_and_masks_the_id(tmp_path):
+def test_hw_scan_prints_each_code_with_its_kind_and_masks_the_id(tmp_path, capsys):
     link = str(tmp_path / "ttyScanner")
     sim = subprocess.Popen([MOTCUA, "sim", "scanner", "--suffix", "crlf", "--link", link],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -45,9 +53,9 @@ def test_hw_scan_prints_each_code_with_its_kind_and_masks_the_id(tmp_path):
         card = fake_cccd(date(1950, 3, 1), "Nữ", name="Phạm Thị Lan", serial=246813, seed=9)
         id12 = card.split("|")[0]
         for text in (card, fake_receipt("000.00.21.H29-230101-0007"), "http://10.0.0.5:8000/t/A012", "hello"):
-            result = motcua("sim", "scanner", "--control", url, "scan", text)
-            assert result.returncode == 0, result.stderr
-            assert json.loads(result.stdout)["sent"] == 1
+            code, out, err = control(capsys, url, "scan", text)
+            assert code == 0, err
+            assert json.loads(out)["sent"] == 1
         out, err = hw.communicate(timeout=30)
         assert hw.returncode == 0, err
         lines = [line.split(None, 1)[1].rstrip() for line in seen[-1:] + out.splitlines()]
@@ -73,11 +81,13 @@ def test_hw_scan_on_a_missing_port_fails_with_the_reason(tmp_path):
     assert "never connected: no such serial port" in result.stderr
 
 
-def test_sim_control_faults_and_state_from_the_command_line(sim):
+def test_sim_control_faults_and_state_from_the_command_line(sim, capsys):
     url = sim.control_url
-    assert motcua("sim", "scanner", "--control", url, "noise", "--length", "8").returncode == 0
-    assert motcua("sim", "scanner", "--control", url, "unplug").returncode == 0
-    state = json.loads(motcua("sim", "scanner", "--control", url, "state").stdout)["state"]
-    assert (state["plugged"], state["suffix"]) == (False, "cr")
-    bad = motcua("sim", "scanner", "--control", url, "scan")
-    assert bad.returncode == 1 and "scan needs TEXT" in bad.stderr
+    assert control(capsys, url, "noise", "--length", "8")[0] == 0
+    assert control(capsys, url, "unplug")[0] == 0
+    code, out, _ = control(capsys, url, "state")
+    assert (json.loads(out)["state"]["plugged"], json.loads(out)["state"]["suffix"]) == (False, "cr")
+    code, _, err = control(capsys, url, "scan")
+    assert code == 1 and "scan needs TEXT" in err
+    code, _, err = control(capsys, url.replace(url.rsplit(":", 1)[1], "1"), "state")
+    assert code == 1 and "scanner simulator at" in err
