@@ -6,7 +6,7 @@ import json
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from .auth import current_principal
+from .auth import principal_of
 from .errors import RuleError
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/api/v1", tags=["events"])
 @router.websocket("/events")
 async def events(ws: WebSocket) -> None:
     try:
-        who = current_principal(ws)
+        who = principal_of(ws)
     except RuleError:
         await ws.close(code=4401)
         return

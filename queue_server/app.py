@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     site = load_site(settings.config_path)  # ConfigError names file, key and problem
     features = load_features()
     sets = [core_migrations] + [m.migrations for m in features if hasattr(m, "migrations")]
-    store = Store(settings.db_path, sets)
+    store = Store(settings.db_path, sets, background_checkpoint=True)
     sync_site(store, site)
     bus = EventBus(settings.clock, site.tz)
     store.listeners.append(lambda type_, payload: bus.publish(type_, **payload))

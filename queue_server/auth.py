@@ -1,5 +1,7 @@
 """Route guards: `Depends(require_staff("officer"))`, `require_device("kiosk")`, …
 
+Dependencies are `async def` on purpose: FastAPI runs plain `def` dependencies
+in the thread pool, which costs more than the whole ticket transaction.
 Credentials come as `Authorization: Bearer …` (or `?token=` for browsers and
 WebSockets). Staff roles are ordered (admin ≥ supervisor ≥ officer); device
 roles must match exactly.
@@ -38,7 +40,12 @@ def bearer(conn: HTTPConnection) -> str | None:
     return conn.query_params.get("token") or None
 
 
-def current_principal(conn: HTTPConnection) -> Principal | None:
+async def current_principal(conn: HTTPConnection) -> Principal | None:
+    """Dependency form of `principal_of` (async: no thread-pool hop per request)."""
+    return principal_of(conn)
+
+
+def principal_of(conn: HTTPConnection) -> Principal | None:
     """The caller, or None when no credential was sent; unknown credentials are refused."""
     cached = getattr(conn.state, "principal", ...)
     if cached is not ...:
@@ -71,22 +78,22 @@ def _check(who: Principal | None, min_staff: str | None, devices: tuple[str, ...
 def require_staff(min_role: str = "officer") -> Callable[..., Principal]:
     assert min_role in RANK, min_role
 
-    def dependency(who: Principal | None = Depends(current_principal)) -> Principal:
-        return _check(who, min_role, ())
+    async def dependency(conn: HTTPConnection) -> Principal:
+        return _check(principal_of(conn), min_role, ())
     return dependency
 
 
 def require_device(*roles: str) -> Callable[..., Principal]:
     assert roles and all(r in DEVICE_ROLES for r in roles), roles
 
-    def dependency(who: Principal | None = Depends(current_principal)) -> Principal:
-        return _check(who, None, roles)
+    async def dependency(conn: HTTPConnection) -> Principal:
+        return _check(principal_of(conn), None, roles)
     return dependency
 
 
 def require_staff_or_device(min_role: str, *roles: str) -> Callable[..., Principal]:
     assert min_role in RANK and all(r in DEVICE_ROLES for r in roles), (min_role, roles)
 
-    def dependency(who: Principal | None = Depends(current_principal)) -> Principal:
-        return _check(who, min_role, roles)
+    async def dependency(conn: HTTPConnection) -> Principal:
+        return _check(principal_of(conn), min_role, roles)
     return dependency

@@ -1,4 +1,7 @@
-"""FastAPI dependencies giving a route the store, the site config and "now"."""
+"""FastAPI dependencies giving a route the store, the site config and "now".
+
+All `async def`: a plain `def` dependency is run in the thread pool (slow).
+"""
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,21 +13,21 @@ from .config import SiteConfig
 from .store import Store
 
 
-def get_store(request: HTTPConnection) -> Store:
+async def get_store(request: HTTPConnection) -> Store:
     return request.app.state.store
 
 
-def get_site(request: HTTPConnection) -> SiteConfig:
+async def get_site(request: HTTPConnection) -> SiteConfig:
     return request.app.state.site
 
 
-def get_now(request: HTTPConnection) -> datetime:
+async def get_now(request: HTTPConnection) -> datetime:
     return request.app.state.settings.clock()
 
 
-def get_settings(request: HTTPConnection):
+async def get_settings(request: HTTPConnection):
     return request.app.state.settings
 
 
-def get_bus(request: Request):
+async def get_bus(request: Request):
     return request.app.state.bus

@@ -31,7 +31,7 @@ class RateLimiter:
             return True
 
 
-def public_rate_limit(request: Request) -> None:
+async def public_rate_limit(request: Request) -> None:
     limiter: RateLimiter | None = request.app.state.rate_limiter
     if limiter is None or bearer(request):
         return
