@@ -127,7 +127,10 @@ class SimDevice:
             return method(**args) or {}
 
     def control_commands(self) -> list[str]:
-        return sorted(n[len("control_"):] for n in dir(self) if n.startswith("control_"))
+        return sorted(
+            n[len("control_"):] for n in dir(type(self))
+            if n.startswith("control_") and n != "control_commands" and callable(getattr(type(self), n))
+        )
 
     # -- I/O threads --------------------------------------------------------
     def _spawn(self, target: Callable[[], None], what: str) -> None:
