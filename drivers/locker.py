@@ -30,6 +30,7 @@ class CompartmentState:
     lock: int
     door_open: bool
     item: bool
+    fresh: bool = True  # see BoardStatus.fresh
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class BoardStatus:
         return cls(frame.board, door_open, item, frame.raw, fresh)
 
     def compartment(self, lock: int) -> CompartmentState:
-        return CompartmentState(self.board, lock, self.door_open[lock], self.item[lock])
+        return CompartmentState(self.board, lock, self.door_open[lock], self.item[lock], self.fresh)
 
 
 @dataclass(frozen=True)
@@ -212,11 +213,10 @@ class LockerBus:
         _check_lock(lock)
         deadline = time.monotonic() + timeout
         while True:
-            status = self.status(board)
-            state = status.compartment(lock)
+            state = self.status(board).compartment(lock)
             if on_poll is not None:
                 on_poll(state)
-            if not state.door_open and status.fresh:  # a late reply could be from before the open
+            if not state.door_open and state.fresh:  # a late reply could be from before the open
                 return state
             if time.monotonic() >= deadline:
                 raise DeviceFault(self.device, "door_left_open",
