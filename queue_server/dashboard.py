@@ -29,6 +29,8 @@ migrations = Migrations("dashboard")
 STALE_SECONDS = 180        # a kiosk reports every 30-60 s; 3 min of silence is an alert
 PAUSE_ALERT_MINUTES = 30
 SEVERITY = {"ok": 0, "warning": 1, "error": 2}
+COMPONENTS = {"printer": ("Máy in", "Printer"), "scanner": ("Đầu đọc mã", "Scanner"),
+              "locker": ("Tủ khóa", "Locker"), "board": ("Bo mạch khóa", "Lock board")}
 
 
 @migrations()
@@ -171,8 +173,9 @@ def alerts(counter_rows: list[dict], service_rows: list[dict], device_rows: list
         for name, comp in d["components"].items():
             if comp["status"] != "ok":
                 detail = f": {comp['detail']}" if comp.get("detail") else ""
-                add(comp["status"], "device_fault", f"{d['device']} – {name}{detail}",
-                    f"{d['device']} – {name}{detail}")
+                vi, en = COMPONENTS.get(name, (name, name))
+                add(comp["status"], "device_fault", f"{d['device']} – {vi}{detail}",
+                    f"{d['device']} – {en}{detail}")
     out.sort(key=lambda a: -SEVERITY[a["level"]])
     return out
 

@@ -1,6 +1,6 @@
 """What the hall voice says: Vietnamese number reading and the call phrase.
 
-Decision (documented in docs/voice.md): a ticket number is read the way it is
+Decision (documented in queue_server/web/README.md): a ticket number is read the way it is
 printed — the service letter(s), then each digit — so «A012» is said
 "A không một hai". Halls read ticket numbers digit by digit because the
 leading zeros are on the ticket and on the board; reading "A mười hai" would

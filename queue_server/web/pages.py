@@ -15,13 +15,14 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from queue_server import accounts
 from queue_server.clock import service_day
 from queue_server.errors import RuleError
+from queue_server.ratelimit import public_rate_limit
 from queue_server.web.auth_pages import COOKIE, LANG_COOKIE, PageDenied, page_secret, require_page
 from queue_server.web.i18n import pick_lang, table, translator
 
@@ -85,7 +86,7 @@ def login_form(request: Request, next: str = "/console"):
     return render(request, "login.html", next=_safe_next(next), message=None, failed=False)
 
 
-@router.post("/login", response_class=HTMLResponse)
+@router.post("/login", response_class=HTMLResponse, dependencies=[Depends(public_rate_limit)])
 def login_submit(request: Request, username: str = Form(..., max_length=64),
                  password: str = Form(..., max_length=256), next: str = Form("/console")):
     app = request.app

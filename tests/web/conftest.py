@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -88,13 +89,33 @@ def server(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright_driver():
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    b = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+@pytest.fixture
+def launch_chromium(playwright_driver):
+    """Another Chromium with a chosen autoplay policy (e.g. a TV that blocks sound)."""
+    @contextmanager
+    def launch(autoplay: str):
+        args = [a for a in CHROMIUM_ARGS if not a.startswith("--autoplay-policy")]
+        b = playwright_driver.chromium.launch(executable_path=CHROMIUM,
+                                              args=args + [f"--autoplay-policy={autoplay}"])
         try:
             yield b
         finally:
             b.close()
+    return launch
 
 
 @pytest.fixture

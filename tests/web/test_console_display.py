@@ -136,3 +136,23 @@ def test_display_survives_server_restart_and_catches_up(server, new_page):
         timeout=15_000)
     server.call_next("2")
     expect(display.locator("#now-number")).to_have_text("A002")
+
+
+def test_blocked_autoplay_shows_enable_sound_button_then_plays(server, launch_chromium):
+    # Playwright's evaluate() counts as a user gesture, so until the block has
+    # happened this test watches only network and console events.
+    with launch_chromium(autoplay="user-gesture-required") as strict:
+        page = strict.new_page(viewport={"width": 1920, "height": 1080})
+        with page.expect_websocket() as ws_info:
+            page.goto(f"{server.base_url}/display?token={server.display_key}&speed=8")
+        ws_info.value.wait_for_event("framereceived")             # hello: the display is live
+        server.issue("civil")
+        with page.expect_console_message(lambda m: "autoplay blocked" in m.text, timeout=10_000):
+            server.call_next("5")
+        button = page.get_by_role("button", name="Bật âm thanh")
+        expect(button).to_be_visible()                             # the hall would be silent: say so
+        assert page.evaluate("window.__audioLog.filter(e => e.kind === 'start').length") == 0
+        button.click()                                             # a user gesture unlocks audio
+        page.wait_for_function("window.__audioLog.some(e => e.kind === 'end')", timeout=15_000)
+        expect(button).to_be_hidden()
+        assert [e["key"] for e in page.evaluate("window.__audioLog") if e["kind"] == "start"] == ["1:0:ticket.called"]

@@ -60,6 +60,7 @@ class AudioQueue {
         // Autoplay refused: keep the item, show the button, resume on click.
         this.blocked = true;
         this.log.push({ kind: "blocked", key: item.key, t: performance.now() });
+        console.warn("motcua: autoplay blocked, waiting for the enable-sound button");
         this.onBlocked();
       } else {
         this.log.push({ kind: "failed", key: item.key, t: performance.now(), error: String(err) });
