@@ -7,6 +7,7 @@ whatever it is given; here they are mapped onto the printer driver's
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime
 from typing import Any, Callable
 
@@ -16,11 +17,25 @@ log = logging.getLogger(__name__)
 
 
 class KioskPrinter:
-    def __init__(self, url: str, **options: Any):
-        from drivers.printer import TicketPrinter
+    """The driver (python-escpos and its capability database: ~0.3 s to import) loads on
+    first use or in ``warm_up`` off the UI thread, so it never delays the first screen."""
 
+    def __init__(self, url: str, **options: Any):
         self.url = url
-        self.driver = TicketPrinter(url, **options)
+        self.options = options
+        self._driver: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def driver(self) -> Any:
+        with self._lock:
+            if self._driver is None:
+                from drivers.printer import TicketPrinter
+                self._driver = TicketPrinter(self.url, **self.options)
+            return self._driver
+
+    def warm_up(self) -> None:
+        self.driver
 
     def print_ticket(self, ticket: Ticket, *, lang: str, site: dict[str, Any]) -> Any:
         from drivers.printer import TicketData

@@ -22,6 +22,8 @@ STARTED = time.perf_counter()
 def configure_kivy(cfg: KioskConfig, *, windowed: bool = False) -> None:
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
+    for noisy in ("httpx", "httpcore"):   # one line per request is not a kiosk log
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     from kivy.config import Config
 
     Config.set("graphics", "width", str(cfg.width))
@@ -91,6 +93,9 @@ def build_app(cfg: KioskConfig, *, controller: Any = None, printer: Any = None) 
             Clock.schedule_once(self._started, 0)
             if self.kcfg.fullscreen:
                 Window.show_cursor = False
+            shot = os.environ.get("MOTCUA_KIOSK_SCREENSHOT")
+            if shot:   # `motcua demo` without a display: keep a picture of the screen fresh
+                Clock.schedule_interval(lambda dt: self.screenshot(shot), 2.0)
             return root
 
         def _started(self, dt: float) -> None:
@@ -100,6 +105,9 @@ def build_app(cfg: KioskConfig, *, controller: Any = None, printer: Any = None) 
 
         def _first_frame(self, dt: float) -> None:
             self.first_frame_at = time.perf_counter()
+            printer = self.controller.printer
+            if printer is not None and hasattr(printer, "warm_up"):
+                self.runner.submit(printer.warm_up, lambda r, e: e and log.error("printer: %s", e))
 
         def start_scanner(self) -> None:
             if not self.kcfg.scanner_url:
@@ -141,8 +149,8 @@ def build_app(cfg: KioskConfig, *, controller: Any = None, printer: Any = None) 
         def screenshot(self, path: str | Path) -> Path:
             path = Path(path)
             path.parent.mkdir(parents=True, exist_ok=True)
-            written = Window.screenshot(name=str(path.with_suffix("")) + "%(counter)s.png")
-            Path(written).replace(path)
+            written = Window.screenshot(name=str(path.with_suffix("")) + "-tmp%(counter)s.png")
+            Path(written).replace(path)   # atomic: a viewer never sees half a file
             return path
 
         def on_stop(self) -> None:
