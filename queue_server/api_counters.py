@@ -28,8 +28,9 @@ class CallNextRequest(BaseModel):
 async def call_next(counter: str, body: CallNextRequest | None = Body(None),
                     store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
                     now: datetime = Depends(get_now), who: Principal = Staff) -> Response:
-    row = rules.call_next(store, site, now, counter, actor=who.actor,
-                          finish_current=body.finish_current if body else True)
+    finish_current = body.finish_current if body else True
+    row = await store.run(lambda: rules.call_next(store, site, now, counter, actor=who.actor,
+                                                  finish_current=finish_current))
     if row is None:
         return Response(status_code=204)
     return JSONResponse(ticket_json(site, row))
@@ -38,10 +39,10 @@ async def call_next(counter: str, body: CallNextRequest | None = Body(None),
 @router.post("/{counter}/pause", summary="Pause a counter (it calls nobody until resumed)")
 async def pause(counter: str, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
                 now: datetime = Depends(get_now), who: Principal = Staff) -> JSONResponse:
-    return JSONResponse(counter_json(site, rules.set_counter_state(store, site, now, counter, "paused", who.actor), None))
+    return JSONResponse(counter_json(site, await store.run(lambda: rules.set_counter_state(store, site, now, counter, "paused", who.actor)), None))
 
 
 @router.post("/{counter}/resume", summary="Resume a paused counter")
 async def resume(counter: str, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
                  now: datetime = Depends(get_now), who: Principal = Staff) -> JSONResponse:
-    return JSONResponse(counter_json(site, rules.set_counter_state(store, site, now, counter, "open", who.actor), None))
+    return JSONResponse(counter_json(site, await store.run(lambda: rules.set_counter_state(store, site, now, counter, "open", who.actor)), None))

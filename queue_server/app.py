@@ -47,6 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for router in (public_router, tickets_router, counters_router, auth_router, events_router):
         app.include_router(router)
+    if settings.bench_routes:
+        from .api_bench import router as bench_router
+        app.include_router(bench_router)
     for module in features:
         if hasattr(module, "router"):
             app.include_router(module.router)

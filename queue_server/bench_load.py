@@ -48,12 +48,13 @@ class Conn:
         self.writer.close()
 
 
-async def issuer(conn: Conn, n: int, end: float, key: str, services: list[str], out: dict) -> None:
+async def issuer(conn: Conn, n: int, end: float, key: str, services: list[str], out: dict,
+                 path: str = "/api/v1/tickets") -> None:
     i = 0
     while time.perf_counter() < end:
         body = json.dumps({"service": services[(n + i) % len(services)]}).encode()
         t0 = time.perf_counter()
-        status = await conn.request("POST", "/api/v1/tickets", {
+        status = await conn.request("POST", path, {
             "Authorization": f"Bearer {key}", "Content-Type": "application/json",
             "Idempotency-Key": f"bench-{n}-{i}-{t0}"}, body)
         out["lat"].append(time.perf_counter() - t0)
@@ -97,6 +98,9 @@ async def phase(spec: dict, p: dict) -> dict[str, Any]:
     calls: dict = {"lat": [], "status": {}}
     if p["kind"] == "noop":
         tasks = [noop(c, end, main) for c in conns[:clients]]
+    elif p["kind"] == "noop_post":
+        tasks = [issuer(c, n, end, spec["kiosk_key"], spec["services"], main, "/api/v1/bench/noop-ticket")
+                 for n, c in enumerate(conns[:clients])]
     else:
         tasks = [issuer(c, n, end, spec["kiosk_key"], spec["services"], main) for n, c in enumerate(conns[:clients])]
     tasks += [caller(c, k, end, spec["officer_token"], calls) for c, k in zip(conns[clients:], counters)]

@@ -1,8 +1,9 @@
 """`motcua bench server`: the real server (uvicorn, one worker) on loopback.
 
 A temporary database and the sample site (daily caps lifted so every request
-issues a real ticket); a separate load process runs three phases with the same
-N clients: GET /api/v1/health (no-op of the same app), POST /api/v1/tickets
+issues a real ticket); a separate load process runs four phases with the same
+N clients: GET /api/v1/health (no-op of the same app), POST /api/v1/bench/noop-ticket
+(no-op with the ticket endpoint's auth, body and headers), POST /api/v1/tickets
 alone, then tickets while M counters call next. Ratio = issue / no-op throughput.
 """
 from __future__ import annotations
@@ -26,29 +27,33 @@ def run(clients: int = 50, counters: int = 12, seconds: float = 10.0) -> dict[st
         config.write_text(re.sub(r"(?m)^daily_cap = \d+\n", "", DEFAULT_CONFIG.read_text(encoding="utf-8")),
                           encoding="utf-8")
         site = load_site(config)
-        live = LiveServer(Path(tmp) / "server", config_path=config, open_all_hours=True, clock_start=None)
+        live = LiveServer(Path(tmp) / "server", config_path=config, open_all_hours=True, clock_start=None,
+                          extra_args=("--bench-routes",))
         live.start()
         try:
             spec = {"port": int(live.base_url.rsplit(":", 1)[1]), "kiosk_key": live.kiosk_key,
                     "officer_token": live.token("officer"), "services": list(site.services),
                     "phases": [
                         {"kind": "noop", "clients": clients, "seconds": seconds},
+                        {"kind": "noop_post", "clients": clients, "seconds": seconds},
                         {"kind": "issue", "clients": clients, "seconds": seconds},
                         {"kind": "issue", "clients": clients, "seconds": seconds,
                          "counters": list(site.counters)[:counters]},
                     ]}
             load = subprocess.run([sys.executable, "-m", "queue_server.bench_load", json.dumps(spec)],
                                   capture_output=True, text=True, timeout=seconds * 3 + 120, check=True)
-            noop, issue, mixed = json.loads(load.stdout)
+            noop, noop_post, issue, mixed = json.loads(load.stdout)
             tickets = live.db_path and _count(live.db_path)
         finally:
             live.stop()
     ratio = issue["throughput_rps"] / noop["throughput_rps"] if noop["throughput_rps"] else None
+    ratio_post = issue["throughput_rps"] / noop_post["throughput_rps"] if noop_post["throughput_rps"] else None
     return {
         "bench": "server", "cpus": os.cpu_count(), "server": "uvicorn, 1 worker, SQLite WAL",
         "clients": clients, "counters": counters, "seconds_per_phase": seconds,
-        "noop": noop, "issue": issue, "issue_with_counters": mixed,
+        "noop": noop, "noop_post": noop_post, "issue": issue, "issue_with_counters": mixed,
         "ratio_issue_over_noop": round(ratio, 3) if ratio else None,
+        "ratio_issue_over_noop_post": round(ratio_post, 3) if ratio_post else None,
         "tickets_in_db": tickets,
         "targets": {"ratio_min": 0.7, "p99_ms_max": 20.0,
                     "ratio_ok": bool(ratio and ratio >= 0.7), "p99_ok": issue["p99_ms"] <= 20.0},

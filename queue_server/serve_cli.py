@@ -42,7 +42,8 @@ def serve(args: argparse.Namespace) -> int:
         print(f"motcua serve: --clock-start: {exc}", file=sys.stderr)
         return 2
     settings = Settings(config_path=Path(args.config), db_path=Path(args.db), clock=clock,
-                        enforce_windows=not args.open_all_hours)
+                        enforce_windows=not args.open_all_hours, bench_routes=args.bench_routes,
+                        public_rate_per_minute=0 if args.bench_routes else 600)
     try:
         app = create_app(settings)
     except ConfigError as exc:
@@ -99,6 +100,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--clock-start", help="run the clock from this instant, e.g. 2026-11-23T08:00:00+07:00 (tests, demos)")
     p.add_argument("--open-all-hours", action="store_true", help="issue tickets outside the issuing windows (demo)")
     p.add_argument("--log-level", default="warning")
+    p.add_argument("--bench-routes", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=serve)
 
     user = commands.add_parser("user", help="staff accounts").add_subparsers(dest="user_cmd", metavar="ACTION")

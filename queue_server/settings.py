@@ -16,3 +16,4 @@ class Settings:
     enforce_windows: bool = True
     token_ttl_hours: float = 12.0
     public_rate_per_minute: int = 600
+    bench_routes: bool = False  # POST /api/v1/bench/noop-ticket for `motcua bench server`

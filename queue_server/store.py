@@ -7,17 +7,22 @@ or none of it. Events emitted inside a write are published only after COMMIT.
 """
 from __future__ import annotations
 
+import asyncio
+import queue
 import sqlite3
 import threading
+from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from sqlite_utils import Database, Migrations
 
 from .memo import Memo
 
 Listener = Callable[[str, dict[str, Any]], None]
+T = TypeVar("T")
+BATCH_MAX = 256
 
 
 class Tx:
@@ -54,10 +59,98 @@ class Store:
         db.execute("PRAGMA journal_mode=WAL")
         for migrations in migration_sets:
             migrations.apply(db)
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
         self._checkpointer: threading.Thread | None = None
         if background_checkpoint:
             self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="wal-checkpoint", daemon=True)
             self._checkpointer.start()
+
+    # -- group commit: the async API hands its writes to one writer thread, which runs
+    # whatever is pending in ONE transaction (a savepoint per job, so a refused job
+    # rolls back alone). Same rules, same BEGIN IMMEDIATE; the commit is shared.
+    def submit(self, fn: Callable[[], T]) -> "Future[T]":
+        """Run `fn()` inside a write transaction on the writer thread; `fn` may use
+        `store.write()` (it joins the batch's transaction). Never wait on it from inside a write."""
+        future: Future = Future()
+        if self._writer is None:
+            with self._lock:
+                if self._writer is None:
+                    self._writer = threading.Thread(target=self._writer_loop, name="store-writer", daemon=True)
+                    self._writer.start()
+        self._jobs.put((fn, future))
+        return future
+
+    async def run(self, fn: Callable[[], T]) -> T:
+        return await asyncio.wrap_future(self.submit(fn))
+
+    def _writer_loop(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            batch = [job]
+            while len(batch) < BATCH_MAX:
+                try:
+                    more = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._jobs.put(None)  # finish this batch, then stop
+                    break
+                batch.append(more)
+            self._run_batch(batch)
+
+    def _run_batch(self, batch: list[tuple[Callable[[], Any], Future]]) -> None:
+        outcomes: list[tuple[Future, Any, BaseException | None]] = []
+        with self._lock:
+            db = self.db
+            try:
+                db.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                for _, future in batch:
+                    future.set_exception(exc)
+                return
+            tx = self._local.tx = Tx(db, self)
+            try:
+                for fn, future in batch:
+                    if not future.set_running_or_notify_cancel():
+                        continue
+                    mark = len(tx.events)
+                    db.conn.execute("SAVEPOINT job")
+                    try:
+                        result = fn()
+                    except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                        db.conn.execute("ROLLBACK TO job")
+                        db.conn.execute("RELEASE job")
+                        del tx.events[mark:]
+                        self.memo.clear()
+                        outcomes.append((future, None, exc))
+                    else:
+                        db.conn.execute("RELEASE job")
+                        outcomes.append((future, result, None))
+                db.conn.execute("COMMIT")
+            except BaseException as exc:  # the commit itself failed: nobody's change exists
+                if db.conn.in_transaction:
+                    db.conn.execute("ROLLBACK")
+                self.memo.clear()
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                return
+            finally:
+                self._local.tx = None
+        self._publish(tx)
+        for future, result, exc in outcomes:
+            if exc is None:
+                future.set_result(result)
+            else:
+                future.set_exception(exc)
+
+    def _publish(self, tx: Tx) -> None:
+        for type_, payload in tx.events:
+            for listener in list(self.listeners):
+                listener(type_, payload)
 
     def _checkpoint_loop(self) -> None:
         while not self._stop.wait(1.0):
@@ -107,9 +200,7 @@ class Store:
                 db.conn.execute("COMMIT")
             finally:
                 self._local.tx = None
-        for type_, payload in tx.events:
-            for listener in list(self.listeners):
-                listener(type_, payload)
+        self._publish(tx)
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         cur = self.db.conn.execute(sql, tuple(params))
@@ -121,6 +212,10 @@ class Store:
         return rows[0] if rows else None
 
     def close(self) -> None:
+        if self._writer is not None:
+            self._jobs.put(None)
+            self._writer.join(10)
+            self._writer = None
         self._stop.set()
         if self._checkpointer is not None:
             self._checkpointer.join(5)

@@ -29,12 +29,13 @@ class LiveServer:
     password = PASSWORD
 
     def __init__(self, workdir: Path, config_path: Path = DEFAULT_CONFIG,
-                 clock_start: str | None = MONDAY_MORNING, open_all_hours: bool = False):
+                 clock_start: str | None = MONDAY_MORNING, open_all_hours: bool = False,
+                 extra_args: tuple[str, ...] = ()):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.db_path = self.workdir / "motcua.sqlite"
         self.config_path = Path(config_path)
-        self.clock_start, self.open_all_hours = clock_start, open_all_hours
+        self.clock_start, self.open_all_hours, self.extra_args = clock_start, open_all_hours, extra_args
         self.proc: subprocess.Popen | None = None
         self.base_url = ""
         self._tokens: dict[str, str] = {}
@@ -98,6 +99,7 @@ class LiveServer:
             cmd += ["--clock-start", self.clock_start]
         if self.open_all_hours:
             cmd += ["--open-all-hours"]
+        cmd += list(self.extra_args)
         self.log_path = self.workdir / "server.log"
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, cwd=self.workdir,
