@@ -110,3 +110,17 @@ def _lookup(store: Store, h: str, secret: str, now_ts: float) -> dict[str, Any] 
     row = store.one("SELECT s.id, s.username AS name, s.role FROM sessions x JOIN staff s ON s.id = x.staff_id "
                     "WHERE x.token_hash = ? AND x.expires_ts > ? AND s.active = 1", (h, now_ts))
     return {"kind": "staff", **row} if row else None
+
+
+DEMO_STAFF = {"canbo": ("officer", "canbo-demo-1"), "giamsat": ("supervisor", "giamsat-demo-1"),
+              "quantri": ("admin", "quantri-demo-1")}
+
+
+def ensure_demo_accounts(store: Store) -> dict[str, Any]:
+    """Demo staff (known passwords) and fresh kiosk/display keys, for `make demo` to print.
+    Never use on a real center: the passwords are public."""
+    for name, (role, password) in DEMO_STAFF.items():
+        add_user(store, name, role, password)
+    keys = {role: add_device(store, f"demo-{role}", role) for role in DEVICE_ROLES}
+    return {"staff": [{"username": n, "role": r, "password": p} for n, (r, p) in DEMO_STAFF.items()],
+            "devices": [{"name": f"demo-{role}", "role": role, "key": k} for role, k in keys.items()]}

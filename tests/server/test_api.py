@@ -173,3 +173,27 @@ def test_openapi_and_docs(api):
               "/api/v1/tickets/{ticket_id}/transfer", "/api/v1/auth/login"):
         assert p in paths
     assert api.get("/docs").status_code == 200
+
+
+def test_citizens_endpoints_are_rate_limited_per_client(app_factory):
+    app, _ = app_factory(public_rate_per_minute=6)
+    with TestClient(app) as client:
+        codes = [client.get("/api/v1/services").status_code for _ in range(5)]
+    assert codes[0] == 200 and codes[-1] == 429
+    with TestClient(app) as client:
+        r = client.get("/api/v1/site")
+    assert r.status_code == 429 and r.json()["error"]["code"] == "rate_limited"
+    assert "thử lại" in r.json()["error"]["message"] and r.headers["Retry-After"]
+
+
+def test_demo_accounts_can_log_in(app_factory):
+    from queue_server.accounts import ensure_demo_accounts
+    app, store = app_factory()
+    demo = ensure_demo_accounts(store)
+    with TestClient(app) as client:
+        for staff in demo["staff"]:
+            r = client.post("/api/v1/auth/login", json={"username": staff["username"], "password": staff["password"]})
+            assert r.status_code == 200 and r.json()["role"] == staff["role"]
+        kiosk = next(d["key"] for d in demo["devices"] if d["role"] == "kiosk")
+        r = client.post("/api/v1/tickets", json={"service": "tax"}, headers={"Authorization": f"Bearer {kiosk}"})
+        assert r.status_code == 201 and r.json()["number"] == "H001"

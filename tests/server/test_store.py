@@ -1,0 +1,81 @@
+"""The store's one writer path: WAL, rollback, group commit that isolates a refused job."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+
+from queue_server.schema import migrations
+from queue_server.store import Store
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "q.sqlite", [migrations], background_checkpoint=True)
+    s.db.execute("CREATE TABLE notes (n INTEGER PRIMARY KEY)")
+    seen: list[tuple[str, dict]] = []
+    s.listeners.append(lambda type_, payload: seen.append((type_, payload)))
+    s.seen = seen
+    yield s
+    s.close()
+
+
+def test_wal_mode_and_migrations_recorded(store):
+    assert store.one("PRAGMA journal_mode")["journal_mode"] == "wal"
+    names = [r["name"] for r in store.query("SELECT name FROM _sqlite_migrations WHERE migration_set = 'queue_server'")]
+    assert names[:2] == ["m001_core", "m002_queue_index"]
+
+
+def test_a_failed_write_leaves_nothing_and_announces_nothing(store):
+    with pytest.raises(RuntimeError):
+        with store.write() as tx:
+            tx.execute("INSERT INTO notes VALUES (1)")
+            tx.emit("note.added", n=1)
+            raise RuntimeError("printer on fire")
+    assert store.query("SELECT * FROM notes") == [] and store.seen == []
+    with store.write() as tx:
+        tx.execute("INSERT INTO notes VALUES (2)")
+        with store.write() as inner:  # nested: same transaction
+            inner.execute("INSERT INTO notes VALUES (3)")
+        tx.emit("note.added", n=2)
+    assert [r["n"] for r in store.query("SELECT n FROM notes")] == [2, 3] and store.seen == [("note.added", {"n": 2})]
+
+
+def test_group_commit_isolates_a_refused_job(store):
+    def job(n):
+        def run():
+            with store.write() as tx:
+                tx.execute("INSERT INTO notes VALUES (?)", (n,))
+                tx.emit("note.added", n=n)
+                if n % 3 == 0:
+                    raise ValueError(f"refused {n}")
+            return n
+        return run
+    futures = [store.submit(job(n)) for n in range(1, 61)]
+    results = []
+    for f in futures:
+        try:
+            results.append(f.result(10))
+        except ValueError:
+            results.append(None)
+    kept = [r["n"] for r in store.query("SELECT n FROM notes ORDER BY n")]
+    assert kept == [n for n in range(1, 61) if n % 3] == [r for r in results if r]
+    assert sorted(p["n"] for _, p in store.seen) == kept
+
+
+def test_another_process_writes_wait_for_the_writer(store, tmp_path):
+    other = sqlite3.connect(store.path, timeout=10, isolation_level=None, check_same_thread=False)
+    with store.write() as tx:
+        tx.execute("INSERT INTO notes VALUES (1)")
+        done = threading.Event()
+
+        def write_elsewhere():
+            other.execute("INSERT INTO notes VALUES (2)")  # waits on the lock, then succeeds
+            done.set()
+        t = threading.Thread(target=write_elsewhere)
+        t.start()
+        assert not done.wait(0.3)
+    t.join(10)
+    assert done.is_set() and [r["n"] for r in store.query("SELECT n FROM notes ORDER BY n")] == [1, 2]
+    other.close()
