@@ -45,6 +45,7 @@ class ServerClient:
             headers["Authorization"] = f"Bearer {device_key}"
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self._paths: list[str] | None = None
         self._http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout,
                                   transport=transport)
 
@@ -72,7 +73,21 @@ class ServerClient:
         return self._call("GET", f"/api/v1/tickets/{quote(str(ticket_id), safe='')}")
 
     def dossier(self, code: str) -> dict[str, Any]:
-        return self._call("GET", f"/api/v1/dossiers/{quote(code, safe='')}")
+        try:
+            return self._call("GET", f"/api/v1/dossiers/{quote(code, safe='')}")
+        except NotFound:
+            # A server without the dossier feature answers 404 too: ask its OpenAPI which it is.
+            if not self.has_path("/api/v1/dossiers/"):
+                raise NotAvailable("GET /api/v1/dossiers/{code}: not available on this server", status=404) from None
+            raise
+
+    def has_path(self, prefix: str) -> bool:
+        if self._paths is None:
+            try:
+                self._paths = list(self._call("GET", "/openapi.json").get("paths", {}))
+            except ApiError:
+                return True   # cannot tell: keep the server's own answer
+        return any(p.startswith(prefix) for p in self._paths)
 
     def procedures(self, service: str) -> list[dict[str, Any]]:
         data = self._call("GET", f"/api/v1/services/{quote(service, safe='')}/procedures")

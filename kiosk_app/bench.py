@@ -67,6 +67,7 @@ def run_bench(args: Any) -> int:
         "confirm_tap_to_cut_s": {"median": round(statistics.median(cuts), 3), "max": round(max(cuts), 3)},
         "ticket_bytes": results[-1]["bytes"],
         "targets": {"cold_start_s": TARGET_START_S, "confirm_tap_to_cut_s": TARGET_CUT_S},
+        "load_avg_1min": round(os.getloadavg()[0], 2),   # other work on the box skews the max
         "ok": statistics.median(starts) <= TARGET_START_S and statistics.median(cuts) <= TARGET_CUT_S,
     }
     print(json.dumps(out, indent=1))
@@ -107,7 +108,7 @@ def _child(spec_path: str) -> None:
 
     from .devices import KioskPrinter
 
-    app = build_app(cfg, printer=KioskPrinter(cfg.printer_url))
+    app = build_app(cfg, printer=KioskPrinter(cfg.printer_url, timeout=cfg.printer_timeout))
     c = app.controller
     state = {"phase": "start"}
 

@@ -30,6 +30,7 @@ class KioskConfig:
     server_timeout: float = 5.0
     public_url: str = ""            # base of the ticket QR; empty = server_url
     printer_url: str = ""           # empty = no printer: tickets are shown on screen only
+    printer_timeout: float = 5.0    # per read/write; a slow line (9600 baud) needs seconds per ticket
     scanner_url: str = ""
     scanner_suffix: str = "cr"
     locker_url: str = ""
@@ -58,6 +59,7 @@ _FIELDS: dict[tuple[str, str], tuple[str, type]] = {
     ("server", "timeout"): ("server_timeout", float),
     ("server", "public_url"): ("public_url", str),
     ("devices", "printer"): ("printer_url", str),
+    ("devices", "printer_timeout"): ("printer_timeout", float),
     ("devices", "scanner"): ("scanner_url", str),
     ("devices", "scanner_suffix"): ("scanner_suffix", str),
     ("devices", "locker"): ("locker_url", str),
@@ -142,6 +144,8 @@ def _check(cfg: KioskConfig, name: str) -> None:
         raise ConfigError(name, "[kiosk] idle_timeout", f"must be at least 3 seconds, got {cfg.idle_timeout}")
     if not 0 < cfg.idle_countdown < cfg.idle_timeout:
         raise ConfigError(name, "[kiosk] idle_countdown", "must be above 0 and below idle_timeout")
+    if not 0.2 <= cfg.printer_timeout <= 60:
+        raise ConfigError(name, "[devices] printer_timeout", f"must be 0.2..60 seconds, got {cfg.printer_timeout}")
     if cfg.scanner_suffix not in ("cr", "crlf"):
         raise ConfigError(name, "[devices] scanner_suffix", f"must be cr or crlf, got {cfg.scanner_suffix!r}")
     if not 320 <= cfg.width <= 7680:

@@ -131,14 +131,21 @@ class LockerService:
 
     def wait_closed(self, number: int, *, parcel_id: int | None = None, timeout: float | None = None,
                     on_poll: Callable[[CompartmentState], None] | None = None) -> tuple[CompartmentState | None, dict]:
-        """Wait for the door to close, then report it with the item sensor. (None, answer) when left open."""
+        """Wait for the door to close, then report it with the item sensor.
+
+        (None, answer) when the door stays open past the timeout or the board stops answering;
+        the watcher / reconciliation finishes the flow once the board reads closed.
+        """
         try:
             state = self.locker.wait_closed(number, timeout=self.close_timeout if timeout is None else timeout,
                                             on_poll=on_poll, poll_interval=self.poll_interval)
         except DeviceFault as exc:
             if getattr(exc, "reason", "") != "door_left_open":
-                raise
+                return None, self._tell(number, "board_lost", parcel_id=parcel_id, reason=failure_reason(exc))
             return None, self._tell(number, "left_open", parcel_id=parcel_id, door_open=True)
+        except DeviceError as exc:  # the board stopped answering: door state unknown until it answers again
+            log.warning("compartment %s: lost the board while waiting for the door: %s", number, exc)
+            return None, self._tell(number, "board_lost", parcel_id=parcel_id, reason=failure_reason(exc))
         self.last[number] = state
         answer = self._tell(number, "closed", parcel_id=parcel_id, door_open=False, item=state.item)
         self.busy.discard(number)

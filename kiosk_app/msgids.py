@@ -7,13 +7,14 @@ from pathlib import Path
 ROOT = Path(__file__).parent
 # tr("..."), app.tr("...", ...), c.t("..."), self.t(...), N_(...), set_notice(...), say(...)
 CALL = re.compile(r"""(?:\btr|\.t|\bN_|set_notice|\bsay)\(\s*"((?:[^"\\]|\\.)+)\"""")
+CONSOLE_ONLY = ("msgids.py", "demo.py", "bench.py", "cli.py")  # technician text: English
 TABLES = ("PRINT_TEXT", "FAULTS", "MESSAGES", "SPECIAL", "STATES")
 
 
 def msgids() -> list[str]:
     found: dict[str, None] = {}
     for path in sorted(ROOT.rglob("*")):
-        if path.suffix not in (".py", ".kv") or path.name == "msgids.py":
+        if path.suffix not in (".py", ".kv") or path.name in CONSOLE_ONLY:
             continue
         text = path.read_text(encoding="utf-8")
         for m in CALL.finditer(text):

@@ -15,12 +15,13 @@ import logging
 import uuid
 from typing import Any
 
-from .api import NotAvailable, NotFound, Refused, Unreachable
+from .api import ApiError, NotAvailable, NotFound, Unreachable
 from .models import Ticket
 
 log = logging.getLogger(__name__)
 ISSUE_RETRY_SECONDS = 3.0
 PRINTER_POLL_SECONDS = 3.0
+HEALTH_EVERY = 60.0       # the server's dashboard marks a device stale after a few minutes
 
 
 class TicketingMixin:
@@ -28,6 +29,8 @@ class TicketingMixin:
         self.printed_ids: set[str] = set()
         self.printer_fault = ""          # last printer fault reason, "" = healthy
         self.health_reports: list[dict] = []
+        self.health_probes: dict[str, Any] = {}   # name -> () -> (status, detail), e.g. the scanner
+        self.next_health_at = 0.0
         self.reset_ticketing()
 
     def reset_ticketing(self) -> None:
@@ -81,7 +84,7 @@ class TicketingMixin:
             return
         if error is not None:
             self.issue_state = "refused"
-            self.issue_error = str(error.message if isinstance(error, Refused) and error.message else error)
+            self.issue_error = str(error.message if isinstance(error, ApiError) and error.message else error)
             log.warning("ticket refused: %s", self.issue_error)
             self.changed()
             return
@@ -167,7 +170,25 @@ class TicketingMixin:
         self.runner.submit(lambda: self.api.ticket(ticket_id), done)
 
     # -- time -------------------------------------------------------------------------
+    def report_health_now(self) -> None:
+        """All components in one report: printer (last known state) and registered probes."""
+        components: dict[str, dict[str, str]] = {}
+        if self.printer is not None:
+            components["printer"] = {"status": "error" if self.printer_fault else "ok", "detail": self.printer_fault}
+        for name, probe in self.health_probes.items():
+            try:
+                status, detail = probe()
+            except Exception as exc:
+                status, detail = "error", str(exc)[:200]
+            components[name] = {"status": status, "detail": detail}
+        if components:
+            self.health_reports.append(components)
+            self.runner.submit(lambda: self.api.report_health(components), _log_report_error)
+
     def tick_ticketing(self, now: float) -> bool:
+        if self.online and now >= self.next_health_at:
+            self.next_health_at = now + HEALTH_EVERY
+            self.report_health_now()
         if self.issue_state == "retrying" and now >= self.next_issue_at and self.screen == "ticket":
             self._send_issue()
             return False

@@ -121,6 +121,11 @@ def build_app(cfg: KioskConfig, *, controller: Any = None, printer: Any = None) 
                     on_reject=lambda: post(self.controller.scan_rejected))
             except Exception as exc:  # a missing scanner must not stop the kiosk
                 log.error("scanner %s: %s", self.kcfg.scanner_url, exc)
+                self.controller.health_probes["scanner"] = lambda: ("error", f"cannot open: {exc}"[:200])
+                return
+            scanner = self.scanner
+            self.controller.health_probes["scanner"] = lambda: (
+                ("ok", "") if scanner.health().status == "ok" else ("error", str(scanner.health().last_error or "disconnected")))
 
         def mirror(self, c: Any) -> None:
             """Show the controller's state: screen, language, text size, bars."""
@@ -167,7 +172,7 @@ def run_kiosk(cfg: KioskConfig, *, windowed: bool = False) -> int:
     if cfg.printer_url:
         from ..devices import KioskPrinter
         try:
-            printer = KioskPrinter(cfg.printer_url)
+            printer = KioskPrinter(cfg.printer_url, timeout=cfg.printer_timeout)
         except Exception as exc:  # shown as a printer fault on each ticket, reported to the server
             log.error("printer %s: %s", cfg.printer_url, exc)
     app = build_app(cfg, printer=printer)

@@ -231,3 +231,25 @@ def test_language_and_large_text_toggle(live_server):
     assert c.lang == "en" and c.t("Take a queue number") == "Take a queue number"
     c.toggle_large_text()
     assert c.large_text
+
+
+def test_outside_hours_refusal_is_shown_in_plain_words(server_factory):
+    server = server_factory(clock_start="2026-11-22T20:00:00+07:00")   # Sunday evening: closed
+    c = make(server)
+    c.take_ticket()
+    c.choose_service("land")
+    assert c.screen == "ticket" and c.issue_state == "refused" and c.ticket is None
+    from kiosk_app.i18n import pick_language
+    vi, en = pick_language(c.issue_error, "vi"), pick_language(c.issue_error, "en")
+    assert vi and en and vi != en
+
+
+def test_periodic_health_report_carries_printer_and_scanner(live_server):
+    clock = Clock()
+    c = make(live_server, clock=clock)
+    c.health_probes["scanner"] = lambda: ("error", "disconnected")
+    clock.advance(61)
+    c.tick()
+    health = httpx.get(f"{live_server.base_url}/api/v1/devices/health",
+                       headers=live_server.headers("supervisor")).json()
+    assert any(d["components"].get("scanner") == {"status": "error", "detail": "disconnected"} for d in health)

@@ -8,7 +8,7 @@ from ... import lookup
 from .. import theme
 from . import KScreen
 
-SPECIAL = {"letters": "ABC", "back": "Delete", "clear": "Clear all", "ok": "Look up"}
+SPECIAL = {"letters": "ABC", "back": "Del", "clear": "Clear", "ok": "Look up"}
 DIGITS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", ".", "-", "letters", "back", "clear", "ok")
 LETTERS = lookup.KEYS_LETTERS + ("letters", "back", "clear", "ok")
 MESSAGES = {
