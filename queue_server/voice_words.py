@@ -19,9 +19,12 @@ DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tá
 
 # Vietnamese names of Latin letters as a caller says them; espeak-ng's vi
 # voice reads a bare capital "A" well but mangles lone consonants, so spell them.
+# G is "gờ", not "giê": in the northern voice "giê" and "dê" (D) sound the same
+# (/ze/), and a hall must never confuse two services. J is written "di" because
+# espeak drops the vowel of "gi". A test checks that no two letters sound alike.
 LETTERS = {
     "A": "a", "B": "bê", "C": "xê", "D": "dê", "Đ": "đê", "E": "e", "F": "ép",
-    "G": "giê", "H": "hát", "I": "i", "J": "gi", "K": "ca", "L": "e lờ",
+    "G": "gờ", "H": "hát", "I": "i", "J": "di", "K": "ca", "L": "e lờ",
     "M": "em mờ", "N": "en nờ", "O": "o", "P": "pê", "Q": "quy", "R": "e rờ",
     "S": "ét", "T": "tê", "U": "u", "V": "vê", "W": "vê kép", "X": "ích",
     "Y": "i dài", "Z": "dét",

@@ -123,3 +123,19 @@ def test_voice_endpoint_serves_wav_to_display_only(web_app):
     assert client.get("/api/v1/voice/call.wav?ticket=B001&counter=99", headers=keys["display"]).status_code == 404
     chime = client.get("/api/v1/voice/chime.wav", headers=keys["display"])
     assert chime.status_code == 200 and _pcm(chime.content)[1] == chime_pcm()
+
+
+def test_no_two_service_letters_sound_alike_in_espeak():
+    """Over a loudspeaker, "D" and "G" must not be the same sound (espeak's own phonemes)."""
+    import subprocess
+    from queue_server.voice_audio import ESPEAK
+    from queue_server.voice_words import LETTERS
+    phonemes = {}
+    for letter in LETTERS:
+        spoken = read_ticket(f"{letter}1").rsplit(" ", 1)[0]
+        out = subprocess.run([ESPEAK, "-v", "vi", "-q", "-x", spoken], capture_output=True, text=True, timeout=20)
+        assert out.returncode == 0, out.stderr
+        phonemes[letter] = out.stdout.strip()
+        assert len(phonemes[letter].replace("_", "").replace("|", "").strip()) >= 2, (letter, phonemes[letter])
+    same = [(a, b) for a in phonemes for b in phonemes if a < b and phonemes[a] == phonemes[b]]
+    assert not same, same
