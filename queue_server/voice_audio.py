@@ -3,11 +3,12 @@
 One announcement is one WAV: chime, the phrase, a short pause, the phrase
 again. Serving it as a single file lets the display play exactly one clip
 per call, so its audio queue has one `ended` to wait for and nothing can
-interleave. Phrase WAVs and whole announcements are cached on disk by a hash
-of (voice, text); espeak-ng runs only on a cache miss.
+interleave. Phrase WAVs are cached on disk by a hash of (voice, text);
+espeak-ng runs only on a cache miss.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import math
@@ -18,6 +19,7 @@ import subprocess
 import tempfile
 import threading
 import wave
+from collections import OrderedDict
 from pathlib import Path
 
 from queue_server.voice_words import call_phrase
@@ -47,6 +49,7 @@ def _silence(seconds: float) -> bytes:
     return b"\x00\x00" * int(RATE * seconds)
 
 
+@functools.lru_cache(maxsize=1)
 def chime_pcm() -> bytes:
     """Two-tone "ding-dong" (E5 then C5), the sound halls use before a call."""
     return _pcm_tone(659.25, 0.45) + _pcm_tone(523.25, 0.7) + _silence(0.25)
@@ -79,13 +82,24 @@ def wav_duration(data: bytes) -> float:
 
 
 class VoiceCache:
-    """Phrase and announcement WAVs under ``root``; safe for concurrent requests
-    (files are written to a temp name then renamed, so readers never see half a WAV)."""
+    """Phrase WAVs on disk under ``root`` (bounded), whole announcements in memory.
 
-    def __init__(self, root: Path | str) -> None:
+    A phrase is unique per (ticket, counter), so a busy center makes ~1,000 a
+    day (~190 kB each): the directory is pruned, oldest first, beyond
+    ``max_bytes``. Several hall TVs fetch the same call at the same moment:
+    one lock per phrase makes espeak-ng run once, and the last announcements
+    are kept in memory. Files are written to a temp name then renamed, so a
+    reader never sees half a WAV.
+    """
+
+    def __init__(self, root: Path | str, max_bytes: int = 200 * 2**20, memory_items: int = 24) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
+        self.max_bytes = max_bytes
+        self.memory_items = memory_items
         self._lock = threading.Lock()
+        self._phrase_locks: dict[Path, threading.Lock] = {}
+        self._recent: OrderedDict[str, bytes] = OrderedDict()
         self.espeak_runs = 0  # observable: a cached phrase must not run espeak again
 
     def _path(self, kind: str, *parts: str) -> Path:
@@ -97,13 +111,39 @@ class VoiceCache:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
+        self._prune(keep=path)
+
+    def _prune(self, keep: Path) -> None:
+        files = [(f.stat().st_mtime, f.stat().st_size, f) for f in self.root.glob("phrase-*.wav")]
+        total = sum(size for _, size, _ in files)
+        for _, size, f in sorted(files, key=lambda x: x[0]):
+            if total <= self.max_bytes:
+                break
+            if f != keep:
+                f.unlink(missing_ok=True)
+                total -= size
+
+    def disk_bytes(self) -> int:
+        return sum(f.stat().st_size for f in self.root.glob("*.wav"))
 
     def phrase(self, text: str, lang: str = "vi") -> bytes:
         """WAV of ``text`` spoken by espeak-ng (cached per phrase)."""
         voice = VOICES[lang]
         path = self._path("phrase", voice, text)
-        if path.exists():
-            return path.read_bytes()
+        with self._lock:
+            lock = self._phrase_locks.setdefault(path, threading.Lock())
+        with lock:
+            try:
+                return path.read_bytes()
+            except FileNotFoundError:
+                pass
+            data = self._speak(voice, text)
+            self._store(path, data)
+        with self._lock:
+            self._phrase_locks.pop(path, None)
+        return data
+
+    def _speak(self, voice: str, text: str) -> bytes:
         try:
             # -s 140: a little slower than default; halls are noisy and echoing.
             result = subprocess.run(
@@ -119,9 +159,7 @@ class VoiceCache:
             )
         with self._lock:
             self.espeak_runs += 1
-        data = wav_bytes(read_pcm(_fix_stream_header(result.stdout)))
-        self._store(path, data)
-        return data
+        return wav_bytes(read_pcm(_fix_stream_header(result.stdout)))
 
     def chime(self) -> bytes:
         path = self.root / "chime.wav"
@@ -132,13 +170,17 @@ class VoiceCache:
     def announcement(self, ticket: str, counter: str, lang: str = "vi") -> bytes:
         """Chime, then the call phrase twice: one WAV per call."""
         text = call_phrase(ticket, counter, lang)
-        path = self._path("call", VOICES[lang], text)
-        if path.exists():
-            return path.read_bytes()
+        key = f"{lang}\x1f{text}"
+        with self._lock:
+            if key in self._recent:
+                self._recent.move_to_end(key)
+                return self._recent[key]
         spoken = read_pcm(self.phrase(text, lang))
-        pcm = chime_pcm() + spoken + _silence(0.8) + spoken + _silence(0.3)
-        data = wav_bytes(pcm)
-        self._store(path, data)
+        data = wav_bytes(chime_pcm() + spoken + _silence(0.8) + spoken + _silence(0.3))
+        with self._lock:
+            self._recent[key] = data
+            while len(self._recent) > self.memory_items:
+                self._recent.popitem(last=False)
         return data
 
 

@@ -139,3 +139,21 @@ def test_no_two_service_letters_sound_alike_in_espeak():
         assert len(phonemes[letter].replace("_", "").replace("|", "").strip()) >= 2, (letter, phonemes[letter])
     same = [(a, b) for a in phonemes for b in phonemes if a < b and phonemes[a] == phonemes[b]]
     assert not same, same
+
+
+def test_phrase_cache_stays_bounded_and_speaks_once_for_many_tvs(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+    cache = VoiceCache(tmp_path, max_bytes=500_000)
+    with ThreadPoolExecutor(6) as pool:                  # six hall TVs fetch the same call at once
+        results = list(pool.map(lambda _: cache.announcement("A001", "3"), range(6)))
+    assert len(set(results)) == 1 and cache.espeak_runs == 1
+    for n in range(2, 8):                                # a busy morning: many distinct calls
+        cache.announcement(f"A{n:03d}", "3")
+    assert cache.disk_bytes() <= 500_000 + 200_000       # pruned, oldest first (a new phrase is always kept)
+    newest = cache._path("phrase", "vi", call_phrase("A007", "3"))
+    oldest = cache._path("phrase", "vi", call_phrase("A001", "3"))
+    assert newest.exists() and not oldest.exists()
+    runs = cache.espeak_runs
+    fresh = VoiceCache(tmp_path, max_bytes=500_000)
+    assert fresh.announcement("A001", "3") == results[0]  # a pruned phrase is simply made again
+    assert fresh.espeak_runs == 1 and cache.espeak_runs == runs
