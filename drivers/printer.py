@@ -99,8 +99,9 @@ class TicketPrinter:
             for i in range(0, len(data), CHUNK):
                 transport.write(data[i:i + CHUNK])
             if self.checks_status:
-                # the first reply waits behind the job still in the line's buffers
-                after = query(transport, self.timeout)
+                # the first reply waits behind the job still in the line's buffers:
+                # allow the wire time of the whole job on top of the usual timeout
+                after = query(transport, self.timeout + transport.line_seconds(len(data)))
                 self._raise_for(after, "after printing (the ticket may be incomplete)")
                 warnings += after.warnings
             else:

@@ -79,6 +79,10 @@ class Transport:
             buf += self.read(size - len(buf), left)
         return bytes(buf)
 
+    def line_seconds(self, nbytes: int) -> float:
+        """How long ``nbytes`` take on the wire (0 where the link is not a serial line)."""
+        return 0.0
+
     def reset_input(self) -> None:
         """Drop unread input (a late reply may belong to an earlier query)."""
         self._reset_input()
@@ -136,6 +140,10 @@ class SerialTransport(Transport):
 
     def _reset_input(self) -> None:
         self._port.reset_input_buffer()
+
+    def line_seconds(self, nbytes: int) -> float:
+        # 8N1: ten bits a byte
+        return nbytes * 10 / self._port.baudrate
 
     def close(self) -> None:
         port = getattr(self, "_port", None)
