@@ -45,11 +45,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings, app.state.site, app.state.store, app.state.bus = settings, site, store, bus
     app.state.rate_limiter = RateLimiter(settings.public_rate_per_minute) if settings.public_rate_per_minute else None
     errors.install(app)
-    for router in (public_router, tickets_router, counters_router, auth_router, events_router):
-        app.include_router(router)
     if settings.bench_routes:
         from .api_bench import router as bench_router
         app.include_router(bench_router)
+    # Routes are matched in order: the busiest (ticket issue, call next) come first.
+    for router in (tickets_router, counters_router, public_router, auth_router, events_router):
+        app.include_router(router)
     for module in features:
         if hasattr(module, "router"):
             app.include_router(module.router)

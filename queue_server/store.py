@@ -60,18 +60,40 @@ class Store:
         for migrations in migration_sets:
             migrations.apply(db)
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._pending: list[tuple[Callable[[], Any], asyncio.Future]] = []
         self._writer: threading.Thread | None = None
         self._checkpointer: threading.Thread | None = None
         if background_checkpoint:
             self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="wal-checkpoint", daemon=True)
             self._checkpointer.start()
 
-    # -- group commit: the async API hands its writes to one writer thread, which runs
-    # whatever is pending in ONE transaction (a savepoint per job, so a refused job
-    # rolls back alone). Same rules, same BEGIN IMMEDIATE; the commit is shared.
+    # -- group commit: writes handed over with `run()` (async routes) or `submit()` (threads)
+    # that are pending together run in ONE transaction, a savepoint per job so a refused
+    # job rolls back alone. Same rules, same BEGIN IMMEDIATE; only the commit is shared.
+    async def run(self, fn: Callable[[], T]) -> T:
+        """Run `fn()` in a write transaction shared with the other writes pending on this
+        event loop (flushed on the loop's next turn, on the loop's thread: no GIL ping-pong
+        with a writer thread). `fn` may use `store.write()`; never await run() inside a write."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._pending.append((fn, future))
+        if len(self._pending) == 1:
+            loop.call_soon(self._flush)
+        return await future
+
+    def _flush(self) -> None:
+        batch, self._pending = self._pending, []
+        results = self._run_batch([fn for fn, _ in batch])
+        for (_, future), (result, exc) in zip(batch, results):
+            if future.cancelled():
+                continue
+            if exc is None:
+                future.set_result(result)
+            else:
+                future.set_exception(exc)
+
     def submit(self, fn: Callable[[], T]) -> "Future[T]":
-        """Run `fn()` inside a write transaction on the writer thread; `fn` may use
-        `store.write()` (it joins the batch's transaction). Never wait on it from inside a write."""
+        """Thread-safe variant of `run()`: a writer thread batches whatever is queued."""
         future: Future = Future()
         if self._writer is None:
             with self._lock:
@@ -80,9 +102,6 @@ class Store:
                     self._writer.start()
         self._jobs.put((fn, future))
         return future
-
-    async def run(self, fn: Callable[[], T]) -> T:
-        return await asyncio.wrap_future(self.submit(fn))
 
     def _writer_loop(self) -> None:
         while True:
@@ -99,53 +118,45 @@ class Store:
                     self._jobs.put(None)  # finish this batch, then stop
                     break
                 batch.append(more)
-            self._run_batch(batch)
+            for (_, future), (result, exc) in zip(batch, self._run_batch([fn for fn, _ in batch])):
+                if exc is None:
+                    future.set_result(result)
+                else:
+                    future.set_exception(exc)
 
-    def _run_batch(self, batch: list[tuple[Callable[[], Any], Future]]) -> None:
-        outcomes: list[tuple[Future, Any, BaseException | None]] = []
+    def _run_batch(self, fns: list[Callable[[], Any]]) -> list[tuple[Any, BaseException | None]]:
+        outcomes: list[tuple[Any, BaseException | None]] = []
         with self._lock:
             db = self.db
             try:
                 db.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                for _, future in batch:
-                    future.set_exception(exc)
-                return
-            tx = self._local.tx = Tx(db, self)
-            try:
-                for fn, future in batch:
-                    if not future.set_running_or_notify_cancel():
-                        continue
+                tx = self._local.tx = Tx(db, self)
+                for fn in fns:
                     mark = len(tx.events)
                     db.conn.execute("SAVEPOINT job")
                     try:
                         result = fn()
-                    except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                    except Exception as exc:  # handed to the caller
                         db.conn.execute("ROLLBACK TO job")
                         db.conn.execute("RELEASE job")
                         del tx.events[mark:]
                         self.memo.clear()
-                        outcomes.append((future, None, exc))
+                        outcomes.append((None, exc))
                     else:
                         db.conn.execute("RELEASE job")
-                        outcomes.append((future, result, None))
+                        outcomes.append((result, None))
                 db.conn.execute("COMMIT")
-            except BaseException as exc:  # the commit itself failed: nobody's change exists
+            except BaseException as exc:  # BEGIN or COMMIT failed: nobody's change exists
                 if db.conn.in_transaction:
                     db.conn.execute("ROLLBACK")
                 self.memo.clear()
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                return
+                if not isinstance(exc, Exception):
+                    raise
+                return [(None, exc)] * len(fns)
             finally:
                 self._local.tx = None
         self._publish(tx)
-        for future, result, exc in outcomes:
-            if exc is None:
-                future.set_result(result)
-            else:
-                future.set_exception(exc)
+        return outcomes
 
     def _publish(self, tx: Tx) -> None:
         for type_, payload in tx.events:
