@@ -49,9 +49,16 @@ class Conn:
 
 
 async def issuer(conn: Conn, n: int, end: float, key: str, services: list[str], out: dict,
-                 path: str = "/api/v1/tickets") -> None:
+                 path: str = "/api/v1/tickets", rate: float = 0.0) -> None:
+    """Closed loop (next request when the answer comes), or paced at `rate` requests/s."""
     i = 0
+    next_at = time.perf_counter() + (n / 50.0) / rate if rate else 0.0  # spread the clients
     while time.perf_counter() < end:
+        if rate:
+            delay = next_at - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            next_at += 1.0 / rate
         body = json.dumps({"service": services[(n + i) % len(services)]}).encode()
         t0 = time.perf_counter()
         status = await conn.request("POST", path, {
@@ -62,8 +69,10 @@ async def issuer(conn: Conn, n: int, end: float, key: str, services: list[str], 
         i += 1
 
 
-async def caller(conn: Conn, counter: str, end: float, token: str, out: dict) -> None:
+async def caller(conn: Conn, counter: str, end: float, token: str, out: dict, rate: float = 0.0) -> None:
     while time.perf_counter() < end:
+        if rate:
+            await asyncio.sleep(1.0 / rate)
         t0 = time.perf_counter()
         status = await conn.request("POST", f"/api/v1/counters/{counter}/call-next",
                                     {"Authorization": f"Bearer {token}"})
@@ -102,12 +111,15 @@ async def phase(spec: dict, p: dict) -> dict[str, Any]:
         tasks = [issuer(c, n, end, spec["kiosk_key"], spec["services"], main, "/api/v1/bench/noop-ticket")
                  for n, c in enumerate(conns[:clients])]
     else:
-        tasks = [issuer(c, n, end, spec["kiosk_key"], spec["services"], main) for n, c in enumerate(conns[:clients])]
-    tasks += [caller(c, k, end, spec["officer_token"], calls) for c, k in zip(conns[clients:], counters)]
+        tasks = [issuer(c, n, end, spec["kiosk_key"], spec["services"], main, rate=p.get("rate_per_client", 0.0))
+                 for n, c in enumerate(conns[:clients])]
+    tasks += [caller(c, k, end, spec["officer_token"], calls, p.get("rate_per_client", 0.0))
+              for c, k in zip(conns[clients:], counters)]
     await asyncio.gather(*tasks)
     for c in conns:
         c.close()
     result = {"kind": p["kind"], "clients": clients, "counters": len(counters), "seconds": seconds,
+              "rate_per_client": p.get("rate_per_client", 0.0) or "closed loop",
               **summary(main, seconds)}
     if counters:
         result["call_next"] = summary(calls, seconds)
