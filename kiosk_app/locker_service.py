@@ -122,8 +122,9 @@ class LockerService:
             result = self.locker.open(number)
         except DeviceError as exc:
             reason = failure_reason(exc)
+            self.busy.discard(number)
             log.warning("compartment %s did not open: %s", number, exc)
-            return None, self._tell(number, "open_confirmed", parcel_id=parcel_id, door_open=True)
+            return None, self._tell(number, "open_failed", parcel_id=parcel_id, reason=reason)
         state = result.status.compartment(self.locker.map.slot(number).lock)
         self.last[number] = state
         return result, self._tell(number, "open_confirmed", parcel_id=parcel_id, door_open=True, item=state.item,

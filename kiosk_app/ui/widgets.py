@@ -47,14 +47,18 @@ class GroupButton(ButtonBehavior, BoxLayout):
 
 
 def set_visible(widget: Widget, visible: bool) -> None:
-    """Hidden widgets take no room, get no touches and are skipped by the a11y walk."""
-    if not hasattr(widget, "_shown_height"):
-        widget._shown_height = (widget.size_hint_y, widget.height)
+    """Hidden widgets take no room (either direction), get no touches, and the a11y walk skips them."""
+    if not hasattr(widget, "_shown_size"):
+        widget._shown_size = (widget.size_hint_x, widget.size_hint_y, widget.width, widget.height)
     if visible:
-        widget.size_hint_y, widget.height = widget._shown_height
+        if widget.opacity == 0:
+            widget.size_hint_x, widget.size_hint_y, widget.width, widget.height = widget._shown_size
         widget.opacity, widget.disabled = 1, False
     else:
-        widget.size_hint_y, widget.height = None, 0
+        if widget.opacity != 0:
+            widget._shown_size = (widget.size_hint_x, widget.size_hint_y, widget.width, widget.height)
+        widget.size_hint_x = widget.size_hint_y = None
+        widget.width = widget.height = 0
         widget.opacity, widget.disabled = 0, True
 
 
@@ -86,7 +90,10 @@ class PriorityIcon(Widget):
 
     def __init__(self, **kw: object):
         super().__init__(**kw)
-        self.bind(pos=self.redraw, size=self.redraw, kind=self.redraw, ink=self.redraw)
+        from kivy.clock import Clock
+        self._redraw = Clock.create_trigger(self.redraw, -1)   # once per frame, after layout
+        self.bind(pos=self._redraw, size=self._redraw, kind=self._redraw, ink=self._redraw)
+        self._redraw()
 
     def redraw(self, *_: object) -> None:
         self.canvas.clear()

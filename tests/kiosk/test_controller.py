@@ -260,3 +260,18 @@ def test_periodic_health_report_carries_printer_and_scanner(live_server):
     health = httpx.get(f"{live_server.base_url}/api/v1/devices/health",
                        headers=live_server.headers("supervisor")).json()
     assert any(d["components"].get("scanner") == {"status": "error", "detail": "disconnected"} for d in health)
+
+
+def test_scanning_own_ticket_qr_shows_its_place_and_offers_reprint(live_server, tmp_path):
+    with PrinterSim(out_dir=tmp_path / "paper") as sim:
+        c = make(live_server, printer=KioskPrinter(sim.port_path))
+        c.take_ticket()
+        c.choose_service("civil")
+        url, number = c.ticket.status_url, c.ticket.number
+        c.go_home()
+        c.scanned(url)
+        assert c.screen == "ticket" and c.ticket.number == number
+        assert c.ticket.state == "waiting" and c.print_state == "printed"
+        c.reprint()                    # the citizen asked for a paper copy again
+        assert c.print_state == "printed"
+        assert len(sim.control("tickets")["tickets"]) == 2

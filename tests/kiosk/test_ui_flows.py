@@ -137,6 +137,8 @@ def test_server_down_retry_then_same_ticket(live_server, run_flow, relay_to, tmp
              ["call", f"open({flag!r}, 'w').close()"],
              ["tap", "code:land"], ["until", "c.issue_state == 'retrying'", 30],
              ["shot", "kiosk-ticket-retrying-vi"], ["measure", "ticket-retrying"],
+             ["tap", "language"], ["until", "c.lang == 'en'"], ["shot", "kiosk-ticket-retrying-en"],
+             ["measure", "ticket-retrying-en"],
              ["value", "c.issue_key"],
              ["call", f"__import__('os').unlink({flag!r})"],
              ["until", "c.issue_state == 'issued'", 30], ["value", "c.ticket.number"]]
@@ -169,7 +171,9 @@ def test_idle_countdown_returns_home(live_server, run_flow):
     steps = [["wait_screen", "home"], ["tap", "procedures"], ["wait_screen", "procedures"],
              ["until", "c.idle_left is not None", 20],
              ["shot", "kiosk-idle-countdown-vi"], ["measure", "idle"],
-             ["value", "find('idle_text').text"], ["wait_screen", "home", 20]]
+             ["value", "find('idle_text').text"], ["tap", "language"], ["until", "c.lang == 'en'"],
+             ["until", "c.idle_left is not None", 20], ["shot", "kiosk-idle-countdown-en"],
+             ["wait_screen", "home", 20]]
     report = run_flow(cfg(live_server, idle_timeout=8, idle_countdown=6), steps, shots=SCREENSHOTS)
     assert "Trở về màn hình chính sau" in report["values"]["find('idle_text').text"]
     assert report["screens"][-2:] == ["procedures", "home"]
