@@ -83,7 +83,12 @@ def _insert_ticket(tx: Tx, site: SiteConfig, service: str, ts: float, day: str, 
         "issued_ts, arrived_ts, issued_by, transferred_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (day, service, seq, number, priority, actor if priority else None, proof, channel, ts,
          arrived_ts, actor, transferred_from))
-    return get_ticket(tx.db.conn, cur.lastrowid)
+    # the row as just written (no read back: this is the hot path)
+    return {"id": cur.lastrowid, "day": day, "service": service, "seq": seq, "number": number,
+            "priority": priority, "priority_by": actor if priority else None, "priority_proof": proof,
+            "channel": channel, "state": "waiting", "issued_ts": ts, "arrived_ts": arrived_ts,
+            "called_ts": None, "started_ts": None, "finished_ts": None, "counter": None, "recalls": 0,
+            "transferred_from": transferred_from, "transferred_to": None}
 
 
 def issue_ticket(store: Store, site: SiteConfig, now: datetime, service: str, *,

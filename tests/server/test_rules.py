@@ -163,3 +163,11 @@ def test_estimates_follow_the_rolling_service_time(env):
         clock.advance(minutes=20)
         rules.finish(store, site, clock(), t["id"])
     assert rolling_service_seconds(store.db.conn, site, "land") > before * 1.5
+
+
+def test_issued_ticket_is_exactly_what_was_stored(env):
+    store, site, clock = env
+    for priority in (None, "merit"):
+        t = issue(env, "business", priority, actor="device:kiosk-1", priority_proof="cccd_age")
+        stored = rules.get_ticket(store.db.conn, t["id"])
+        assert {k: t[k] for k in stored} == stored
