@@ -94,7 +94,14 @@ async function catchUp() {
   } else {
     for (const tk of called) state.announced.add(callKey(tk, tk.recalls ? "ticket.recalled" : "ticket.called"));
   }
-  state.recent = called.slice(0, RECENT_MAX);
+  // Merge with calls that arrived on the socket while we were fetching, so a
+  // slightly older REST answer never hides a newer call.
+  const byId = new Map();
+  for (const tk of [...called, ...state.recent.filter((c) => c.day === board.day)]) {
+    const seen = byId.get(tk.id);
+    if (!seen || ts(tk.called_at) > ts(seen.called_at)) byId.set(tk.id, tk);
+  }
+  state.recent = [...byId.values()].sort((a, b) => ts(b.called_at) - ts(a.called_at) || b.id - a.id).slice(0, RECENT_MAX);
   if (called.length) state.lastCallTs = Math.max(state.lastCallTs, ts(called[0].called_at));
   state.loaded = true;
   renderNow(); renderRecent(); renderServices();
