@@ -201,7 +201,7 @@ class VerifyIn(LookupIn):
 
 
 class ReportIn(BaseModel):
-    event: Literal["unlock_sent", "open_confirmed", "open_failed", "closed", "left_open", "sensor"]
+    event: Literal["unlock_sent", "open_confirmed", "open_failed", "closed", "left_open", "board_lost", "sensor"]
     door_open: bool | None = None
     item: bool | None = None
     parcel_id: int | None = None

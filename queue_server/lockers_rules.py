@@ -248,6 +248,10 @@ def report(tx: Tx, cfg: LockerConfig, kiosk: str, number: int, event: str, actor
         audit(tx, now, kiosk, number, "left_open", actor, purpose=purpose, parcel=parcel, door_open=True, item=item)
         alert(tx, now, "stuck_open", kiosk, number, parcel=parcel)
         result = "alerted"
+    elif event == "board_lost":
+        audit(tx, now, kiosk, number, "board_lost", actor, purpose=purpose, reason=reason, parcel=parcel)
+        alert(tx, now, "door_state_unknown", kiosk, number, parcel=parcel)
+        result = "alerted"
     elif event == "sensor":
         parcel, result = _sensor(tx, cfg, comp, parcel, now, actor, door_open, item)
     else:
@@ -296,9 +300,12 @@ def _opened(tx: Tx, parcel: dict[str, Any] | None, now: datetime, actor: str) ->
 
 def _open_failed(tx: Tx, cfg: LockerConfig, comp: dict[str, Any], parcel: dict[str, Any] | None, now: datetime,
                  reason: str) -> tuple[Any, str]:
-    kind = "door_state_unknown" if reason in ("timeout", "unknown", "door_state_unknown") else "door_failed"
+    kind = {"timeout": "door_state_unknown", "unknown": "door_state_unknown",
+            "already_open": "unexpected_open"}.get(reason, "door_failed")
     alert(tx, now, kind, comp["kiosk"], comp["number"], parcel=parcel, reason=reason)
-    if reason != "already_open":  # a jammed or silent lock takes the compartment out of service
+    if reason == "already_open":  # the board read it open before our unlock: nobody may reserve it now
+        _sense(tx, comp, now, True, None)
+    else:  # a jammed or silent lock takes the compartment out of service
         tx.execute("UPDATE locker_compartments SET disabled = 1, disabled_reason = ? WHERE kiosk = ? AND number = ?",
                    (reason, comp["kiosk"], comp["number"]))
     if parcel is None:
