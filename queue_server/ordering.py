@@ -57,7 +57,13 @@ class Rule:
     # The same key in SQL, so the store picks and counts without loading every waiting
     # ticket into Python; a property test checks that both orders agree.
     def sql_key(self, priority_first: bool = False) -> list[str]:
-        """Five SQL expressions over `tickets` = `key()`; each has ONE `?` to bind to now_ts."""
+        """Five SQL expressions over `tickets` equal to `key()`; bind now_ts to each of their 4 `?`."""
+        cache = self.__dict__.setdefault("_sql_cache", {})  # frozen dataclass: no setattr
+        if priority_first not in cache:
+            cache[priority_first] = self._sql_key(priority_first)
+        return cache[priority_first]
+
+    def _sql_key(self, priority_first: bool) -> list[str]:
         max_wait = " ".join(f"WHEN '{s}' THEN {v!r}" for s, v in self.max_wait_s.items())
         head = " ".join(f"WHEN '{g}' THEN {v!r}" for g, v in self.head_start_s.items())
         overdue = f"(? - arrived_ts > (CASE service {max_wait} ELSE 1e300 END))"
