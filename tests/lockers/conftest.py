@@ -81,7 +81,25 @@ class Desk:
 
 
 @pytest.fixture
-def desk(app_factory):
-    clock = FakeClock(MONDAY_MORNING)
-    app, store = app_factory(clock=clock)
-    return Desk(app, store, clock)
+def make_desk(app_factory, tmp_path):
+    """make_desk({"old text": "new text"}) → a Desk on config/site.toml with those replacements."""
+    from queue_server.config import DEFAULT_CONFIG
+
+    def make(patch: dict[str, str] | None = None) -> Desk:
+        kw = {}
+        if patch:
+            text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+            for old, new in patch.items():
+                assert old in text, old
+                text = text.replace(old, new)
+            kw["config_path"] = tmp_path / f"site{len(list(tmp_path.glob('site*.toml')))}.toml"
+            kw["config_path"].write_text(text, encoding="utf-8")
+        clock = FakeClock(MONDAY_MORNING)
+        app, store = app_factory(clock=clock, **kw)
+        return Desk(app, store, clock)
+    return make
+
+
+@pytest.fixture
+def desk(make_desk):
+    return make_desk()
