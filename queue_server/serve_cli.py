@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import getpass
 import socket
 import sys
@@ -54,6 +55,10 @@ def serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"motcua serve: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
+    # Everything built so far lives as long as the server: keep it out of the collector's
+    # generations so a full collection does not walk it in the middle of a request.
+    gc.collect()
+    gc.freeze()
     port = sock.getsockname()[1]
     print(f"motcua: serving on http://{args.host}:{port}", flush=True)
     config = uvicorn.Config(app, log_level=args.log_level, access_log=False, lifespan="on")
