@@ -121,7 +121,8 @@ def run(*, baud: int = 19200, rounds: int = 10, config: str | None = None) -> di
         p95 = _summary(totals)["p95"]
         return {"bench": "locker", "baud": baud, "rounds": rounds, "door_swing_s": 0.15,
                 "scan_to_door_open_s": _summary(totals), "scan_to_code_screen_s": _summary(to_screen),
-                "code_accepted_to_door_open_s": _summary(opens), "target_s": 1.0, "meets_target": p95 <= 1.0}
+                "code_accepted_to_door_open_s": _summary(opens), "target_s": 1.0, "meets_target": p95 <= 1.0,
+                "load_avg_1min": round(os.getloadavg()[0], 2)}
     finally:
         for p in procs:
             p.terminate()
