@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import rules
-from .auth import Principal, _check, principal_of, require_staff, require_staff_or_device
+from .auth import Principal, check_principal, principal_of, require_staff, require_staff_or_device
 from .clock import service_day, to_ts
 from .config import SiteConfig
 from .deps import get_now, get_site, get_store
@@ -54,7 +54,7 @@ ISSUE_BODY = {"requestBody": {"required": True, "content": {"application/json": 
 async def issue_input(request: Request) -> tuple[IssueRequest, Principal, str | None]:
     """Auth, body and Idempotency-Key of a ticket request, read by hand: the hot path
     skips FastAPI's per-parameter machinery (it cost more than the ticket transaction)."""
-    who = _check(principal_of(request), "officer", ("kiosk",))
+    who = check_principal(principal_of(request), "officer", ("kiosk",))
     try:
         body = IssueRequest.model_validate_json(await request.body() or b"null")
     except ValidationError as exc:

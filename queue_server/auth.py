@@ -63,7 +63,8 @@ def principal_of(conn: HTTPConnection) -> Principal | None:
     return who
 
 
-def _check(who: Principal | None, min_staff: str | None, devices: tuple[str, ...]) -> Principal:
+def check_principal(who: Principal | None, min_staff: str | None, devices: tuple[str, ...]) -> Principal:
+    """Allow staff of `min_staff` or above, or a device whose role is in `devices`; else 401/403."""
     if who is None:
         raise ApiError(401, "unauthenticated", "Cần đăng nhập hoặc khóa thiết bị",
                        "Authentication required", {"WWW-Authenticate": "Bearer"})
@@ -79,7 +80,7 @@ def require_staff(min_role: str = "officer") -> Callable[..., Principal]:
     assert min_role in RANK, min_role
 
     async def dependency(conn: HTTPConnection) -> Principal:
-        return _check(principal_of(conn), min_role, ())
+        return check_principal(principal_of(conn), min_role, ())
     return dependency
 
 
@@ -87,7 +88,7 @@ def require_device(*roles: str) -> Callable[..., Principal]:
     assert roles and all(r in DEVICE_ROLES for r in roles), roles
 
     async def dependency(conn: HTTPConnection) -> Principal:
-        return _check(principal_of(conn), None, roles)
+        return check_principal(principal_of(conn), None, roles)
     return dependency
 
 
@@ -95,5 +96,5 @@ def require_staff_or_device(min_role: str, *roles: str) -> Callable[..., Princip
     assert min_role in RANK and all(r in DEVICE_ROLES for r in roles), (min_role, roles)
 
     async def dependency(conn: HTTPConnection) -> Principal:
-        return _check(principal_of(conn), min_role, roles)
+        return check_principal(principal_of(conn), min_role, roles)
     return dependency
