@@ -197,3 +197,22 @@ def test_demo_accounts_can_log_in(app_factory):
         kiosk = next(d["key"] for d in demo["devices"] if d["role"] == "kiosk")
         r = client.post("/api/v1/tickets", json={"service": "tax"}, headers={"Authorization": f"Bearer {kiosk}"})
         assert r.status_code == 201 and r.json()["number"] == "H001"
+
+
+def test_websocket_type_filter_and_bad_token(api):
+    from starlette.websockets import WebSocketDisconnect
+    with pytest.raises(WebSocketDisconnect) as info:
+        with api.websocket_connect("/api/v1/events?token=dk_forged") as ws:
+            ws.receive_json()
+    assert info.value.code == 4401
+    key = api.display["Authorization"].split()[1]
+    with api.websocket_connect(f"/api/v1/events?types=ticket.called&token={key}") as ws:
+        assert ws.receive_json() == {"type": "hello", "seq": ws_seq(api), "as": "display"}
+        issue(api, "labour")
+        api.post("/api/v1/counters/10/call-next", headers=api.officer)
+        msg = ws.receive_json()  # issued and queue.changed were filtered out
+        assert msg["type"] == "ticket.called" and msg["ticket"]["number"] == "E001"
+
+
+def ws_seq(api) -> int:
+    return api.app.state.bus.seq
