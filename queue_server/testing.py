@@ -109,8 +109,15 @@ class LiveServer:
             self.kill()
             raise RuntimeError(f"server did not start: {line!r}; log: {self.log_path.read_text()[-2000:]}")
         self.base_url = line.split()[-1]
+        # keep draining stdout (a full pipe would block the server on its next print)
+        threading.Thread(target=self._drain, args=(self.proc.stdout,), daemon=True).start()
         self._tokens.clear()  # sessions survive restarts, but a new port is simplest with fresh ones
         return self
+
+    def _drain(self, stream) -> None:
+        with open(self.workdir / "server.stdout", "ab") as out:
+            for chunk in iter(lambda: stream.read1(65536), b""):
+                out.write(chunk)
 
     def _readline(self, timeout: float) -> str:
         out: list[str] = []
