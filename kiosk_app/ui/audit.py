@@ -39,6 +39,28 @@ def a11y_pressed() -> tuple[float, ...]:
     return INK
 
 
+def _clipped(widget: Widget) -> bool:
+    """Outside its screen (or the window): text or a button someone cannot see or reach.
+    Content of a ScrollView may scroll out of view by design."""
+    from kivy.core.window import Window
+    from kivy.uix.screenmanager import Screen
+    from kivy.uix.scrollview import ScrollView
+
+    w: Any = widget.parent
+    frame = (0.0, 0.0, float(Window.width), float(Window.height))
+    while w is not None and w is not w.parent:
+        if isinstance(w, ScrollView):
+            return False
+        if isinstance(w, Screen):
+            x, y = w.to_window(*w.pos)
+            frame = (x, y, x + w.width, y + w.height)
+            break
+        w = w.parent
+    x0, y0 = widget.to_window(widget.x, widget.y)
+    x1, y1 = widget.to_window(widget.right, widget.top)
+    return x0 < frame[0] - 1 or y0 < frame[1] - 1 or x1 > frame[2] + 1 or y1 > frame[3] + 1
+
+
 def _name(widget: Widget) -> str:
     text = getattr(widget, "text", "") or getattr(widget, "title", "") or getattr(widget, "tid", "")
     return f"{type(widget).__name__}({str(text)[:40]!r})"
@@ -56,6 +78,8 @@ def audit(root: Widget, dpi: float, *, number_widget: Widget | None = None) -> d
             smallest_target = min(smallest_target, side)
             if side + 0.5 < min_target:
                 problems.append(f"{_name(w)}: touch target {w.width:.0f}x{w.height:.0f} px < {min_target:.0f} px (15 mm)")
+        if (isinstance(w, ButtonBehavior) or isinstance(w, Label) and str(w.text).strip()) and _clipped(w):
+            problems.append(f"{_name(w)}: outside the screen at {w.to_window(*w.pos)} size {w.size}")
         if isinstance(w, Label) and str(w.text).strip():
             texts += 1
             size = float(w.font_size)

@@ -57,6 +57,9 @@ def set_visible(widget: Widget, visible: bool) -> None:
     else:
         if widget.opacity != 0:
             widget._shown_size = (widget.size_hint_x, widget.size_hint_y, widget.width, widget.height)
+        elif widget.width or widget.height:   # a kv rule re-sized it while hidden (e.g. large text)
+            hx, hy, w, h = widget._shown_size
+            widget._shown_size = (hx, hy, widget.width or w, widget.height or h)
         widget.size_hint_x = widget.size_hint_y = None
         widget.width = widget.height = 0
         widget.opacity, widget.disabled = 0, True

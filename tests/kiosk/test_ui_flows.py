@@ -81,10 +81,10 @@ def test_tour_every_screen_both_languages_with_screenshots(live_server, run_flow
             ["scan", "@@ not a code @@"], ["until", "c.notice is not None"],
             ["shot", f"kiosk-not-recognised-{lang}"], ["measure", f"not-recognised-{lang}"],
         ]
-    steps += [["tap", "large_text"], ["until", "c.large_text"], ["shot", "kiosk-home-large-text-en"],
+    steps += [["until", "c.notice is None", 20], ["tap", "large_text"], ["until", "c.large_text"], ["shot", "kiosk-home-large-text-en"],
               ["measure", "home-large"], ["tap", "take"], ["wait_screen", "services"],
               ["measure", "services-large"], ["tap", "code:civil"], ["until", "c.print_state == 'printed'"],
-              ["measure", "ticket-large"], ["tap", "done"], ["tap", "dossier"], ["measure", "dossier-large"]]
+              ["measure", "ticket-large"], ["shot", "kiosk-ticket-large-text-en"], ["tap", "done"], ["tap", "dossier"], ["measure", "dossier-large"]]
     create_dossier(live_server)
     with PrinterSim(out_dir=tmp_path / "paper") as sim:
         report = run_flow(cfg(live_server, printer_url=sim.port_path), steps, shots=SCREENSHOTS, timeout=150)
@@ -178,3 +178,16 @@ def test_idle_countdown_returns_home(live_server, run_flow):
     assert "Trở về màn hình chính sau" in report["values"]["find('idle_text').text"]
     assert report["screens"][-2:] == ["procedures", "home"]
     assert_accessible(report, {"idle"})
+
+
+def test_targets_hold_at_a_dense_screen(live_server, run_flow):
+    """160 dpi (a 10-inch panel at 1280x800): 15 mm is 94 px; every screen still measures up."""
+    steps = [["wait_screen", "home"], ["until", "c.services and c.groups"], ["measure", "home"],
+             ["tap", "take"], ["wait_screen", "services"], ["measure", "services"],
+             ["tap", "code:land"], ["until", "c.ticket is not None"], ["measure", "ticket"], ["tap", "done"],
+             ["tap", "priority"], ["wait_screen", "priority"], ["measure", "priority"], ["tap", "back"],
+             ["tap", "dossier"], ["wait_screen", "dossier"], ["measure", "dossier"], ["tap", "back"],
+             ["tap", "procedures"], ["until", "c.proc_state == 'found'"], ["measure", "procedures"]]
+    report = run_flow(cfg(live_server, dpi=160), steps)
+    assert_accessible(report, {"home", "services", "ticket", "priority", "dossier", "procedures"})
+    assert min(m["min_target_px"] for m in report["measures"].values()) >= 94

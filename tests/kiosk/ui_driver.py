@@ -104,6 +104,8 @@ def steps():
             path = app.screenshot(Path(spec["shots"]) / f"{args[0]}.png")
             report["shots"].append(str(path))
         elif op == "measure":
+            yield   # a rebuilt grid (live refresh) is laid out on the next frame
+            yield
             from kiosk_app.ui.audit import audit
             screen = app.root_widget.ids.sm.current_screen
             number = screen.ids.get("number") if c.screen == "ticket" else None

@@ -28,6 +28,8 @@ class ServicesScreen(KScreen):
             if not s.open:
                 button.detail = c.t("Not issuing numbers now")
                 button.bg_color = theme.CLOSED
+            elif s.waiting == 0:
+                button.detail = c.t("No one waiting")
             else:
                 button.detail = c.t("{waiting} waiting · about {minutes} min", waiting=s.waiting, minutes=s.wait_min)
                 button.bg_color = theme.PRIORITY if group else theme.PRIMARY

@@ -36,7 +36,9 @@ class TicketScreen(KScreen):
         ids.number.text = t.number if t else "…"
         ids.number.opacity = 1 if t else 0.999   # stays measured while the number comes
         ids.service.text = t.service_name(c.lang) if t else ""
-        if t and t.state == "waiting":
+        if t and t.state == "waiting" and t.people_ahead == 0:
+            ahead = c.t("You are next.")
+        elif t and t.state == "waiting":
             ahead = c.t("{n} people ahead of you", n=t.people_ahead)
             if t.wait_min_known:
                 ahead += " · " + c.t("about {minutes} min", minutes=t.wait_min)
