@@ -170,10 +170,11 @@ class LockerService:
         return states
 
     def reconcile(self) -> dict[str, Any]:
-        """Send every door and sensor as the board reads them now (start-up, after a restart)."""
+        """Send every door and sensor as the board reads them now (start-up, after a restart, and
+        periodically); compartments a flow is driving right now are left out."""
         states = self.snapshot()
         return self.client.reconcile(self.kiosk, [{"compartment": n, "door_open": s.door_open, "item": s.item}
-                                                  for n, s in sorted(states.items())])
+                                                  for n, s in sorted(states.items()) if n not in self.busy])
 
     def watch_once(self) -> list[int]:
         """One poll of the bank: report compartments whose door or sensor changed. Returns their numbers."""
@@ -206,13 +207,17 @@ class LockerService:
                          "result": answer.get("result")})
         return done
 
-    def run_forever(self, stop: threading.Event, every: float = 2.0) -> None:
-        """Background loop for the kiosk app: commands, then watch, until `stop` is set."""
+    def run_forever(self, stop: threading.Event, every: float = 2.0, reconcile_every: float = 60.0) -> None:
+        """Background loop for the kiosk app: commands, watch, and a full reconciliation now and then."""
+        last_reconcile = time.monotonic()
         while not stop.is_set():
             started = time.monotonic()
             try:
                 self.run_commands()
                 self.watch_once()
+                if started - last_reconcile >= reconcile_every:
+                    last_reconcile = started
+                    self.reconcile()
             except (DeviceError, Unreachable, Refused) as exc:
                 log.warning("locker loop: %s", exc)
             stop.wait(max(0.0, every - (time.monotonic() - started)))

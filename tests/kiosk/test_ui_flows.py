@@ -52,7 +52,7 @@ def test_tour_every_screen_both_languages_with_screenshots(live_server, run_flow
     steps: list = [["wait_screen", "home"], ["until", "c.services and c.groups"]]
     for lang in ("vi", "en"):
         if lang == "en":
-            steps += [["tap", "language"], ["until", "c.lang == 'en'"]]
+            steps += [["until", "c.notice is None", 20], ["tap", "language"], ["until", "c.lang == 'en'"]]
         steps += [
             ["shot", f"kiosk-home-{lang}"], ["measure", f"home-{lang}"],
             ["tap", "take"], ["wait_screen", "services"],
