@@ -29,6 +29,7 @@ from .store import Store, Tx
 
 SIZE_RANK = {"S": 0, "M": 1, "L": 2}
 RESERVATION_TTL = timedelta(minutes=15)
+OPENING_GRACE_S = 60.0  # an authorised pickup the kiosk has not opened yet is left alone this long
 _ACTIVE_SQL = ", ".join(f"'{s}'" for s in ACTIVE)
 
 
@@ -379,6 +380,8 @@ def _sensor(tx: Tx, cfg: LockerConfig, comp: dict[str, Any], parcel: dict[str, A
     if door_open is False and state in ("depositing", "open", "retrieve_open"):
         return _closed(tx, cfg, parcel, now, bool(item), kiosk)  # kiosk missed the close (killed, restarted)
     if door_open is False and state == "opening":  # never opened: the pickup did not happen
+        if now.timestamp() - (parcel["open_requested_ts"] or 0) < OPENING_GRACE_S:
+            return parcel, "recorded"  # the kiosk may be about to pulse the lock right now
         if not item:
             alert(tx, now, "item_missing", kiosk, number, parcel=parcel)
         return _set(tx, parcel, now, state="ready", session=None), "ready"

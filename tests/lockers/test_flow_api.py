@@ -46,7 +46,10 @@ def test_deposit_notify_pickup_collected(desk, caplog):
     assert ok.json()["compartment"] == 1 and ok.json()["state"] == "opening"
     # Closing before the board confirmed any opening does not collect anything.
     early = desk.report(1, "sensor", door_open=False, item=False)
-    assert early["parcel"]["state"] == "ready"
+    assert early["parcel"]["state"] == "opening"  # the kiosk may be about to pulse the lock: left alone
+    desk.clock.advance(seconds=61)
+    late = desk.report(1, "sensor", door_open=False, item=False)
+    assert late["parcel"]["state"] == "ready" and "item_missing" in [a["kind"] for a in desk.alerts()]
     assert desk.client.get(f"/api/v1/dossiers/{d['code']}").json()["status"] == 9
     ok = desk.verify(d["code"], otp)  # the code stays valid
     pid = ok.json()["id"]
