@@ -131,3 +131,21 @@ def test_door_jam_at_deposit_moves_to_another_compartment(kiosk):
     view = kiosk.scan(d["code"])
     t.join()
     assert view.state == "deposit_done" and view.compartment == 2
+
+
+def test_background_loop_reports_an_unexpected_opening(kiosk):
+    stop = threading.Event()
+    kiosk.lockers.snapshot()
+    loop = threading.Thread(target=kiosk.lockers.run_forever, args=(stop,), kwargs={"every": 0.1}, daemon=True)
+    loop.start()
+    try:
+        kiosk.sim.control("open_door", board=1, lock=2)
+        deadline = time.monotonic() + 10
+        while not any(a["kind"] == "unexpected_open" and a["compartment"] == 19 for a in kiosk.desk.alerts()):
+            assert time.monotonic() < deadline, "no alert for a door opened by hand"
+            time.sleep(0.1)
+        audit = kiosk.desk.client.get("/api/v1/lockers/audit?compartment=19", headers=kiosk.desk.sup).json()
+        assert audit[0]["action"] == "sensor" and audit[0]["door_open"] is True
+    finally:
+        stop.set()
+        loop.join(5)
