@@ -14,7 +14,7 @@ from .clock import service_day, to_ts
 from .config import SiteConfig
 from .errors import RuleError
 from .estimates import service_wait
-from .ordering import Rule
+from .ordering import Candidate, Rule
 from .store import Store, Tx
 from .view import TICKET_COLUMNS, counter_json, ticket_json
 
@@ -157,12 +157,32 @@ def call_next(store: Store, site: SiteConfig, now: datetime, counter: str, *, ac
 
 def pick_next(db: Any, site: SiteConfig, day: str, services: tuple[str, ...], now_ts: float,
               priority_counter: bool) -> int | None:
-    """The calling rule (ordering.Rule.key) evaluated by SQLite: id of the ticket to call."""
-    marks = ", ".join("?" * len(services))
-    key = Rule.from_site(site).sql_key(priority_counter)
-    row = db.execute(f"SELECT id FROM tickets WHERE state = 'waiting' AND day = ? AND service IN ({marks}) "
-                     f"ORDER BY {', '.join(key)} LIMIT 1", (day, *services, now_ts, now_ts, now_ts, now_ts)).fetchone()
-    return row[0] if row else None
+    """Id of the ticket the calling rule (ordering.Rule.pick) gives this counter.
+
+    Within one service and one priority group the rule's key grows with arrival, so
+    the winner is among each (service, group)'s earliest ticket: SQLite finds those
+    heads by index seeks, and the real rule chooses among them in Python.
+    """
+    heads = [Candidate(*row) for row in db.execute(*_heads_sql(site, day, services))]
+    chosen = Rule.from_site(site).pick(heads, services, now_ts, priority_counter)
+    return chosen.id if chosen else None
+
+
+def _heads_sql(site: SiteConfig, day: str, services: tuple[str, ...]) -> tuple[str, list[Any]]:
+    base = ("SELECT * FROM (SELECT id, service, priority, arrived_ts FROM tickets WHERE day = ? AND service = ? "
+            "AND state = 'waiting' AND {cond} ORDER BY arrived_ts, id LIMIT 1)")
+    groups = list(site.priority_groups)
+    others = "priority IS NOT NULL" + (f" AND priority NOT IN ({', '.join('?' * len(groups))})" if groups else "")
+    parts, params = [], []
+    for service in services:
+        parts.append(base.format(cond="priority IS NULL"))
+        params += [day, service]
+        for group in groups:
+            parts.append(base.format(cond="priority = ?"))
+            params += [day, service, group]
+        parts.append(base.format(cond=others))  # groups no longer in the config still get called
+        params += [day, service, *groups]
+    return " UNION ALL ".join(parts), params
 
 
 def _require(ticket: dict, states: tuple[str, ...], action_vi: str, action_en: str) -> None:

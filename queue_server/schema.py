@@ -87,3 +87,12 @@ def m002_queue_index(db: Database) -> None:
     DROP INDEX tickets_waiting;
     CREATE INDEX tickets_queue ON tickets (day, service, state, arrived_ts);
     """)
+
+
+@migrations()
+def m003_queue_heads_index(db: Database) -> None:
+    # The earliest waiting ticket of each (service, priority group) by one index seek.
+    run_script(db, """
+    DROP INDEX tickets_queue;
+    CREATE INDEX tickets_heads ON tickets (day, service, state, priority, arrived_ts, id);
+    """)
