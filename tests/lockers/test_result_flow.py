@@ -149,3 +149,26 @@ def test_background_loop_reports_an_unexpected_opening(kiosk):
     finally:
         stop.set()
         loop.join(5)
+
+
+def test_pickup_slip_prints_on_a_real_escpos_printer(tmp_path):
+    from drivers.printer import TicketPrinter
+    from hardware_sim.printer import PrinterSim
+
+    printer = PrinterSim(out_dir=tmp_path).start()
+    try:
+        flow = ResultFlow(KIOSK, None, None, printer=TicketPrinter(printer.port_path), center_name="Trung tâm")
+        ok = flow._print_slip({"receipt": {"dossier": "000.00.00.H56-261123-0001", "procedure": "Cấp đổi",
+                                           "applicant": "N*** V*** A***", "kiosk": KIOSK, "bank_name": "Tủ 1",
+                                           "compartment": 3, "collected_at": "2026-11-23T09:15:00+07:00"}})
+        deadline = time.monotonic() + 10
+        while not printer.control("tickets")["tickets"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        (slip,) = printer.control("tickets")["tickets"]
+        assert ok is True and slip["end"] == "cut"
+        text = slip["transcript"]
+        assert "000.00.00.H56-261123-0001" in text and "N*** V*** A***" in text and "09:15 23/11/2026" in text
+        assert (tmp_path / "ticket-0001.png").exists()
+    finally:
+        printer.stop()
