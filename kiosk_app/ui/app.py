@@ -30,8 +30,15 @@ def configure_kivy(cfg: KioskConfig, *, windowed: bool = False) -> None:
     Config.set("graphics", "height", str(cfg.height))
     Config.set("graphics", "resizable", "0")
     full = cfg.fullscreen and not windowed
-    Config.set("graphics", "fullscreen", "auto" if full else "0")
+    # Kiosk mode: a borderless window of the configured screen size at the top-left corner.
+    # (SDL's desktop fullscreen under a bare X server without a window manager sometimes
+    # comes up at 1024x768; the configured size is also what the DPI arithmetic assumes.)
+    Config.set("graphics", "fullscreen", "0")
     Config.set("graphics", "borderless", "1" if full else "0")
+    if full:
+        Config.set("graphics", "position", "custom")
+        Config.set("graphics", "left", "0")
+        Config.set("graphics", "top", "0")
     Config.set("kivy", "exit_on_escape", "0" if full else "1")
     Config.set("kivy", "keyboard_mode", "system")       # never Kivy's on-screen keyboard
     Config.set("input", "mouse", "mouse,disable_multitouch")
