@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     features = load_features()
     sets = [core_migrations] + [m.migrations for m in features if hasattr(m, "migrations")]
     store = Store(settings.db_path, sets, background_checkpoint=True)
-    sync_site(store, site)
+    sync_site(store, site, settings.clock())
     bus = EventBus(settings.clock, site.tz)
     store.listeners.append(lambda type_, payload: bus.publish(type_, **payload))
 

@@ -21,9 +21,12 @@ from .view import TICKET_COLUMNS, counter_json, ticket_json
 FINAL = ("done", "no_show", "transferred", "cancelled")
 
 
-def sync_site(store: Store, site: SiteConfig) -> None:
-    """Mirror the configured services and counters (keeps counters' pause state)."""
+def sync_site(store: Store, site: SiteConfig, now: datetime | None = None) -> None:
+    """Mirror the configured services and counters (keeps counters' pause state);
+    with `now`, also close tickets a past day left open."""
     with store.write() as tx:
+        if now is not None:
+            close_past_days(tx, site, to_ts(now), service_day(now, site.tz))
         for s in site.services.values():
             tx.execute("INSERT INTO services VALUES (?, ?, ?, ?, ?) ON CONFLICT(code) DO UPDATE SET "
                        "letter=excluded.letter, name=excluded.name, name_en=excluded.name_en, "
@@ -116,6 +119,8 @@ def issue_ticket(store: Store, site: SiteConfig, now: datetime, service: str, *,
             raise RuleError("outside_hours", "Ngoài giờ cấp số thứ tự", "Tickets are not issued at this hour")
         ticket = _insert_ticket(tx, site, service, ts, day, arrived_ts=ts, priority=priority,
                                 channel=channel, actor=actor, proof=priority_proof)
+        if ticket["seq"] == 1:  # first of the day for this service: close what yesterday left open
+            close_past_days(tx, site, ts, day)
         if idempotency is not None:
             tx.execute("INSERT INTO idempotency VALUES (?, ?, ?, ?, ?)", (*idempotency, ticket["id"], ts))
         _log(tx, site, ticket, "issued", ts, actor)
@@ -124,6 +129,19 @@ def issue_ticket(store: Store, site: SiteConfig, now: datetime, service: str, *,
             ticket["people_ahead"] = waiting - 1
             ticket["estimated_wait_min"] = service_wait(tx.db.conn, site, service, waiting - 1, tx.store.memo)
     return ticket, False
+
+
+def close_past_days(tx: Tx, site: SiteConfig, ts: float, day: str) -> int:
+    """Tickets left open by a past day: waiting/called → cancelled, serving → done.
+    Runs with the first ticket of each service each day (and at start), in that transaction."""
+    rows = tx.execute("SELECT id, state FROM tickets WHERE day < ? AND state IN ('waiting', 'called', 'serving')",
+                      (day,)).fetchall()
+    for tid, state in rows:
+        final, type_ = ("done", "finished") if state == "serving" else ("cancelled", "cancelled")
+        tx.execute("UPDATE tickets SET state = ?, finished_ts = ? WHERE id = ?", (final, ts, tid))
+        tx.execute("INSERT INTO ticket_events (ticket_id, ts, type, actor, data) VALUES (?, ?, ?, 'system', ?)",
+                   (tid, ts, type_, json.dumps({"reason": "day_closed"})))
+    return len(rows)
 
 
 def _counter(tx_or_db: Any, site: SiteConfig, code: str) -> dict[str, Any]:

@@ -171,3 +171,17 @@ def test_issued_ticket_is_exactly_what_was_stored(env):
         t = issue(env, "business", priority, actor="device:kiosk-1", priority_proof="cccd_age")
         stored = rules.get_ticket(store.db.conn, t["id"])
         assert {k: t[k] for k in stored} == stored
+
+
+def test_a_new_day_closes_what_yesterday_left_open(env):
+    store, site, clock = env
+    serving, called, waiting = issue(env, "land"), issue(env, "land"), issue(env, "land")
+    rules.call_next(store, site, clock(), "2")
+    rules.call_next(store, site, clock(), "3")
+    rules.start(store, site, clock(), serving["id"])
+    clock.advance(days=1)
+    assert issue(env, "civil")["number"] == "B001"
+    states = {t["id"]: rules.get_ticket(store.db.conn, t["id"])["state"] for t in (waiting, called, serving)}
+    assert states == {waiting["id"]: "cancelled", called["id"]: "cancelled", serving["id"]: "done"}
+    reasons = store.query("SELECT data FROM ticket_events WHERE actor = 'system'")
+    assert len(reasons) == 3 and all("day_closed" in r["data"] for r in reasons)
