@@ -118,6 +118,7 @@ class LockerService:
     def open(self, number: int, *, parcel_id: int | None = None) -> tuple[OpenResult | None, dict[str, Any]]:
         """Open and confirm; (result, server answer). On failure (None, answer) — the server has been told."""
         self.busy.add(number)
+        self._tell(number, "unlock_sent", parcel_id=parcel_id)  # the command is in the audit before the pulse
         try:
             result = self.locker.open(number)
         except DeviceError as exc:

@@ -22,6 +22,13 @@ log = logging.getLogger(__name__)
 ISSUE_RETRY_SECONDS = 3.0
 PRINTER_POLL_SECONDS = 3.0
 HEALTH_EVERY = 60.0       # the server's dashboard marks a device stale after a few minutes
+# What the citizen reads for each printer fault reason (msgids).
+FAULTS = {
+    "paper_out": "The printer is out of paper.",
+    "cover_open": "The printer cover is open.",
+    "offline": "The printer is not answering.",
+    "error": "The printer has a problem.",
+}
 
 
 class TicketingMixin:

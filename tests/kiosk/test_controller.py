@@ -275,3 +275,21 @@ def test_scanning_own_ticket_qr_shows_its_place_and_offers_reprint(live_server, 
         c.reprint()                    # the citizen asked for a paper copy again
         assert c.print_state == "printed"
         assert len(sim.control("tickets")["tickets"]) == 2
+
+
+@pytest.mark.parametrize("fault, reason, words", [
+    ("cover_open", "cover_open", "Nắp máy in đang mở."),
+    ("offline", "offline", "Máy in không phản hồi."),
+    ("no_reply", "unknown", "Máy in gặp sự cố."),
+])
+def test_every_printer_fault_still_issues_and_explains(live_server, tmp_path, fault, reason, words):
+    from kiosk_app.ticketing import FAULTS
+    with PrinterSim(out_dir=tmp_path / "paper") as sim:
+        sim.control("fault", name=fault)
+        c = make(live_server, printer=KioskPrinter(sim.port_path, timeout=1.0))
+        c.take_ticket()
+        c.choose_service("health")
+        assert c.ticket is not None and c.ticket.number.startswith("G")
+        assert c.print_state == "fault" and c.printer_fault == reason and c.reprint_allowed
+        assert c.t(FAULTS.get(reason, FAULTS["error"])) == words
+        assert c.health_reports[-1] == {"printer": {"status": "error", "detail": reason}}

@@ -4,6 +4,7 @@ from typing import Any
 
 from .. import theme
 from ...i18n import pick_language as _pick
+from ...ticketing import FAULTS
 from ..widgets import set_visible
 from . import KScreen
 
@@ -12,12 +13,6 @@ PRINT_TEXT = {
     "printed": "Please take your ticket below.",
     "none": "This kiosk has no printer: photograph the QR code.",
     "": "",
-}
-FAULTS = {
-    "paper_out": "The printer is out of paper.",
-    "cover_open": "The printer cover is open.",
-    "offline": "The printer is not answering.",
-    "error": "The printer has a problem.",
 }
 
 
