@@ -124,7 +124,7 @@ def test_deposit_notify_pickup_with_slip(rig):
     assert code.encode() in rig.slips.read_bytes() and rig.slips.read_bytes().startswith(b"\x1b@")
     audit = rig.api("GET", f"/api/v1/lockers/audit?dossier={code}").json()
     actions = [a["action"] for a in reversed(audit)]
-    assert actions.index("open_confirmed") < actions.index("closed")
+    assert actions.index("unlock") < actions.index("open_confirmed") < actions.index("closed")
     assert actions.count("open_confirmed") == 2  # deposit and pickup, both confirmed by the board
 
 
