@@ -11,6 +11,7 @@ table is this module's own (`Migrations("dashboard")`).
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Literal
 
@@ -173,11 +174,22 @@ def alerts(counter_rows: list[dict], service_rows: list[dict], device_rows: list
         for name, comp in d["components"].items():
             if comp["status"] != "ok":
                 detail = f": {comp['detail']}" if comp.get("detail") else ""
-                vi, en = COMPONENTS.get(name, (name, name))
+                vi, en = component_label(name)
                 add(comp["status"], "device_fault", f"{d['device']} – {vi}{detail}",
                     f"{d['device']} – {en}{detail}")
     out.sort(key=lambda a: -SEVERITY[a["level"]])
     return out
+
+
+def component_label(name: str) -> tuple[str, str]:
+    """(vi, en) name of a reported component; numbered lock boards ("board1") keep their number."""
+    if name in COMPONENTS:
+        return COMPONENTS[name]
+    match = re.fullmatch(r"(board|locker)[_-]?(\d+)", name)
+    if match:
+        vi, en = COMPONENTS[match.group(1)]
+        return f"{vi} {match.group(2)}", f"{en} {match.group(2)}"
+    return name, name
 
 
 @router.get("/dashboard")

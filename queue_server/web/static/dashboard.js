@@ -1,5 +1,5 @@
 // Supervisor dashboard: one JSON document, re-read every 5 s and soon after
-// any event, rendered into four tables and an alert list.
+// any event, rendered into four tables, the locker banks and an alert list.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -12,9 +12,21 @@ function row(cells, cls = "") {
   return el("tr", { class: cls }, ...cells.map((c) => (c instanceof Node ? el("td", {}, c) : el("td", { text: String(c) }))));
 }
 
-function render(d) {
-  $("alerts").replaceChildren(...(d.alerts.length ? d.alerts.map((a) =>
-    el("li", { class: "alert " + a.level, "data-code": a.code, text: en ? a.message_en : a.message })) : [el("li", { class: "muted", text: t("no_alerts") })]));
+async function acknowledge(alert, btn) {
+  btn.disabled = true;
+  try {
+    await api(`/api/v1/lockers/alerts/${alert.id}/ack`, { method: "POST" });
+    $("updated").textContent = t("acknowledged");
+  } catch (e) { btn.disabled = false; $("updated").textContent = localMessage(e.message); }
+  refreshSoon();
+}
+
+function render(d, lockers) {
+  const items = [...Lockers.alertItems(lockers, acknowledge), ...d.alerts.map((a) =>
+    el("li", { class: "alert " + a.level, "data-code": a.code, text: en ? a.message_en : a.message }))];
+  $("alerts").replaceChildren(...(items.length ? items : [el("li", { class: "muted", text: t("no_alerts") })]));
+  Lockers.renderBanks($("banks"), lockers);
+  Lockers.renderBoards($("boards"), d.devices);
   $("counters").tBodies[0].replaceChildren(...d.counters.map((c) => {
     const cur = c.current ? el("span", { class: c.current.priority ? "prio" : "", text: c.current.number + (c.current.priority ? " ★" : "") }) : "—";
     const state = el("span", { class: "pill " + c.activity, text: t("counter_" + (c.activity === "idle" ? "open" : c.activity)) });
@@ -26,7 +38,7 @@ function render(d) {
   $("devices").tBodies[0].replaceChildren(...d.devices.map((dv) => {
     const label = (key, fallback) => (window.I18N[key] || fallback);
     const parts = Object.entries(dv.components).map(([k, v]) =>
-      `${label("comp_" + k, k)}: ${label("status_" + v.status, v.status)}${v.detail ? " (" + v.detail + ")" : ""}`).join(", ");
+      `${compLabel(k)}: ${label("status_" + v.status, v.status)}${v.detail ? " (" + v.detail + ")" : ""}`).join(", ");
     const status = dv.stale ? "offline" : dv.status;
     return row([dv.device, el("span", { class: "pill " + (dv.stale ? "error" : dv.status), text: label("status_" + status, status) }), parts, (dv.reported_at || "").slice(11, 19)]);
   }));
@@ -40,7 +52,7 @@ function render(d) {
 }
 
 async function refresh() {
-  try { render(await api("/api/v1/dashboard")); } catch (e) { $("updated").textContent = localMessage(e.message); }
+  try { const [d, lockers] = await Promise.all([api("/api/v1/dashboard"), Lockers.load()]); render(d, lockers); } catch (e) { $("updated").textContent = localMessage(e.message); }
 }
 
 function refreshSoon() { clearTimeout(timer); timer = setTimeout(refresh, 300); }
