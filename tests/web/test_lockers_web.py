@@ -98,6 +98,8 @@ def test_console_deposit_reserves_a_compartment_and_follows_the_door(server, new
     for _ in range(8):                                                 # every L compartment is taken
         deposit_done(server, key, "L")
     code, waiting, unknown = dossier(server), dossier(server, status=5), "000.00.21.H29-261123-9999"
+    server.issue("civil")
+    called = server.call_next("5")
 
     console = new_page(1440, 900)
     login(console, server, "officer", "/console?counter=5")
@@ -109,9 +111,12 @@ def test_console_deposit_reserves_a_compartment_and_follows_the_door(server, new
     console.fill("#dep-code", unknown)
     console.press("#dep-code", "Enter")                               # a scanner ends with Enter
     expect(error).to_have_text(f"Không tìm thấy hồ sơ {unknown}. Kiểm tra lại mã.")
-    console.fill("#dep-code", waiting)
-    console.click("#dep-submit")
+    # scanned with no field focused: the code's letters ("…H29…") must not press Finish (H)
+    expect(console.locator("#cur-number")).to_have_text(called["number"])
+    console.evaluate("document.activeElement.blur()")
+    console.keyboard.type(waiting + "\n")
     expect(error).to_have_text(f"Hồ sơ {waiting} chưa thể trả kết quả (trạng thái: Yêu cầu bổ sung).")
+    assert server.get(f"/api/v1/tickets/{called['id']}").json()["state"] == "called"
     console.fill("#dep-code", code)
     console.check("#deposit input[value=L]")
     console.click("#dep-submit")

@@ -55,7 +55,7 @@ HANDLER_GUARDED: dict[tuple[str, str], tuple[str | None, tuple[str, ...]]] = {
 # Admitted callers are not sent to these (the call would end the session used by the test).
 NO_ALLOWED_CALL = {("POST", "/api/v1/auth/logout")}
 
-PARAMS = {"ticket_id": "1", "code": "land", "counter": "5", "service": "land"}
+PARAMS = {"ticket_id": "1", "code": "land", "counter": "5", "service": "land", "kiosk": "result-1"}
 RANK = {r: i for i, r in enumerate(STAFF_ROLES)}
 
 
@@ -102,6 +102,7 @@ def test_every_route_refuses_anonymous_and_wrong_roles(web_app):
     client, headers = web_app
     routes = all_routes(client.app)
     assert len(routes) > 30                                       # really the whole app
+    assert sum(p.startswith("/api/v1/lockers") for _, p, _ in routes) >= 16   # issue 6: every locker route
     seen = {(m, p) for m, p, _ in routes}
     assert not set(PUBLIC) - seen - {("MOUNT", "/web/static")}, "stale PUBLIC entries"
     unguarded, problems, checked = [], [], 0

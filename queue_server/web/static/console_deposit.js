@@ -111,7 +111,19 @@ function placeDeposit() {
   if (target === dq("chooser")) target.append(card);
 }
 
+// A barcode scanner types like a keyboard. A dossier code starts with a digit
+// and contains letters that are console shortcuts ("…H29…" would press Finish):
+// a digit typed outside any field sends the whole scan into the code field.
+function catchScan(e) {
+  if (e.ctrlKey || e.altKey || e.metaKey || !/^[0-9]$/.test(e.key) || dq("deposit").hidden) return;
+  const active = document.activeElement;
+  if (document.querySelector("dialog[open]") || (active && ["INPUT", "SELECT", "TEXTAREA"].includes(active.tagName))) return;
+  dq("dep-code").value = "";
+  dq("dep-code").focus();
+}
+
 window.addEventListener("DOMContentLoaded", () => {
+  document.addEventListener("keydown", catchScan, true);
   dq("deposit-form").addEventListener("submit", submitDeposit);
   dq("dep-bank").addEventListener("change", renderFree);
   new MutationObserver(placeDeposit).observe(dq("workspace"), { attributes: true, attributeFilter: ["hidden"] });
