@@ -15,6 +15,13 @@ function compLabel(name) {
   return t(key) === key ? name : t(key);
 }
 
+// "08:03" today, "21/11 17:40" for an alert left from an earlier day.
+function when(iso) {
+  if (!iso) return "";
+  const day = iso.slice(0, 10);
+  return (day === PAGE.day ? "" : `${day.slice(8, 10)}/${day.slice(5, 7)} `) + iso.slice(11, 16);
+}
+
 const Lockers = {
   available: true,
 
@@ -45,7 +52,7 @@ const Lockers = {
       const btn = el("button", { class: "btn small ack", type: "button", "data-alert-id": String(a.id),
         text: t("acknowledge"), onclick: () => onAck(a, btn) });
       return el("li", { class: `alert ${level} locker-alert`, "data-code": "locker." + a.kind, "data-alert-id": String(a.id) },
-        el("span", { class: "a-time", text: (a.at || "").slice(11, 16) }),
+        el("span", { class: "a-time", text: when(a.at) }),
         el("span", { class: "a-text", text: `${where} · ${PAGE.lang === "en" ? a.message_en : a.message}` }), btn);
     });
   },
