@@ -163,3 +163,18 @@ def test_reminder_then_return_to_counter(desk):
     dossier = desk.client.get(f"/api/v1/dossiers/{d['code']}").json()
     assert dossier["status"] == 9 and dossier["returned_to_counter_at"]
     assert desk.client.get(f"/api/v1/lockers/{KIOSK}/commands", headers=desk.kiosk).json() == []
+
+
+def test_deposit_refused_while_the_dossier_has_no_result(desk):
+    d = desk.dossier()
+    for status in (5, 8):  # supplement requested, stopped
+        r = desk.client.post(f"/api/v1/dossiers/{d['code']}/status", json={"status": status}, headers=desk.staff)
+        assert r.status_code == 200, r.text
+        refused = desk.client.post(f"/api/v1/lockers/{KIOSK}/deposits", json={"dossier": d["code"], "size": "S"},
+                                   headers=desk.staff)
+        assert refused.status_code == 409 and refused.json()["error"]["code"] == "not_ready"
+        assert "chưa có kết quả" in refused.json()["error"]["message"]
+    bank = desk.client.get(f"/api/v1/lockers/{KIOSK}", headers=desk.staff).json()
+    assert "reserved" not in json.dumps(bank)  # nothing was held for it
+    desk.client.post(f"/api/v1/dossiers/{d['code']}/status", json={"status": 9}, headers=desk.staff)
+    assert desk.deposit(d["code"])["state"] == "ready"
