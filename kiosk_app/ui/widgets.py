@@ -47,22 +47,24 @@ class GroupButton(ButtonBehavior, BoxLayout):
 
 
 def set_visible(widget: Widget, visible: bool) -> None:
-    """Hidden widgets take no room (either direction), get no touches, and the a11y walk skips them."""
-    if not hasattr(widget, "_shown_size"):
-        widget._shown_size = (widget.size_hint_x, widget.size_hint_y, widget.width, widget.height)
-    if visible:
-        if widget.opacity == 0:
-            widget.size_hint_x, widget.size_hint_y, widget.width, widget.height = widget._shown_size
-        widget.opacity, widget.disabled = 1, False
-    else:
-        if widget.opacity != 0:
-            widget._shown_size = (widget.size_hint_x, widget.size_hint_y, widget.width, widget.height)
-        elif widget.width or widget.height:   # a kv rule re-sized it while hidden (e.g. large text)
-            hx, hy, w, h = widget._shown_size
-            widget._shown_size = (hx, hy, widget.width or w, widget.height or h)
-        widget.size_hint_x = widget.size_hint_y = None
-        widget.width = widget.height = 0
-        widget.opacity, widget.disabled = 0, True
+    """Show or hide by attaching/detaching the widget at its original place among its siblings.
+
+    A detached widget takes no room, gets no touches and is not in the a11y walk; its kv
+    bindings (sizes that follow large text or orientation) keep working untouched.
+    """
+    parent = getattr(widget, "_home_parent", None) or widget.parent
+    if parent is None:
+        return
+    if not hasattr(parent, "_original_order"):
+        parent._original_order = list(parent.children)
+    widget._home_parent = parent
+    attached = widget.parent is parent
+    if visible and not attached:
+        order = parent._original_order
+        index = sum(1 for w in order[:order.index(widget)] if w.parent is parent)
+        parent.add_widget(widget, index=index)
+    elif not visible and attached:
+        parent.remove_widget(widget)
 
 
 class QRImage(Image):

@@ -25,7 +25,7 @@ SCREENSHOTS = REPO / "docs" / "screenshots"
 @pytest.fixture(scope="session")
 def xdisplay(tmp_path_factory):
     r, w = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1920x1920x24", "-nolisten", "tcp"],
                             pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(w)
     ready, _, _ = select.select([r], [], [], 20)

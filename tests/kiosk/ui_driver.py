@@ -53,7 +53,7 @@ def find(name: str):
 
 def tap(name: str) -> None:
     w = find(name)
-    if w.opacity <= 0 or w.disabled:
+    if w.opacity <= 0 or w.disabled or w.get_root_window() is None:
         raise AssertionError(f"widget {name!r} is hidden or disabled")
     x, y = w.to_window(*w.center)
     touch = UnitTestTouch(x, y)

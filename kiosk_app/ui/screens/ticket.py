@@ -29,12 +29,12 @@ class TicketScreen(KScreen):
         t = c.ticket
         state = c.issue_state
         ids.number.text = t.number if t else "…"
-        ids.number.opacity = 1 if t else 0.999   # stays measured while the number comes
         ids.service.text = t.service_name(c.lang) if t else ""
         if t and t.state == "waiting" and t.people_ahead == 0:
             ahead = c.t("You are next.")
         elif t and t.state == "waiting":
-            ahead = c.t("{n} people ahead of you", n=t.people_ahead)
+            ahead = (c.t("1 person ahead of you") if t.people_ahead == 1
+                     else c.t("{n} people ahead of you", n=t.people_ahead))
             if t.wait_min_known:
                 ahead += " · " + c.t("about {minutes} min", minutes=t.wait_min)
         elif t:
@@ -63,5 +63,7 @@ class TicketScreen(KScreen):
         set_visible(ids.qr_box, bool(t))
         ids.qr_hint.text = c.t("Photograph this code to follow your turn on your phone.") if qr else \
             c.t("Scan this code with your phone to follow your turn.")
+        for label in (ids.service, ids.ahead, ids.priority, ids.status):
+            set_visible(label, bool(label.text))   # an empty line takes no room on a small screen
         set_visible(ids.reprint, bool(t) and c.reprint_allowed and c.print_state != "printing")
         set_visible(ids.retry, state == "retrying")
