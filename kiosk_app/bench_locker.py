@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 
 KIOSK = "result-1"
 MOTCUA = [sys.executable, "-c", "import sys; from queue_server.cli import main; sys.exit(main())"]
@@ -47,10 +46,13 @@ def _spawn(args: list[str], cwd: Path) -> tuple[subprocess.Popen, str]:
 
 
 def _control(url: str, command: str, **body: Any) -> dict[str, Any]:
+    import httpx
+
     return httpx.post(f"{url}/{command}", json=body, timeout=5).json()
 
 
 def run(*, baud: int = 19200, rounds: int = 10, config: str | None = None) -> dict[str, Any]:
+    import httpx
     from drivers.printer import TicketPrinter
     from drivers.scanner import Scanner
 

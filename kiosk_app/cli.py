@@ -23,6 +23,9 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
     b.add_argument("--baudrate", type=int, default=115200)
     b.set_defaults(func=_bench)
 
+    from .bench_locker import register_bench as register_locker_bench
+    register_locker_bench(bench)
+
 
 def _kiosk(args: argparse.Namespace) -> int:
     from .config import ConfigError, load_config

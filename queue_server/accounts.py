@@ -17,8 +17,7 @@ from .clock import to_ts
 from .errors import RuleError
 from .store import Store
 
-STAFF_ROLES = ("officer", "supervisor", "admin")
-DEVICE_ROLES = ("kiosk", "display", "rating", "locker")
+from .roles import DEVICE_ROLES, STAFF_ROLES  # noqa: F401 (re-exported)
 SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
 
 

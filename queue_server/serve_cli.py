@@ -96,7 +96,7 @@ def device_add(args: argparse.Namespace) -> int:
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    from .accounts import DEVICE_ROLES, STAFF_ROLES
+    from .roles import DEVICE_ROLES, STAFF_ROLES
     p = commands.add_parser("serve", help="run the queue server (creates and migrates the database)")
     p.add_argument("--config", default=str(DEFAULT_CONFIG), help="site TOML (default: the sample center)")
     p.add_argument("--db", default=str(DEFAULT_DB), help="SQLite file (default: var/motcua.sqlite)")
