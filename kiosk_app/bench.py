@@ -24,7 +24,7 @@ TARGET_CUT_S = 1.5
 def start_xvfb() -> tuple[subprocess.Popen, str]:
     import select
     r, w = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset"],
                             pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(w)
     ready, _, _ = select.select([r], [], [], 20)

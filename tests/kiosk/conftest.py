@@ -24,8 +24,10 @@ SCREENSHOTS = REPO / "docs" / "screenshots"
 
 @pytest.fixture(scope="session")
 def xdisplay(tmp_path_factory):
+    # -noreset: by default an X server resets when its last client leaves, and a kiosk process
+    # connecting during that reset gets "X connection broken" (flows run one process each).
     r, w = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1920x1920x24", "-nolisten", "tcp"],
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1920x1920x24", "-nolisten", "tcp", "-noreset"],
                             pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(w)
     ready, _, _ = select.select([r], [], [], 20)
