@@ -34,6 +34,7 @@ class KioskConfig:
     scanner_url: str = ""
     scanner_suffix: str = "cr"
     locker_url: str = ""
+    kiosk_id: str = "result-1"      # a result kiosk's bank: `kiosk` of [[lockers.banks]] in site.toml
     role: str = "ticket"
     language: str = "vi"
     idle_timeout: float = 60.0      # seconds without a touch before going home
@@ -64,6 +65,7 @@ _FIELDS: dict[tuple[str, str], tuple[str, type]] = {
     ("devices", "scanner_suffix"): ("scanner_suffix", str),
     ("devices", "locker"): ("locker_url", str),
     ("kiosk", "role"): ("role", str),
+    ("kiosk", "id"): ("kiosk_id", str),
     ("kiosk", "language"): ("language", str),
     ("kiosk", "idle_timeout"): ("idle_timeout", float),
     ("kiosk", "idle_countdown"): ("idle_countdown", float),
