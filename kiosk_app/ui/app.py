@@ -70,7 +70,10 @@ def build_app(cfg: KioskConfig, *, controller: Any = None, printer: Any = None) 
             self.runner = ThreadRunner()
             self.scanner = None
             self.first_frame_at: float | None = None
-            self.controller = controller or KioskController(
+            make = KioskController
+            if cfg.role in ("result", "both"):   # the locker bank and its screens (issue 6)
+                from ..result_app import ResultKioskController as make
+            self.controller = controller or make(
                 cfg, runner=self.runner, printer=printer, speaker=Speaker() if cfg.speech else None)
             self.title = "motcua kiosk"
 
@@ -147,7 +150,7 @@ def build_app(cfg: KioskConfig, *, controller: Any = None, printer: Any = None) 
             site = c.site or {}
             ids.center_name.text = str(site.get("center_name_en" if c.lang == "en" else "center_name")
                                        or site.get("center_name") or "")
-            widgets.set_visible(ids.home, name not in ("home", "offline"))
+            widgets.set_visible(ids.home, name not in ("home", "offline") and not getattr(c, "hide_home_button", False))
             notice = c.notice
             widgets.set_visible(ids.notice, notice is not None)
             if notice is not None:
@@ -166,6 +169,8 @@ def build_app(cfg: KioskConfig, *, controller: Any = None, printer: Any = None) 
             return path
 
         def on_stop(self) -> None:
+            if hasattr(self.controller, "shutdown"):
+                self.controller.shutdown()
             if self.scanner is not None:
                 self.scanner.stop()
             self.runner.shutdown()

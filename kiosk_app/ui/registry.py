@@ -26,6 +26,11 @@ SCREENS: list[ScreenSpec] = [
     ScreenSpec("dossier", "dossier", "DossierScreen", ("ticket", "result", "both")),
     ScreenSpec("procedures", "procedures", "ProceduresScreen"),
     ScreenSpec("offline", "offline", "OfflineScreen", ("ticket", "result", "both")),
+    # result kiosk with lockers (issue 6; kiosk_app/result_app.py drives them)
+    *(ScreenSpec(f"result_{name}", f"result_{name}", cls, ("result", "both")) for name, cls in (
+        ("home", "ResultHomeScreen"), ("dossier", "ResultDossierScreen"), ("code", "ResultCodeScreen"),
+        ("door", "ResultDoorScreen"), ("outcome", "ResultOutcomeScreen"), ("login", "ResultLoginScreen"),
+        ("staff", "ResultStaffScreen"), ("deposit", "ResultDepositScreen"))),
 ]
 
 

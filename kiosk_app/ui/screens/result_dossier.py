@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Any
+
+from ...result_app import KEYS_DOSSIER, KEYS_DOSSIER_LETTERS
+from ...result_text import rt
+from .. import theme
+from . import KScreen, result_keys
+
+
+class ResultDossierScreen(KScreen):
+    """The citizen types the dossier code of the receipt (when there is no QR to scan)."""
+    _key: Any = None
+
+    def refresh(self, c: Any) -> None:
+        ids = self.ids
+        ids.code.text = c.typed or rt("no_code_yet", c.lang)
+        key = (c.lang, c.large_text, c.letters)
+        if key != self._key:
+            self._key = key
+            result_keys.fill(ids.keypad, KEYS_DOSSIER_LETTERS if c.letters else KEYS_DOSSIER, c.dossier_key,
+                             c.lang, result_keys.scale(c), letters=c.letters)
+        if c.typed_error:
+            ids.message.text, ids.message.color = rt("invalid", c.lang), theme.WARN
+        elif c.running:
+            ids.message.text, ids.message.color = rt("checking", c.lang), theme.INK
+        else:
+            ids.message.text, ids.message.color = c.view.text(c.lang) if c.view.state == "idle" else "", theme.INK
