@@ -113,7 +113,7 @@ def _run(demo: Demo, args: Any, var: Path, db: str) -> int:
 
     printer = demo.sim("printer", ["--out", str(var / "printer"), "--baud", "115200"])
     scanner = demo.sim("scanner", [])
-    demo.sim("locker", ["--state", str(var / "locker.json")])
+    locker = demo.sim("locker", ["--boards", "0,1", "--state", str(var / "locker.json")])
 
     kiosk_toml = var / "kiosk.toml"
     kiosk_toml.write_text(
@@ -153,7 +153,11 @@ def _run(demo: Demo, args: Any, var: Path, db: str) -> int:
         say(f"No display here: the kiosk runs on a virtual display {env['DISPLAY']};")
         say(f"its screen is saved every 2 s to {shot} — open it to see the kiosk.")
     kiosk = demo.spawn("kiosk", ["kiosk", "--config", str(kiosk_toml), "--windowed"], env=env)
-    say(f"kiosk started (log {var / 'kiosk.log'}). Ctrl-C stops everything.")
+    say(f"kiosk started (log {var / 'kiosk.log'}).")
+    from .result_demo import start_result_kiosk   # issue 6: result kiosk on the simulated locker bank
+    start_result_kiosk(demo, var, url=url, key=key, locker=locker, env=env, username=USERS[0][0],
+                       password=PASSWORD, tell=say)
+    say("Ctrl-C stops everything.")
     while kiosk.poll() is None and server.poll() is None:
         time.sleep(0.5)
     if server.poll() is not None:
