@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Body, Depends, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from . import rules
@@ -12,7 +11,7 @@ from .auth import Principal, require_staff
 from .config import SiteConfig
 from .deps import get_now, get_site, get_store
 from .store import Store
-from .view import counter_json, ticket_json
+from .view import FastJSONResponse, counter_json, ticket_json
 
 router = APIRouter(prefix="/api/v1/counters", tags=["counters"])
 Staff = Depends(require_staff("officer"))
@@ -33,16 +32,16 @@ async def call_next(counter: str, body: CallNextRequest | None = Body(None),
                                                   finish_current=finish_current))
     if row is None:
         return Response(status_code=204)
-    return JSONResponse(ticket_json(site, row))
+    return FastJSONResponse(ticket_json(site, row))
 
 
 @router.post("/{counter}/pause", summary="Pause a counter (it calls nobody until resumed)")
 async def pause(counter: str, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
-                now: datetime = Depends(get_now), who: Principal = Staff) -> JSONResponse:
-    return JSONResponse(counter_json(site, await store.run(lambda: rules.set_counter_state(store, site, now, counter, "paused", who.actor)), None))
+                now: datetime = Depends(get_now), who: Principal = Staff) -> FastJSONResponse:
+    return FastJSONResponse(counter_json(site, await store.run(lambda: rules.set_counter_state(store, site, now, counter, "paused", who.actor)), None))
 
 
 @router.post("/{counter}/resume", summary="Resume a paused counter")
 async def resume(counter: str, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
-                 now: datetime = Depends(get_now), who: Principal = Staff) -> JSONResponse:
-    return JSONResponse(counter_json(site, await store.run(lambda: rules.set_counter_state(store, site, now, counter, "open", who.actor)), None))
+                 now: datetime = Depends(get_now), who: Principal = Staff) -> FastJSONResponse:
+    return FastJSONResponse(counter_json(site, await store.run(lambda: rules.set_counter_state(store, site, now, counter, "open", who.actor)), None))

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse
 
 from .clock import service_day, to_ts
 from .config import SiteConfig
@@ -14,21 +13,21 @@ from .estimates import service_summary, ticket_estimate
 from .ratelimit import public_rate_limit
 from .rules import get_ticket, is_open
 from .store import Store
-from .view import TICKET_COLUMNS, counter_json, procedure_json, service_json, ticket_json
+from .view import TICKET_COLUMNS, FastJSONResponse, counter_json, procedure_json, service_json, ticket_json
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
 limited = [Depends(public_rate_limit)]
 
 
 @router.get("/health", summary="No-op: the server is up")
-async def health() -> JSONResponse:
-    return JSONResponse({"ok": True})
+async def health() -> FastJSONResponse:
+    return FastJSONResponse({"ok": True})
 
 
 @router.get("/site", dependencies=limited, summary="Center, issuing windows, priority groups")
-async def site_info(site: SiteConfig = Depends(get_site), now: datetime = Depends(get_now)) -> JSONResponse:
+async def site_info(site: SiteConfig = Depends(get_site), now: datetime = Depends(get_now)) -> FastJSONResponse:
     c = site.center
-    return JSONResponse({
+    return FastJSONResponse({
         "center_name": c.name, "center_name_en": c.name_en, "agency_id": c.agency_id,
         "address": c.address, "timezone": c.timezone, "now": now.astimezone(site.tz).isoformat(timespec="seconds"),
         "day": service_day(now, site.tz), "open_now": is_open(site, now),
@@ -57,22 +56,22 @@ def _service_or_404(site: SiteConfig, code: str) -> None:
 
 @router.get("/services", dependencies=limited, summary="Services with waiting counts and estimated waits")
 async def services(store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
-                   now: datetime = Depends(get_now)) -> JSONResponse:
-    return JSONResponse(list(_services(store, site, now).values()))
+                   now: datetime = Depends(get_now)) -> FastJSONResponse:
+    return FastJSONResponse(list(_services(store, site, now).values()))
 
 
 @router.get("/services/{code}", dependencies=limited, summary="One service")
 async def service(code: str, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
-                  now: datetime = Depends(get_now)) -> JSONResponse:
+                  now: datetime = Depends(get_now)) -> FastJSONResponse:
     _service_or_404(site, code)
-    return JSONResponse(_services(store, site, now)[code])
+    return FastJSONResponse(_services(store, site, now)[code])
 
 
 @router.get("/services/{code}/procedures", dependencies=limited,
             summary="Common procedures of a service: documents, fee, time limit")
-async def procedures(code: str, site: SiteConfig = Depends(get_site)) -> JSONResponse:
+async def procedures(code: str, site: SiteConfig = Depends(get_site)) -> FastJSONResponse:
     _service_or_404(site, code)
-    return JSONResponse([procedure_json(p) for p in site.services[code].procedures])
+    return FastJSONResponse([procedure_json(p) for p in site.services[code].procedures])
 
 
 def ticket_with_estimate(store: Store, site: SiteConfig, row: dict, now: datetime) -> dict:
@@ -86,13 +85,13 @@ def ticket_with_estimate(store: Store, site: SiteConfig, row: dict, now: datetim
 
 @router.get("/tickets/{ticket_id}", dependencies=limited, summary="Ticket state, people ahead, estimated wait")
 async def ticket_status(ticket_id: int, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
-                        now: datetime = Depends(get_now)) -> JSONResponse:
-    return JSONResponse(ticket_with_estimate(store, site, get_ticket(store.db.conn, ticket_id), now))
+                        now: datetime = Depends(get_now)) -> FastJSONResponse:
+    return FastJSONResponse(ticket_with_estimate(store, site, get_ticket(store.db.conn, ticket_id), now))
 
 
 @router.get("/counters", dependencies=limited, summary="Counters: state and the ticket each one holds")
-async def counters(store: Store = Depends(get_store), site: SiteConfig = Depends(get_site)) -> JSONResponse:
+async def counters(store: Store = Depends(get_store), site: SiteConfig = Depends(get_site)) -> FastJSONResponse:
     current = {r["counter"]: r for r in store.query(
         f"SELECT {TICKET_COLUMNS} FROM tickets WHERE state IN ('called', 'serving')")}
     rows = {r["code"]: r for r in store.query("SELECT code, state FROM counters")}
-    return JSONResponse([counter_json(site, rows[code], current.get(code)) for code in site.counters if code in rows])
+    return FastJSONResponse([counter_json(site, rows[code], current.get(code)) for code in site.counters if code in rows])

@@ -8,7 +8,6 @@ from typing import Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import rules
@@ -20,7 +19,7 @@ from .estimates import waiting_candidates
 from .ordering import Rule
 from .api_public import ticket_with_estimate
 from .store import Store
-from .view import TICKET_COLUMNS, ticket_json
+from .view import TICKET_COLUMNS, FastJSONResponse, ticket_json
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"])
 Channel = Literal["kiosk", "web", "appointment", "counter"]
@@ -66,23 +65,28 @@ async def issue_input(request: Request) -> tuple[IssueRequest, Principal, str | 
     return body, who, key
 
 
+def request_digest(body: IssueRequest) -> str:
+    """SHA-256 of the body's fields as `json.dumps(body.model_dump(), sort_keys=True)`
+    writes them (the stored format), built without the model dump and key sort."""
+    fields = {"channel": body.channel, "priority": body.priority, "priority_proof": body.priority_proof,
+              "service": body.service}
+    return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
+
+
 @router.post("/tickets", status_code=201, openapi_extra=ISSUE_BODY,
              summary="Issue a ticket (kiosk key or staff; same Idempotency-Key → same ticket)")
-async def issue(request: Request) -> JSONResponse:
+async def issue(request: Request) -> FastJSONResponse:
     body, who, idempotency_key = await issue_input(request)
     state = request.app.state
     store, site, now = state.store, state.site, state.settings.clock()
-    idem = None
-    if idempotency_key:
-        digest = hashlib.sha256(json.dumps(body.model_dump(), sort_keys=True).encode()).hexdigest()
-        idem = (who.actor, idempotency_key, digest)
+    idem = (who.actor, idempotency_key, request_digest(body)) if idempotency_key else None
     row, replayed = await store.run(lambda: rules.issue_ticket(
         store, site, now, body.service, priority=body.priority, channel=body.channel, actor=who.actor,
         priority_proof=body.priority_proof, idempotency=idem,
         # Staff may issue outside the windows (late appointments); kiosks follow them.
         enforce_windows=state.settings.enforce_windows and who.kind == "device"))
     headers = {"Idempotent-Replayed": "true"} if replayed else None
-    return JSONResponse(ticket_with_estimate(store, site, row, now), status_code=201, headers=headers)
+    return FastJSONResponse(ticket_with_estimate(store, site, row, now), status_code=201, headers=headers)
 
 
 @router.get("/tickets", summary="Tickets of a day; state=waiting comes in calling order")
@@ -91,7 +95,7 @@ async def list_tickets(state: str | None = Query(None), service: str | None = Qu
                        limit: int = Query(500, ge=1, le=5000),
                        store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
                        now: datetime = Depends(get_now),
-                       who: Principal = Depends(require_staff_or_device("officer", "display"))) -> JSONResponse:
+                       who: Principal = Depends(require_staff_or_device("officer", "display"))) -> FastJSONResponse:
     day = day or service_day(now, site.tz)
     sql, params = f"SELECT {TICKET_COLUMNS} FROM tickets WHERE day = ?", [day]
     if state:
@@ -105,8 +109,8 @@ async def list_tickets(state: str | None = Query(None), service: str | None = Qu
         rank = {c.id: n for n, c in enumerate(Rule.from_site(site).order(
             waiting_candidates(store.db.conn, day, service), to_ts(now)))}
         rows.sort(key=lambda r: rank.get(r["id"], 0))
-        return JSONResponse([ticket_json(site, r, rank.get(r["id"])) for r in rows])
-    return JSONResponse([ticket_json(site, r) for r in rows])
+        return FastJSONResponse([ticket_json(site, r, rank.get(r["id"])) for r in rows])
+    return FastJSONResponse([ticket_json(site, r) for r in rows])
 
 
 Staff = Depends(require_staff("officer"))
@@ -114,39 +118,39 @@ Staff = Depends(require_staff("officer"))
 
 @router.post("/tickets/{ticket_id}/recall", summary="Call again (after max_recalls: no-show)")
 async def recall(ticket_id: int, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
-                 now: datetime = Depends(get_now), who: Principal = Staff) -> JSONResponse:
-    return JSONResponse(ticket_json(site, await store.run(lambda: rules.recall(store, site, now, ticket_id, who.actor))))
+                 now: datetime = Depends(get_now), who: Principal = Staff) -> FastJSONResponse:
+    return FastJSONResponse(ticket_json(site, await store.run(lambda: rules.recall(store, site, now, ticket_id, who.actor))))
 
 
 @router.post("/tickets/{ticket_id}/start", summary="The visitor is at the counter")
 async def start(ticket_id: int, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
-                now: datetime = Depends(get_now), who: Principal = Staff) -> JSONResponse:
-    return JSONResponse(ticket_json(site, await store.run(lambda: rules.start(store, site, now, ticket_id, who.actor))))
+                now: datetime = Depends(get_now), who: Principal = Staff) -> FastJSONResponse:
+    return FastJSONResponse(ticket_json(site, await store.run(lambda: rules.start(store, site, now, ticket_id, who.actor))))
 
 
 @router.post("/tickets/{ticket_id}/finish", summary="Service done")
 async def finish(ticket_id: int, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
-                 now: datetime = Depends(get_now), who: Principal = Staff) -> JSONResponse:
-    return JSONResponse(ticket_json(site, await store.run(lambda: rules.finish(store, site, now, ticket_id, who.actor))))
+                 now: datetime = Depends(get_now), who: Principal = Staff) -> FastJSONResponse:
+    return FastJSONResponse(ticket_json(site, await store.run(lambda: rules.finish(store, site, now, ticket_id, who.actor))))
 
 
 @router.post("/tickets/{ticket_id}/no-show", summary="The visitor did not come")
 async def no_show(ticket_id: int, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
-                  now: datetime = Depends(get_now), who: Principal = Staff) -> JSONResponse:
-    return JSONResponse(ticket_json(site, await store.run(lambda: rules.no_show(store, site, now, ticket_id, who.actor))))
+                  now: datetime = Depends(get_now), who: Principal = Staff) -> FastJSONResponse:
+    return FastJSONResponse(ticket_json(site, await store.run(lambda: rules.no_show(store, site, now, ticket_id, who.actor))))
 
 
 @router.post("/tickets/{ticket_id}/transfer", summary="Move to another service, keeping the arrival time")
 async def transfer(ticket_id: int, body: TransferRequest, store: Store = Depends(get_store),
                    site: SiteConfig = Depends(get_site), now: datetime = Depends(get_now),
-                   who: Principal = Staff) -> JSONResponse:
+                   who: Principal = Staff) -> FastJSONResponse:
     row = await store.run(lambda: rules.transfer(store, site, now, ticket_id, body.service, who.actor))
-    return JSONResponse(ticket_with_estimate(store, site, row, now))
+    return FastJSONResponse(ticket_with_estimate(store, site, row, now))
 
 
 @router.post("/tickets/{ticket_id}/cancel", summary="Cancel a waiting or called ticket")
 async def cancel(ticket_id: int, body: CancelRequest | None = Body(None), store: Store = Depends(get_store),
                  site: SiteConfig = Depends(get_site), now: datetime = Depends(get_now),
-                 who: Principal = Staff) -> JSONResponse:
+                 who: Principal = Staff) -> FastJSONResponse:
     reason = body.reason if body else None
-    return JSONResponse(ticket_json(site, await store.run(lambda: rules.cancel(store, site, now, ticket_id, who.actor, reason))))
+    return FastJSONResponse(ticket_json(site, await store.run(lambda: rules.cancel(store, site, now, ticket_id, who.actor, reason))))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -31,10 +32,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     sync_site(store, site, settings.clock())
     bus = EventBus(settings.clock, site.tz)
     store.listeners.append(lambda type_, payload: bus.publish(type_, **payload))
+    store.audience = bus.has_audience
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         bus.loop = asyncio.get_running_loop()
+        # Everything built so far (app, routes, models, config) lives as long as the process:
+        # keep it out of the collector's generations so a full collection walks only new objects.
+        gc.freeze()
         yield
         bus.loop = None
         store.close()

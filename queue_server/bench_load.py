@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import time
 from typing import Any
@@ -49,10 +50,10 @@ class Conn:
 
 
 async def issuer(conn: Conn, n: int, end: float, key: str, services: list[str], out: dict,
-                 path: str = "/api/v1/tickets", rate: float = 0.0) -> None:
+                 path: str = "/api/v1/tickets", rate: float = 0.0, clients: int = 50) -> None:
     """Closed loop (next request when the answer comes), or paced at `rate` requests/s."""
     i = 0
-    next_at = time.perf_counter() + (n / 50.0) / rate if rate else 0.0  # spread the clients
+    next_at = time.perf_counter() + (n / clients) / rate if rate else 0.0  # spread the clients
     while time.perf_counter() < end:
         if rate:
             delay = next_at - time.perf_counter()
@@ -98,10 +99,20 @@ def summary(out: dict, seconds: float) -> dict[str, Any]:
             "status": {str(k): v for k, v in sorted(out["status"].items())}}
 
 
+def process_cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU of a process so far (Linux /proc), None elsewhere."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, TypeError):
+        return None
+
+
 async def phase(spec: dict, p: dict) -> dict[str, Any]:
     clients, counters, seconds = p["clients"], p.get("counters", []), p["seconds"]
     conns = [Conn("127.0.0.1", spec["port"]) for _ in range(clients + len(counters))]
     await asyncio.gather(*(c.open() for c in conns))
+    cpu0 = process_cpu_seconds(spec.get("server_pid"))
     end = time.perf_counter() + seconds
     main: dict = {"lat": [], "status": {}}
     calls: dict = {"lat": [], "status": {}}
@@ -111,16 +122,24 @@ async def phase(spec: dict, p: dict) -> dict[str, Any]:
         tasks = [issuer(c, n, end, spec["kiosk_key"], spec["services"], main, "/api/v1/bench/noop-ticket")
                  for n, c in enumerate(conns[:clients])]
     else:
-        tasks = [issuer(c, n, end, spec["kiosk_key"], spec["services"], main, rate=p.get("rate_per_client", 0.0))
+        tasks = [issuer(c, n, end, spec["kiosk_key"], spec["services"], main,
+                        rate=p.get("rate_per_client", 0.0), clients=clients)
                  for n, c in enumerate(conns[:clients])]
-    tasks += [caller(c, k, end, spec["officer_token"], calls, p.get("rate_per_client", 0.0))
+    tasks += [caller(c, k, end, spec["officer_token"], calls, p.get("counter_rate", p.get("rate_per_client", 0.0)))
               for c, k in zip(conns[clients:], counters)]
     await asyncio.gather(*tasks)
+    cpu1 = process_cpu_seconds(spec.get("server_pid"))
     for c in conns:
         c.close()
     result = {"kind": p["kind"], "clients": clients, "counters": len(counters), "seconds": seconds,
               "rate_per_client": p.get("rate_per_client", 0.0) or "closed loop",
               **summary(main, seconds)}
+    answered = len(main["lat"]) + len(calls["lat"])
+    if cpu0 is not None and cpu1 is not None and answered:
+        # the server's own CPU per answered request: unlike req/s, it does not depend on
+        # how much CPU the load process and the machine's other tenants leave the server
+        result["server_cpu_us_per_request"] = round((cpu1 - cpu0) / answered * 1e6, 1)
+        result["server_cpu_percent"] = round((cpu1 - cpu0) / seconds * 100, 1)
     if counters:
         result["call_next"] = summary(calls, seconds)
     return result

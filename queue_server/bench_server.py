@@ -1,12 +1,15 @@
 """`motcua bench server`: the real server (uvicorn, one worker) on loopback.
 
 A temporary database and the sample site (daily caps lifted so every request
-issues a real ticket); a separate load process runs four phases with the same
-N clients: GET /api/v1/health (no-op of the same app), POST /api/v1/bench/noop-ticket
-(no-op with the ticket endpoint's auth, body and headers), POST /api/v1/tickets
-alone, tickets while M counters call next, and the same paced at a fixed rate.
-Ratio = issue / no-op throughput (closed loop: every client sends its next request
-as soon as it has the answer, so latency there is mostly queueing, N / throughput).
+issues a real ticket); a separate load process runs the phases with the same
+N clients: GET /api/v1/health (no-op of the same app); POST /api/v1/bench/noop-ticket
+(no-op with the ticket endpoint's auth, body and headers); tickets at each offered
+load (tickets/s) while M counters call next; POST /api/v1/tickets in closed loop;
+the POST no-op again; tickets in closed loop while the counters call as fast as they can.
+Ratio = issue / POST no-op throughput in closed loop (every client sends its next
+request as soon as it has the answer, so latency there is queueing, N / throughput);
+the p99 target is judged at the offered loads. Each phase also reports the server's
+CPU per request (/proc), which other tenants of a shared machine disturb much less.
 """
 from __future__ import annotations
 
@@ -22,9 +25,12 @@ from typing import Any
 from .config import DEFAULT_CONFIG, load_site
 
 
-def run(clients: int = 50, counters: int = 12, seconds: float = 10.0, paced: float = 2.0) -> dict[str, Any]:
-    """`paced`: requests/s per client in the last phase (50 × 2 = 100 tickets/s, ~30× a
-    provincial center's peak), where latency is not just queueing behind the other 49."""
+def run(clients: int = 50, counters: int = 12, seconds: float = 10.0,
+        paced: tuple[float, ...] = (100.0, 300.0)) -> dict[str, Any]:
+    """`paced`: offered loads in tickets/s over all clients, while the counters call next
+    twice a second each. A center's peak is a few tickets/s; 100/s is a province-sized
+    box, 300/s its upper end. The p99 target is judged there: in a closed loop the
+    latency is queueing behind the other clients (Little's law: clients / throughput)."""
     from .testing import LiveServer
     with tempfile.TemporaryDirectory(prefix="motcua-bench-") as tmp:
         config = Path(tmp) / "site.toml"
@@ -34,39 +40,73 @@ def run(clients: int = 50, counters: int = 12, seconds: float = 10.0, paced: flo
         live = LiveServer(Path(tmp) / "server", config_path=config, open_all_hours=True, clock_start=None,
                           extra_args=("--bench-routes",))
         live.start()
+        calling = list(site.counters)[:counters]
         try:
             spec = {"port": int(live.base_url.rsplit(":", 1)[1]), "kiosk_key": live.kiosk_key,
                     "officer_token": live.token("officer"), "services": list(site.services),
+                    "server_pid": live.proc.pid,
                     "phases": [
                         {"kind": "noop", "clients": clients, "seconds": seconds},
                         {"kind": "noop_post", "clients": clients, "seconds": seconds},
                         # paced first, while the queues have realistic lengths
-                        {"kind": "issue", "clients": clients, "seconds": seconds,
-                         "counters": list(site.counters)[:counters], "rate_per_client": paced},
+                        *({"kind": "issue", "clients": clients, "seconds": seconds, "counters": calling,
+                           "rate_per_client": rate / clients, "counter_rate": 2.0} for rate in paced),
                         {"kind": "issue", "clients": clients, "seconds": seconds},
-                        {"kind": "issue", "clients": clients, "seconds": seconds,
-                         "counters": list(site.counters)[:counters]},
+                        # again right after, so a drift of the machine's load shows
+                        {"kind": "noop_post", "clients": clients, "seconds": seconds},
+                        {"kind": "issue", "clients": clients, "seconds": seconds, "counters": calling},
                     ]}
             load = subprocess.run([sys.executable, "-m", "queue_server.bench_load", json.dumps(spec)],
-                                  capture_output=True, text=True, timeout=seconds * 3 + 120, check=True)
-            noop, noop_post, mixed_paced, issue, mixed = json.loads(load.stdout)
-            tickets = live.db_path and _count(live.db_path)
+                                  capture_output=True, text=True, timeout=seconds * 10 + 120, check=True)
+            results = json.loads(load.stdout)
+            tickets = _count(live.db_path)
         finally:
             live.stop()
-    ratio = issue["throughput_rps"] / noop["throughput_rps"] if noop["throughput_rps"] else None
-    ratio_post = issue["throughput_rps"] / noop_post["throughput_rps"] if noop_post["throughput_rps"] else None
+    noop, noop_post, *rest = results
+    paced_runs, (issue, noop_post_after, mixed) = rest[:len(paced)], rest[len(paced):]
+    post_rps = (noop_post["throughput_rps"] + noop_post_after["throughput_rps"]) / 2
+    ratio = _ratio(issue["throughput_rps"], post_rps)
+    ratio_get = _ratio(issue["throughput_rps"], noop["throughput_rps"])
+    cpu_ratio = _ratio(_mean(noop_post, noop_post_after, key="server_cpu_us_per_request"),
+                       issue.get("server_cpu_us_per_request"))
+    at_load = [{"offered_tickets_per_s": rate, "clients": clients, "counters_calling": len(calling),
+                "achieved_rps": r["throughput_rps"], "p50_ms": r["p50_ms"], "p99_ms": r["p99_ms"],
+                "p99_ok": r["p99_ms"] <= P99_MS_MAX} for rate, r in zip(paced, paced_runs)]
     return {
         "bench": "server", "cpus": os.cpu_count(), "server": "uvicorn, 1 worker, SQLite WAL",
-        "clients": clients, "counters": counters, "seconds_per_phase": seconds,
-        "noop": noop, "noop_post": noop_post, "issue": issue, "issue_with_counters": mixed,
-        "issue_paced_with_counters": mixed_paced,
-        "ratio_issue_over_noop": round(ratio, 3) if ratio else None,
-        "ratio_issue_over_noop_post": round(ratio_post, 3) if ratio_post else None,
+        "clients": clients, "counters": len(calling), "seconds_per_phase": seconds,
+        "noop": noop, "noop_post": noop_post, "noop_post_after": noop_post_after,
+        "issue_paced_with_counters": paced_runs, "issue": issue, "issue_with_counters": mixed,
+        "ratio_issue_over_noop_post": ratio, "ratio_issue_over_noop": ratio_get,
+        "server_cpu_ratio_noop_post_over_issue": cpu_ratio,
         "tickets_in_db": tickets,
-        "targets": {"ratio_min": 0.7, "p99_ms_max": 20.0,
-                    "ratio_ok": bool(ratio and ratio >= 0.7), "p99_closed_loop_ok": issue["p99_ms"] <= 20.0,
-                    "p99_paced_ok": mixed_paced["p99_ms"] <= 20.0},
+        "targets": {
+            "ratio_min": RATIO_MIN, "p99_ms_max": P99_MS_MAX,
+            "ratio_closed_loop": {"issue_over_noop_post": ratio, "issue_over_noop_get": ratio_get,
+                                  "server_cpu_noop_post_over_issue": cpu_ratio,
+                                  "ok": bool(ratio and ratio >= RATIO_MIN)},
+            "p99_at_offered_load": at_load,
+            "p99_ok_at_offered_load": all(x["p99_ok"] for x in at_load) if at_load else None,
+            "p99_closed_loop": {"issue_p99_ms": issue["p99_ms"], "ok": issue["p99_ms"] <= P99_MS_MAX,
+                                "little_mean_ms": round(clients / issue["throughput_rps"] * 1000, 1)
+                                if issue["throughput_rps"] else None},
+            "note": ("ratio: closed loop, issue vs the POST no-op with the ticket endpoint's auth, body "
+                     "and headers (mean of the runs before and after); p99: judged at the offered "
+                     "loads, since a closed loop's latency is clients / throughput (Little's law)"),
+        },
     }
+
+
+RATIO_MIN, P99_MS_MAX = 0.7, 20.0
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 3) if a and b else None
+
+
+def _mean(*runs: dict, key: str) -> float | None:
+    values = [r.get(key) for r in runs]
+    return sum(values) / len(values) if all(v is not None for v in values) else None
 
 
 def _count(db_path: Path) -> int:

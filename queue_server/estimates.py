@@ -29,16 +29,27 @@ def rolling_service_seconds(db: Any, site: SiteConfig, service: str, memo: Memo 
     return (sum(samples) + typical * PRIOR_WEIGHT) / (len(samples) + PRIOR_WEIGHT)
 
 
-def open_counters(db: Any, memo: Memo | None = None) -> set[str]:
+def open_counters(db: Any, memo: Memo | None = None) -> frozenset[str]:
     if memo is not None:
         return memo.get("open", lambda: open_counters(db))
-    return {r[0] for r in db.execute("SELECT code FROM counters WHERE state = 'open'")}
+    return frozenset(r[0] for r in db.execute("SELECT code FROM counters WHERE state = 'open'"))
 
 
-def capacity(site: SiteConfig, open_codes: set[str], service: str) -> float:
+_CAPACITY: dict[tuple[int, str, frozenset[str]], tuple[SiteConfig, float]] = {}
+
+
+def capacity(site: SiteConfig, open_codes: frozenset[str], service: str) -> float:
     """Counters serving the service, each counted by the share of its time it can give it."""
-    return sum(1 / len(k.services) for k in site.counters.values()
-               if k.code in open_codes and service in k.services)
+    key = (id(site), service, open_codes)  # a frozenset hashes once; the set of open counters rarely changes
+    hit = _CAPACITY.get(key)
+    if hit is not None and hit[0] is site:
+        return hit[1]
+    value = sum(1 / len(k.services) for k in site.counters.values()
+                if k.code in open_codes and service in k.services)
+    if len(_CAPACITY) > 4096:
+        _CAPACITY.clear()
+    _CAPACITY[key] = (site, value)
+    return value
 
 
 def wait_minutes(ahead: int, mean_s: float, cap: float) -> int | None:
@@ -80,10 +91,9 @@ def service_wait(db: Any, site: SiteConfig, service: str, ahead: int, memo: Memo
 
 def service_summary(db: Any, site: SiteConfig, day: str, memo: Memo | None = None) -> dict[str, dict[str, Any]]:
     """Per service: waiting, issued today, open counters, estimated wait of a new arrival."""
-    waiting = dict(db.execute("SELECT service, COUNT(*) FROM tickets WHERE state = 'waiting' "
-                              "AND day = ? GROUP BY service", (day,)).fetchall())
-    issued = dict(db.execute("SELECT service, last_seq FROM day_sequences WHERE day = ?",
-                             (day,)).fetchall())
+    rows = db.execute("SELECT service, last_seq, waiting FROM day_sequences WHERE day = ?", (day,)).fetchall()
+    issued = {service: last for service, last, _ in rows}
+    waiting = {service: n for service, _, n in rows}  # kept by triggers (schema m004)
     opened = open_counters(db, memo)
     out = {}
     for code in site.services:

@@ -59,6 +59,10 @@ class EventBus:
     def unsubscribe(self, q: asyncio.Queue) -> None:
         self._subs.discard(q)
 
+    def has_audience(self) -> bool:
+        """Anyone to tell: a WebSocket subscriber or an in-process listener."""
+        return bool(self._subs or self.listeners)
+
     @property
     def subscribers(self) -> int:
         return len(self._subs)

@@ -56,26 +56,38 @@ def _log(tx: Tx, site: SiteConfig, ticket: dict, type_: str, ts: float, actor: s
          counter: str | None = None, **data: Any) -> None:
     tx.execute("INSERT INTO ticket_events (ticket_id, ts, type, counter, actor, data) VALUES (?, ?, ?, ?, ?, ?)",
                (ticket["id"], ts, type_, counter, actor, json.dumps(data) if data else None))
-    extra = {k: ticket_json(site, v) if isinstance(v, dict) else v for k, v in data.items()}
-    tx.emit(f"ticket.{type_}", ticket=ticket_json(site, ticket), counter=counter, **extra)
+    # Rendered after COMMIT only if someone listens; copies: callers may add keys to their rows.
+    row = dict(ticket)
+    extra = {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
+    tx.emit_lazy(f"ticket.{type_}", lambda: {
+        "ticket": ticket_json(site, row), "counter": counter,
+        **{k: ticket_json(site, v) if isinstance(v, dict) else v for k, v in extra.items()}})
 
 
-def _queue_changed(tx: Tx, site: SiteConfig, service: str, day: str) -> tuple[int, int | None]:
-    n = tx.execute("SELECT COUNT(*) FROM tickets WHERE state = 'waiting' AND day = ? AND service = ?",
-                   (day, service)).fetchone()[0]
-    wait = service_wait(tx.db.conn, site, service, n, tx.store.memo)
-    tx.emit("queue.changed", service=service, waiting=n, estimated_wait_min=wait)
-    return n, wait
+def waiting_count(db: Any, day: str, service: str) -> int:
+    """Waiting tickets of a service on a day: kept by triggers (schema m004), one row read."""
+    row = db.execute("SELECT waiting FROM day_sequences WHERE day = ? AND service = ?", (day, service)).fetchone()
+    return row[0] if row else 0
+
+
+def _queue_changed(tx: Tx, site: SiteConfig, service: str, day: str, waiting: int | None = None) -> int:
+    n = waiting_count(tx.db.conn, day, service) if waiting is None else waiting
+    store = tx.store
+    tx.emit_lazy("queue.changed", lambda: {
+        "service": service, "waiting": n,
+        "estimated_wait_min": service_wait(store.db.conn, site, service, n, store.memo)})
+    return n
 
 
 def _insert_ticket(tx: Tx, site: SiteConfig, service: str, ts: float, day: str, *, arrived_ts: float,
                    priority: str | None, channel: str, actor: str | None, proof: str | None,
-                   transferred_from: int | None = None, enforce_cap: bool = True) -> dict[str, Any]:
+                   transferred_from: int | None = None, enforce_cap: bool = True) -> tuple[dict[str, Any], int]:
+    """The new ticket row, and how many of that service were waiting before it."""
     svc = site.services[service]
-    row = tx.execute("INSERT INTO day_sequences (day, service, last_seq) VALUES (?, ?, 1) "
-                     "ON CONFLICT(day, service) DO UPDATE SET last_seq = last_seq + 1 "
-                     "RETURNING last_seq", (day, service)).fetchone()
-    seq = row[0]
+    seq, waiting_before = tx.execute(
+        "INSERT INTO day_sequences (day, service, last_seq) VALUES (?, ?, 1) "
+        "ON CONFLICT(day, service) DO UPDATE SET last_seq = last_seq + 1 "
+        "RETURNING last_seq, waiting", (day, service)).fetchone()
     if enforce_cap and svc.daily_cap is not None and seq > svc.daily_cap:
         raise RuleError("daily_cap_reached",
                         f"Đã hết số cho lĩnh vực {svc.name} hôm nay ({svc.daily_cap} số)",
@@ -91,7 +103,7 @@ def _insert_ticket(tx: Tx, site: SiteConfig, service: str, ts: float, day: str, 
             "priority": priority, "priority_by": actor if priority else None, "priority_proof": proof,
             "channel": channel, "state": "waiting", "issued_ts": ts, "arrived_ts": arrived_ts,
             "called_ts": None, "started_ts": None, "finished_ts": None, "counter": None, "recalls": 0,
-            "transferred_from": transferred_from, "transferred_to": None}
+            "transferred_from": transferred_from, "transferred_to": None}, waiting_before
 
 
 def issue_ticket(store: Store, site: SiteConfig, now: datetime, service: str, *,
@@ -117,17 +129,17 @@ def issue_ticket(store: Store, site: SiteConfig, now: datetime, service: str, *,
                 return get_ticket(tx.db.conn, seen[1]), True
         if enforce_windows and not is_open(site, now):
             raise RuleError("outside_hours", "Ngoài giờ cấp số thứ tự", "Tickets are not issued at this hour")
-        ticket = _insert_ticket(tx, site, service, ts, day, arrived_ts=ts, priority=priority,
-                                channel=channel, actor=actor, proof=priority_proof)
+        ticket, before = _insert_ticket(tx, site, service, ts, day, arrived_ts=ts, priority=priority,
+                                        channel=channel, actor=actor, proof=priority_proof)
         if ticket["seq"] == 1:  # first of the day for this service: close what yesterday left open
             close_past_days(tx, site, ts, day)
         if idempotency is not None:
             tx.execute("INSERT INTO idempotency VALUES (?, ?, ?, ?, ?)", (*idempotency, ticket["id"], ts))
         _log(tx, site, ticket, "issued", ts, actor)
-        waiting, _ = _queue_changed(tx, site, service, day)
+        _queue_changed(tx, site, service, day, before + 1)
         if priority is None:  # arrived last, no head start: everyone waiting is ahead
-            ticket["people_ahead"] = waiting - 1
-            ticket["estimated_wait_min"] = service_wait(tx.db.conn, site, service, waiting - 1, tx.store.memo)
+            ticket["people_ahead"] = before
+            ticket["estimated_wait_min"] = service_wait(tx.db.conn, site, service, before, tx.store.memo)
     return ticket, False
 
 
@@ -259,7 +271,7 @@ def _change(store: Store, site: SiteConfig, now: datetime, ticket_id: int, actio
             _require(t, ("waiting", "called", "serving"), "chuyển", "transfer")
             if target == t["service"]:
                 raise RuleError("invalid_state", "Số này đã thuộc lĩnh vực đó", "Ticket is already in that service")
-            new = _insert_ticket(tx, site, target, ts, t["day"], arrived_ts=t["arrived_ts"],
+            new, _ = _insert_ticket(tx, site, target, ts, t["day"], arrived_ts=t["arrived_ts"],
                                  priority=t["priority"], channel=t["channel"], actor=actor,
                                  proof=t["priority_proof"], transferred_from=t["id"], enforce_cap=False)
             tx.execute("UPDATE tickets SET state = 'transferred', finished_ts = ?, transferred_to = ? WHERE id = ?",

@@ -96,3 +96,38 @@ def m003_queue_heads_index(db: Database) -> None:
     DROP INDEX tickets_queue;
     CREATE INDEX tickets_heads ON tickets (day, service, state, priority, arrived_ts, id);
     """)
+
+
+@migrations()
+def m004_waiting_counts(db: Database) -> None:
+    # Waiting tickets per (day, service) kept by triggers next to the day's last number,
+    # so issuing or calling reads one row instead of counting the whole queue (a COUNT
+    # grows with the queue: 200 µs with 5 000 waiting). Triggers see every writer.
+    # Partial indexes: a new ticket (waiting, no counter) no longer enters the indexes
+    # that only finished tickets or tickets at a counter need.
+    run_script(db, """
+    ALTER TABLE day_sequences ADD COLUMN waiting INTEGER NOT NULL DEFAULT 0;
+    INSERT INTO day_sequences (day, service, last_seq, waiting)
+        SELECT day, service, MAX(seq), SUM(state = 'waiting') FROM tickets WHERE true GROUP BY day, service
+        ON CONFLICT(day, service) DO UPDATE SET waiting = excluded.waiting;
+    CREATE TRIGGER tickets_waiting_insert AFTER INSERT ON tickets WHEN new.state = 'waiting' BEGIN
+        INSERT INTO day_sequences (day, service, last_seq, waiting) VALUES (new.day, new.service, new.seq, 1)
+        ON CONFLICT(day, service) DO UPDATE SET waiting = waiting + 1;
+    END;
+    CREATE TRIGGER tickets_waiting_leave AFTER UPDATE OF state, day, service ON tickets
+        WHEN old.state = 'waiting' BEGIN
+        UPDATE day_sequences SET waiting = waiting - 1 WHERE day = old.day AND service = old.service;
+    END;
+    CREATE TRIGGER tickets_waiting_enter AFTER UPDATE OF state, day, service ON tickets
+        WHEN new.state = 'waiting' BEGIN
+        INSERT INTO day_sequences (day, service, last_seq, waiting) VALUES (new.day, new.service, new.seq, 1)
+        ON CONFLICT(day, service) DO UPDATE SET waiting = waiting + 1;
+    END;
+    CREATE TRIGGER tickets_waiting_delete AFTER DELETE ON tickets WHEN old.state = 'waiting' BEGIN
+        UPDATE day_sequences SET waiting = waiting - 1 WHERE day = old.day AND service = old.service;
+    END;
+    DROP INDEX tickets_counter;
+    CREATE INDEX tickets_counter ON tickets (counter, state) WHERE counter IS NOT NULL;
+    DROP INDEX tickets_done;
+    CREATE INDEX tickets_done ON tickets (service, id) WHERE state = 'done';
+    """)

@@ -38,6 +38,11 @@ class Tx:
     def emit(self, type_: str, **payload: Any) -> None:
         self.events.append((type_, payload))
 
+    def emit_lazy(self, type_: str, build: Callable[[], dict[str, Any]]) -> None:
+        """Like `emit`, but the payload is built after COMMIT and only if someone listens
+        (`Store.audience`): a ticket rendered for nobody is the costliest part of an event."""
+        self.events.append((type_, build))
+
 
 class Store:
     """`background_checkpoint`: copy the WAL into the database from a side thread every
@@ -54,6 +59,9 @@ class Store:
         self._lock = threading.RLock()
         self._conns: list[sqlite3.Connection] = []
         self.listeners: list[Listener] = []
+        # Whether published events reach anyone (the app asks its bus: WebSocket clients
+        # or in-process listeners); with no audience, events are dropped unbuilt.
+        self.audience: Callable[[], bool] = lambda: True
         self.memo = Memo()  # derived figures; writers drop what they change
         db = self.db
         db.execute("PRAGMA journal_mode=WAL")
@@ -159,7 +167,11 @@ class Store:
         return outcomes
 
     def _publish(self, tx: Tx) -> None:
+        if not tx.events or not self.listeners or not self.audience():
+            return
         for type_, payload in tx.events:
+            if callable(payload):
+                payload = payload()
             for listener in list(self.listeners):
                 listener(type_, payload)
 

@@ -4,8 +4,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from starlette.responses import Response
+
 from .clock import iso_local
 from .config import Procedure, SiteConfig
+
+try:  # a C encoder: the ticket answer is encoded in ~2 µs instead of ~12
+    import orjson
+except ImportError:  # pragma: no cover - orjson is a declared dependency; stay usable without it
+    orjson = None
 
 TICKET_COLUMNS = ("id, day, service, seq, number, priority, priority_by, priority_proof, channel, "
                   "state, issued_ts, arrived_ts, called_ts, started_ts, finished_ts, counter, "
@@ -17,6 +24,8 @@ def ticket_json(site: SiteConfig, row: dict[str, Any], ahead: int | None = None,
     tz = site.tz
     service = site.services.get(row["service"])
     group = site.priority_groups.get(row["priority"]) if row["priority"] else None
+    issued = iso_local(row["issued_ts"], tz)
+    arrived = issued if row["arrived_ts"] == row["issued_ts"] else iso_local(row["arrived_ts"], tz)
     return {
         "id": row["id"], "number": row["number"], "service": row["service"],
         "service_name": service.name if service else row["service"],
@@ -25,7 +34,7 @@ def ticket_json(site: SiteConfig, row: dict[str, Any], ahead: int | None = None,
         "priority_name": group.name if group else None,
         "priority_name_en": group.name_en if group else None,
         "channel": row["channel"], "state": row["state"], "day": row["day"], "seq": row["seq"],
-        "issued_at": iso_local(row["issued_ts"], tz), "arrived_at": iso_local(row["arrived_ts"], tz),
+        "issued_at": issued, "arrived_at": arrived,
         "called_at": iso_local(row["called_ts"], tz), "started_at": iso_local(row["started_ts"], tz),
         "finished_at": iso_local(row["finished_ts"], tz),
         "counter": row["counter"], "recalls": row["recalls"],
@@ -61,4 +70,22 @@ def counter_json(site: SiteConfig, row: dict[str, Any], current: dict[str, Any] 
 
 
 def dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return encode(obj).decode()
+
+
+def encode(obj: Any) -> bytes:
+    """Compact UTF-8 JSON, the bytes starlette's JSONResponse writes."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS)
+        except TypeError:  # a type orjson refuses (e.g. an int over 64 bits): the slow path decides
+            pass
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class FastJSONResponse(Response):
+    """JSONResponse with the C encoder (same bytes for our shapes: str, int, bool, None)."""
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return encode(content)

@@ -28,3 +28,10 @@ def test_bench_server_drives_the_real_server_and_reports_latency():
     assert data["issue_with_counters"]["call_next"]["requests"] > 0
     assert data["tickets_in_db"] >= data["issue"]["requests"] + data["issue_with_counters"]["requests"]
     assert data["ratio_issue_over_noop"] > 0 and data["issue"]["p99_ms"] > 0
+    targets = data["targets"]
+    assert targets["ratio_closed_loop"]["issue_over_noop_post"] == data["ratio_issue_over_noop_post"] > 0
+    assert isinstance(targets["ratio_closed_loop"]["ok"], bool)
+    loads = targets["p99_at_offered_load"]
+    assert [x["offered_tickets_per_s"] for x in loads] == [100.0, 300.0]
+    assert all(x["p99_ms"] > 0 and isinstance(x["p99_ok"], bool) for x in loads)
+    assert data["issue"]["server_cpu_us_per_request"] > 0

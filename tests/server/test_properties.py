@@ -138,3 +138,48 @@ def test_the_store_calls_exactly_whom_the_rule_says(rows, now_min, counter):
             ahead = rule.order(same, now).index(next(c for c in same if c.id == t["id"]))
             assert people_ahead(store.db.conn, SITE, t, now) == ahead
         store.close()
+
+
+counts_ops = st.lists(st.one_of(
+    st.tuples(st.just("issue"), st.sampled_from(SERVICES), st.sampled_from(GROUPS)),
+    st.tuples(st.just("call"), st.sampled_from(COUNTERS)),
+    st.tuples(st.just("cancel"), st.integers(0, 30)),
+    st.tuples(st.just("transfer"), st.integers(0, 30), st.sampled_from(SERVICES)),
+    st.tuples(st.just("midnight"),),
+), min_size=1, max_size=40)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(counts_ops)
+def test_waiting_counts_kept_by_triggers_match_the_tickets(steps):
+    """Issue and call read the queue length from day_sequences (kept by triggers) instead of
+    counting: after any mix of changes it equals the real count, and a new ticket without
+    priority is told exactly the people the rule puts ahead of it."""
+    from queue_server.errors import RuleError
+    from queue_server.estimates import people_ahead
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "q.sqlite", [migrations])
+        rules.sync_site(store, SITE)
+        clock = FakeClock("2026-11-23T07:00:00+07:00")
+        for step in steps:
+            clock.advance(minutes=1)
+            try:
+                if step[0] == "issue":
+                    t, _ = rules.issue_ticket(store, SITE, clock(), step[1], priority=step[2], enforce_windows=False)
+                    if step[2] is None:
+                        assert t["people_ahead"] == people_ahead(store.db.conn, SITE, t, to_ts(clock()))
+                elif step[0] == "call":
+                    rules.call_next(store, SITE, clock(), step[1])
+                elif step[0] == "cancel":
+                    rules.cancel(store, SITE, clock(), step[1] + 1)
+                elif step[0] == "transfer":
+                    rules.transfer(store, SITE, clock(), step[1] + 1, step[2])
+                else:
+                    clock.advance(hours=24)
+            except RuleError:
+                pass  # refused changes (unknown ticket, wrong state) must leave the counts alone too
+            kept = {(r["day"], r["service"]): r["waiting"] for r in store.query("SELECT * FROM day_sequences")}
+            real = {(r["day"], r["service"]): r["n"] for r in store.query(
+                "SELECT day, service, COUNT(*) AS n FROM tickets WHERE state = 'waiting' GROUP BY day, service")}
+            assert {k: v for k, v in kept.items() if v} == real
+        store.close()

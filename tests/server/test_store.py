@@ -79,3 +79,26 @@ def test_another_process_writes_wait_for_the_writer(store, tmp_path):
     t.join(10)
     assert done.is_set() and [r["n"] for r in store.query("SELECT n FROM notes ORDER BY n")] == [1, 2]
     other.close()
+
+
+def test_an_older_database_gets_its_waiting_counts_when_migrated(tmp_path):
+    """m004 adds the trigger-kept waiting counts: a database made before it (tickets of two days,
+    some waiting, some called) starts with the true counts and keeps them from then on."""
+    from sqlite_utils import Database
+    path = tmp_path / "old.sqlite"
+    old = sqlite3.connect(path, isolation_level=None)
+    migrations.apply(Database(old), stop_before="m004_waiting_counts")
+    for n, (day, state) in enumerate([("2026-11-22", "waiting"), ("2026-11-23", "waiting"),
+                                      ("2026-11-23", "called"), ("2026-11-23", "waiting")], start=1):
+        old.execute("INSERT INTO day_sequences (day, service, last_seq) VALUES (?, 'land', 1) "
+                    "ON CONFLICT(day, service) DO UPDATE SET last_seq = last_seq + 1", (day,))
+        old.execute("INSERT INTO tickets (day, service, seq, number, state, issued_ts, arrived_ts) "
+                    "VALUES (?, 'land', ?, ?, ?, 0, 0)", (day, n, f"A{n:03d}", state))
+    old.close()
+    store = Store(path, [migrations])
+    counts = {r["day"]: (r["last_seq"], r["waiting"]) for r in store.query("SELECT * FROM day_sequences")}
+    assert counts == {"2026-11-22": (1, 1), "2026-11-23": (3, 2)}
+    with store.write() as tx:
+        tx.execute("UPDATE tickets SET state = 'cancelled' WHERE day = '2026-11-23' AND state = 'waiting'")
+    assert store.one("SELECT waiting FROM day_sequences WHERE day = '2026-11-23'")["waiting"] == 0
+    store.close()
