@@ -29,5 +29,5 @@ class ResultOutcomeScreen(KScreen):
         elif view.state in ("not_taken", "door_failed") and view.compartment:
             detail = rt("dossier_n", c.lang, code=view.dossier)
         ids.detail.text = detail
-        widgets.set_visible(ids.try_again, view.state in ("door_failed", "not_taken") and bool(view.dossier))
+        widgets.set_visible(ids.try_again, view.state == "not_taken" and bool(view.dossier))
         ids.done.disabled = ids.try_again.disabled = c.running

@@ -29,5 +29,7 @@ class ResultStaffScreen(KScreen):
         else:
             ids.message.text = view.text(c.lang)
             ids.message.color = theme.INK if view.message == "staff_ready" else theme.WARN
-        for size in "SML":
-            ids[f"size_{size}"].bg_color = theme.PRIMARY if c.size == size else theme.NEUTRAL
+        for size in "SML":   # the chosen size: colour and a mark (never colour alone)
+            chosen = c.size == size
+            ids[f"size_{size}"].bg_color = theme.PRIMARY if chosen else theme.NEUTRAL
+            ids[f"size_{size}"].text = ("• " if chosen else "") + rt(f"size_{size}", c.lang)

@@ -1,0 +1,110 @@
+"""The result kiosk's controller without Kivy: real server, locker simulator over a pty, real
+LockerService and ResultFlow; the UI thread is played by draining the runner's queue."""
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from hardware_sim.locker import LockerSim
+from kiosk_app.config import KioskConfig
+from kiosk_app.result_app import ResultKioskController
+from kiosk_app.runner import ThreadRunner
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def kiosk(server_factory, tmp_path):
+    live = server_factory()
+    sim = LockerSim([0, 1], state_file=str(tmp_path / "locker.json"), baudrate=19200, open_delay=0.05,
+                    close_after=0.0, control_port=0).start()
+    cfg = KioskConfig(server_url=live.base_url, device_key=live.kiosk_key, role="result", kiosk_id="result-1",
+                      locker_url=sim.port_path, idle_timeout=30, idle_countdown=10)
+    runner, clock = ThreadRunner(), Clock()
+    c = ResultKioskController(cfg, runner=runner, clock=clock)
+    c.live, c.sim, c.fake_clock = live, sim, clock
+    c.start()
+    pump(c, lambda: c.lockers_state == "ready" and c.online)
+    yield c
+    c.shutdown()
+    sim.stop()
+
+
+def pump(c, condition, timeout: float = 20.0) -> None:
+    """Run the callbacks worker threads posted to the UI thread until `condition()` holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timeout; screen {c.screen}, view {c.view}"
+        c.runner.drain(timeout=0.05)
+
+
+def dossier(live) -> str:
+    r = httpx.post(live.base_url + "/api/v1/dossiers", headers=live.headers("officer"), timeout=30,
+                   json={"procedure": "Cấp đổi Giấy chứng nhận", "applicant_name": "Trần Văn Bình", "status": 9})
+    assert r.status_code == 201, r.text
+    return r.json()["code"]
+
+
+def test_staff_deposit_at_the_chosen_size_no_home_while_the_door_is_open_and_idle_signs_out(kiosk):
+    c = kiosk
+    assert c.screen == "result_home"
+    code = dossier(c.live)
+    c.open_staff()
+    for ch in "officer1":
+        c.login_key(ch)
+    c.login_key("next")
+    for ch in c.live.password:
+        c.login_key(ch)
+    assert c.pin == c.live.password and c.username == "officer1"
+    c.login_key("ok")
+    assert c.pin == "", "the PIN is not kept once sent"
+    pump(c, lambda: c.screen == "result_staff" and not c.running)
+    assert c.view.staff == "officer1"
+    c.choose_size("L")
+    c.scanned(code)
+    pump(c, lambda: c.view.state == "deposit_open")
+    c.go_home()                          # a touch on "home" while the door is open changes nothing
+    c.runner.drain(timeout=0.3)
+    assert c.screen == "result_deposit" and c.view.state == "deposit_open" and c.hide_home_button
+    n = c.view.compartment
+    assert 13 <= n <= 16, "size L is locks 12..15 of board 0"
+    board, lock = divmod(n - 1, 16)
+    c.sim.control("put_item", board=board, lock=lock)
+    c.sim.control("close_door", board=board, lock=lock)
+    pump(c, lambda: c.view.state == "deposit_done" and not c.running)
+    assert c.screen == "result_deposit"
+    c.fake_clock.now += 25
+    c.tick()
+    assert c.idle_left == 5, "the countdown shows before a staff session ends"
+    c.fake_clock.now += 6
+    c.tick()
+    pump(c, lambda: c.screen == "result_home" and not c.running)
+    assert c.view.mode == "citizen" and c.view.staff == ""
+
+
+def test_citizen_keypads_refuse_what_is_not_a_code(kiosk):
+    c = kiosk
+    c.open_typing()
+    for k in "12-34":
+        c.dossier_key(k)
+    c.dossier_key("ok")
+    assert c.typed_error == "invalid" and c.screen == "result_dossier" and not c.running
+    c.dossier_key("clear")
+    assert c.typed == "" and c.typed_error == ""
+    c.scanned("000.00.21.H29-230101-0999")       # a well-formed code with nothing in the lockers
+    pump(c, lambda: c.screen == "result_outcome" and not c.running)
+    assert c.view.message == "no_result"
+    assert "Chưa có kết quả" in c.view.text("vi")
+    c.done()
+    pump(c, lambda: c.screen == "result_home" and not c.running)
+    for k in "1234567":
+        c.code_key(k)
+    assert c.otp == "123456", "six digits, no more"
