@@ -247,8 +247,19 @@ def test_rare_screens_and_large_text(bank, run_flow):
         ["tap", "type_code"], ["wait_screen", "result_dossier"], ["measure", "dossier-large"],
         ["tap", "home"], ["wait_screen", "result_home"], ["tap", "staff"], ["wait_screen", "result_login"],
         ["measure", "login-large"], ["shot", "kiosk-result-staff-login-large-text-vi"],
+        show(state="door_open", message="door_open", dossier="000.00.21.H29-261123-0007", compartment=32,
+             door_open=True, item=True), ["wait_screen", "result_door"], ["measure", "door-large"],
+        ["shot", "kiosk-result-door-open-large-text-vi"],
+        show(state="collected", message="collected", dossier="000.00.21.H29-261123-0007", compartment=32,
+             door_open=False, item=False, slip_printed=False), ["wait_screen", "result_outcome"],
+        ["measure", "collected-large"],
+        show(state="staff_ready", message="staff_ready", mode="staff", staff="officer1"),
+        ["wait_screen", "result_staff"], ["measure", "staff-large"],
+        show(state="deposit_done", message="deposit_done", mode="staff", staff="officer1", compartment=32,
+             door_open=False, item=True), ["wait_screen", "result_deposit"], ["measure", "deposit-large"],
     ]
     report = run_flow(bank.config(), steps, shots=SCREENSHOTS, timeout=150)
     assert_accessible(report, {f"{s}-{lang}" for s in ("opening", "close-door", "not-taken", "locked", "no-result",
                                                        "deposit-empty", "deposit-failed", "staff-login-failed")
-                               for lang in ("vi", "en")} | {"code-large", "home-large", "dossier-large", "login-large"})
+                               for lang in ("vi", "en")} | {f"{s}-large" for s in ("code", "home", "dossier", "login", "door", "collected", "staff",
+                                                    "deposit")})
