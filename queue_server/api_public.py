@@ -7,11 +7,12 @@ from fastapi import APIRouter, Depends
 
 from .clock import service_day, to_ts
 from .config import SiteConfig
-from .deps import get_now, get_site, get_store
+from .deps import get_now, get_settings, get_site, get_store
 from .errors import ApiError
 from .estimates import service_summary, ticket_estimate
 from .ratelimit import public_rate_limit
 from .rules import get_ticket, is_open
+from .settings import Settings
 from .store import Store
 from .view import TICKET_COLUMNS, FastJSONResponse, counter_json, procedure_json, service_json, ticket_json
 
@@ -43,9 +44,10 @@ async def site_info(site: SiteConfig = Depends(get_site), now: datetime = Depend
     })
 
 
-def _services(store: Store, site: SiteConfig, now: datetime) -> dict[str, dict]:
+def _services(store: Store, site: SiteConfig, now: datetime, settings: Settings) -> dict[str, dict]:
     summary = service_summary(store.db.conn, site, service_day(now, site.tz), store.memo)
-    open_now = is_open(site, now)
+    # `serve --open-all-hours` issues tickets outside the windows: say so to the kiosks too
+    open_now = is_open(site, now) or not settings.enforce_windows
     return {code: service_json(site, code, summary[code], open_now) for code in site.services}
 
 
@@ -56,15 +58,15 @@ def _service_or_404(site: SiteConfig, code: str) -> None:
 
 @router.get("/services", dependencies=limited, summary="Services with waiting counts and estimated waits")
 async def services(store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
-                   now: datetime = Depends(get_now)) -> FastJSONResponse:
-    return FastJSONResponse(list(_services(store, site, now).values()))
+                   now: datetime = Depends(get_now), settings: Settings = Depends(get_settings)) -> FastJSONResponse:
+    return FastJSONResponse(list(_services(store, site, now, settings).values()))
 
 
 @router.get("/services/{code}", dependencies=limited, summary="One service")
 async def service(code: str, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
-                  now: datetime = Depends(get_now)) -> FastJSONResponse:
+                  now: datetime = Depends(get_now), settings: Settings = Depends(get_settings)) -> FastJSONResponse:
     _service_or_404(site, code)
-    return FastJSONResponse(_services(store, site, now)[code])
+    return FastJSONResponse(_services(store, site, now, settings)[code])
 
 
 @router.get("/services/{code}/procedures", dependencies=limited,
