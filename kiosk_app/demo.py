@@ -123,8 +123,17 @@ def _run(demo: Demo, args: Any, var: Path, db: str) -> int:
         '[screen]\nwidth = 1280\nheight = 800\ndpi = 96\nfullscreen = false\n', encoding="utf-8")
 
     say("")
-    say(f"Officer console  {url}/console     Hall display {url}/display")
-    say(f"Dashboard        {url}/dashboard   Rating tablet {url}/rate/1")
+    # The web pages' demo accounts and device keys come from the server's own demo helper
+    # (a subprocess: the kiosk package talks to the server package only over its interfaces).
+    pages = subprocess.run([sys.executable, "-m", "queue_server.web.demo", "--db", db, "--base-url", url],
+                           capture_output=True, text=True, timeout=60)
+    if pages.returncode == 0 and pages.stdout.strip():
+        for page_line in pages.stdout.strip().splitlines():
+            say(page_line)
+    else:
+        say(f"Officer console  {url}/console     Hall display {url}/display")
+        say(f"Dashboard        {url}/dashboard   Rating tablet {url}/rate/5")
+        say(f"(demo page keys not created: {pages.stderr.strip()[-200:]})")
     say(f"Accounts: {', '.join(n for n, _ in USERS)} — password {PASSWORD}")
     if printer:
         say(f"Printed tickets (PNG + text): {var / 'printer'}")

@@ -1,0 +1,53 @@
+"""`make demo` is the first thing a new user runs: it must start the center, print working
+page URLs with demo credentials, and stop everything it started on Ctrl-C."""
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+MOTCUA = Path(sys.executable).parent / "motcua"
+
+
+def test_demo_prints_working_urls_and_stops_cleanly(tmp_path):
+    proc = subprocess.Popen([str(MOTCUA), "demo", "--var", str(tmp_path), "--port", "0", "--no-kiosk"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if "Ctrl-C" in line:
+                break
+        out = "".join(lines)
+        assert "Ctrl-C" in out, out
+        server = re.search(r"queue server: (http://127\.0\.0\.1:\d+)", out).group(1)
+        display = re.search(r"Hall display\s+(\S+)", out).group(1)
+        rating = re.search(r"Rating tablet\s+(\S+)", out).group(1)
+        officer, password = re.search(r"/console\S*\s+\((\w+) / (\S+)\)", out).groups()
+        assert httpx.get(display, timeout=10).status_code == 200
+        assert httpx.get(rating, timeout=10).status_code == 200
+        login = httpx.post(f"{server}/api/v1/auth/login", json={"username": officer, "password": password}, timeout=10)
+        assert login.status_code == 200 and login.json()["token"]
+        assert len(httpx.get(f"{server}/api/v1/services", timeout=10).json()) >= 8
+        for device in ("printer", "scanner", "locker"):
+            assert re.search(rf"{device} simulator: pty /dev/pts/\d+", out), f"{device} simulator missing"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(30)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0
+    # nothing the demo started is left running
+    left = subprocess.run(["pgrep", "-s", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    assert not left, f"processes left behind: {left}"
