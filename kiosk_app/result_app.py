@@ -70,6 +70,7 @@ class ResultKioskController(KioskController):
         self.pin = ""
         self.field = "username"
         self.size = "S"
+        self.health_probes["board"] = self._board_health   # device health reports: the lock boards
 
     @property
     def result_home(self) -> str:
@@ -122,7 +123,6 @@ class ResultKioskController(KioskController):
         self.flow.subscribe(lambda view: post(lambda: self.on_view(view)))
         threading.Thread(target=self.service.run_forever, args=(self._stop,), daemon=True,
                          name="locker-loop").start()
-        self.health_probes["board"] = self._board_health
         self.lockers_state, self.lockers_error = "ready", ""
         self.changed()
 
@@ -147,7 +147,10 @@ class ResultKioskController(KioskController):
         if self.speaker is not None and self.config.speech and view.state != "idle":
             self.speaker(view.text(self.lang), self.lang)
         self.touch()
-        self.show(screen) if screen != self.screen else self.changed()
+        if screen != self.screen:
+            self.show(screen)
+        else:
+            self.changed()
 
     def _run(self, verb: str, *args: Any) -> bool:
         """Run a flow verb on the worker thread; one at a time (a second tap while busy is ignored)."""

@@ -108,3 +108,30 @@ def test_citizen_keypads_refuse_what_is_not_a_code(kiosk):
     for k in "1234567":
         c.code_key(k)
     assert c.otp == "123456", "six digits, no more"
+
+
+def test_no_server_keeps_the_home_screen_with_a_clear_message_and_retries(tmp_path):
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()                                   # nothing listens there: connection refused
+    cfg = KioskConfig(server_url=f"http://127.0.0.1:{port}", role="result", locker_url="/dev/null-locker",
+                      server_timeout=1.0)
+    clock = Clock()
+    c = ResultKioskController(cfg, runner=ThreadRunner(), clock=clock)
+    c.start()
+    pump(c, lambda: c.lockers_state == "down" and not c.online and not c.loading_services)
+    assert c.screen == "result_home" and c.flow is None
+    c.open_typing()
+    c.dossier_key("ok")
+    assert not c.running, "no flow, nothing runs"
+    c.go_home()
+    assert c.screen == "result_home"
+    clock.now += 11
+    c.tick()                                    # the bank is tried again on its own
+    assert c._connecting or c.lockers_state == "down"
+    pump(c, lambda: not c._connecting)
+    assert c.lockers_state == "down" and "/api/v1/lockers/result-1" in c.lockers_error
+    assert c.health_probes["board"]()[0] == "error", "the dashboard hears the bank is down (once reachable)"
+    c.shutdown()
