@@ -263,3 +263,33 @@ def test_rare_screens_and_large_text(bank, run_flow):
                                                        "deposit-empty", "deposit-failed", "staff-login-failed")
                                for lang in ("vi", "en")} | {f"{s}-large" for s in ("code", "home", "dossier", "login", "door", "collected", "staff",
                                                     "deposit")})
+
+
+def test_kiosk_killed_with_the_door_open_is_consistent_after_restart(bank, run_flow, xdisplay, tmp_path):
+    """Killed between "open" and "closed": at start-up the kiosk reads every door back from the board."""
+    import os
+    import subprocess
+    import sys
+
+    code = bank.dossier()
+    n = bank.deposited(code)
+    otp = bank.pickup_code(code)
+    board, lock = divmod(n - 1, 16)
+    steps = [*READY, ["scan", code], ["wait_screen", "result_code", 20], *type_keys(otp, letters_key=False),
+             ["tap", "key:ok"], ["until", "c.view.state == 'door_open'", 20], *door("take_item", bank.locker.control_url),
+             ["until", "c.view.item is False", 10], ["call", "__import__('os')._exit(3)"]]
+    spec = tmp_path / "killed.json"
+    spec.write_text(json.dumps({"config": {"fullscreen": False, **bank.config()}, "steps": steps,
+                                "shots": str(tmp_path / "shots"), "timeout": 90}))
+    driver = Path(__file__).with_name("ui_driver.py")
+    env = {**os.environ, "DISPLAY": xdisplay, "KIVY_HOME": str(tmp_path / "kivy"), "KIVY_NO_CONSOLELOG": "1"}
+    proc = subprocess.run([sys.executable, str(driver), str(spec), str(tmp_path / "killed-result.json")], env=env,
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 3, proc.stderr[-3000:]
+    assert bank.parcel(code)["state"] == "open" and bank.status(code) != 10
+    bank.locker.control("close_door", board=board, lock=lock)     # the citizen shuts the door of a dead kiosk
+
+    report = run_flow(bank.config(), [*READY, ["value", "c.screen"]], timeout=60)
+    assert report["values"]["c.screen"] == "result_home"
+    assert bank.parcel(code)["state"] == "collected"
+    assert bank.status(code) == 10
