@@ -101,6 +101,8 @@ class ResultKioskController(KioskController):
         from .result_flow import ResultFlow
 
         cfg = self.config
+        # the background watch polls the boards every 2 s: frame dumps would fill the kiosk's log
+        logging.getLogger("motcua.drivers.locker").setLevel(logging.INFO)
         client = LockerClient(cfg.server_url, cfg.device_key, timeout=cfg.server_timeout)
         service = LockerService.connect(cfg.locker_url, client, cfg.kiosk_id)
         service.reconcile()          # a door left open by a killed kiosk is read back before anything else
