@@ -131,7 +131,8 @@ def build_app(cfg: KioskConfig, *, controller: Any = None, printer: Any = None) 
                     on_reject=lambda: post(self.controller.scan_rejected))
             except Exception as exc:  # a missing scanner must not stop the kiosk
                 log.error("scanner %s: %s", self.kcfg.scanner_url, exc)
-                self.controller.health_probes["scanner"] = lambda: ("error", f"cannot open: {exc}"[:200])
+                reason = f"cannot open: {exc}"[:200]  # `exc` is unbound once the except block ends
+                self.controller.health_probes["scanner"] = lambda: ("error", reason)
                 return
             scanner = self.scanner
             self.controller.health_probes["scanner"] = lambda: (

@@ -293,3 +293,17 @@ def test_kiosk_killed_with_the_door_open_is_consistent_after_restart(bank, run_f
     assert report["values"]["c.screen"] == "result_home"
     assert bank.parcel(code)["state"] == "collected"
     assert bank.status(code) == 10
+
+
+def test_kiosk_with_both_roles_offers_result_pickup_from_the_ticket_home(bank, run_flow):
+    code = bank.dossier()
+    bank.deposited(code)
+    steps = [
+        ["wait_screen", "home", 20], ["until", "c.lockers_state == 'ready' and c.online", 20],
+        ["shot", "kiosk-home-both-vi"], ["measure", "home-both-vi"],
+        ["tap", "pickup"], ["wait_screen", "result_home", 20],
+        ["scan", code], ["wait_screen", "result_code", 20],
+    ]
+    report = run_flow(bank.config(role="both"), steps, shots=SCREENSHOTS, timeout=120)
+    assert_accessible(report, {"home-both-vi"})
+    assert bank.parcel(code)["state"] == "ready"
