@@ -102,3 +102,27 @@ def test_an_older_database_gets_its_waiting_counts_when_migrated(tmp_path):
         tx.execute("UPDATE tickets SET state = 'cancelled' WHERE day = '2026-11-23' AND state = 'waiting'")
     assert store.one("SELECT waiting FROM day_sequences WHERE day = '2026-11-23'")["waiting"] == 0
     store.close()
+
+
+def test_lazy_events_are_built_after_commit_and_only_for_an_audience(store):
+    """Ticket events are rendered only when someone listens, and only once committed;
+    a rolled-back change publishes nothing."""
+    built, got = [], []
+    store.listeners.append(lambda type_, payload: got.append((type_, payload)))
+    listening = False
+    store.audience = lambda: listening
+
+    def change(n: int, fail: bool = False) -> None:
+        with store.write() as tx:
+            tx.emit_lazy("x.changed", lambda: built.append(n) or {"n": n})
+            assert n not in built  # nothing is built inside the transaction
+            if fail:
+                raise RuntimeError("refused")
+
+    change(1)
+    assert built == [] and got == []  # no audience: dropped unbuilt
+    listening = True
+    change(2)
+    with pytest.raises(RuntimeError):
+        change(3, fail=True)
+    assert built == [2] and got == [("x.changed", {"n": 2})]
