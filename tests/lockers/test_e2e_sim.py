@@ -49,6 +49,11 @@ class Rig:
                 if time.monotonic() > deadline:
                     return
                 time.sleep(0.02)
+            # A person acts while the screen says the door is open (a loaded machine can make the
+            # kiosk's confirmation late; closing before it would be a door nobody saw open).
+            seen = time.monotonic() + 5
+            while self.flow.view.state not in ("deposit_open", "door_open") and time.monotonic() < seen:
+                time.sleep(0.02)
             time.sleep(0.1)
             if put:
                 self.sim.control("put_item", board=board, lock=lock)
