@@ -38,6 +38,7 @@ STATUS = {
     8: ("Dừng xử lý", "Stopped"), 9: ("Đã có kết quả", "Done"), 10: ("Đã trả kết quả", "Result returned"),
 }
 DONE, RETURNED = 9, 10
+NO_RESULT_YET = frozenset({1, 3, 5, 6, 7, 8})  # new, refused, supplement/fees asked, withdrawn, stopped
 
 
 @migrations()

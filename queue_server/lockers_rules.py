@@ -84,9 +84,6 @@ def bank_of(cfg: LockerConfig, kiosk: str) -> Bank:
 
 
 # -- deposit -------------------------------------------------------------------------
-# New, refused, waiting for a supplement or fees, withdrawn or stopped: no result exists yet.
-NOT_DEPOSITABLE = frozenset({1, 3, 5, 6, 7, 8})
-
 def reserve(tx: Tx, cfg: LockerConfig, kiosk: str, code: str, size: str, actor: str, now: datetime,
             from_console: bool = False) -> dict[str, Any]:
     bank_of(cfg, kiosk)
@@ -95,7 +92,7 @@ def reserve(tx: Tx, cfg: LockerConfig, kiosk: str, code: str, size: str, actor: 
         raise ApiError(404, "not_found", f"Không tìm thấy hồ sơ {code}", f"Dossier {code} not found")
     if dossier["status"] == dossiers.RETURNED:
         raise ApiError(409, "invalid_state", "Kết quả của hồ sơ này đã được trả", "This result was already handed over")
-    if dossier["status"] in NOT_DEPOSITABLE:
+    if dossier["status"] in dossiers.NO_RESULT_YET:
         vi, en = dossiers.STATUS[dossier["status"]]
         raise ApiError(409, "not_ready", f"Hồ sơ chưa có kết quả để gửi vào tủ ({vi})",
                        f"The dossier has no result to deposit ({en})")
