@@ -32,6 +32,7 @@ from typing import Any
 from .config import ConfigError
 
 SIZES = ("S", "M", "L")
+SIZE_RANK = {size: rank for rank, size in enumerate(SIZES)}  # a result fits its size or larger
 CHANNELS = ("file", "sms", "zalo", "email")
 
 

@@ -23,11 +23,10 @@ from . import dossiers, notices
 from .clock import local
 from .errors import ApiError
 from .lockers_audit import alert, audit
-from .lockers_config import Bank, LockerConfig
+from .lockers_config import SIZE_RANK, Bank, LockerConfig
 from .lockers_schema import ACTIVE
 from .store import Store, Tx
 
-SIZE_RANK = {"S": 0, "M": 1, "L": 2}
 RESERVATION_TTL = timedelta(minutes=15)
 OPENING_GRACE_S = 60.0  # an authorised pickup the kiosk has not opened yet is left alone this long
 _ACTIVE_SQL = ", ".join(f"'{s}'" for s in ACTIVE)
