@@ -5,8 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the demo and the tests use: Xvfb + GL for the Kivy window,
-# Chromium for the web pages, espeak-ng for the hall voice.
-DEBS := xvfb xauth libgl1-mesa-dri libegl1 libgl1 libmtdev1 chromium espeak-ng sox
+# Chromium (+ DejaVu, the web pages' Vietnamese font) for the web pages, espeak-ng for the hall voice.
+DEBS := xvfb xauth libgl1-mesa-dri libegl1 libgl1 libmtdev1 chromium fonts-dejavu-core espeak-ng sox
 
 .PHONY: demo test system-deps venv bench clean
 
