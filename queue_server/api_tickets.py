@@ -116,28 +116,28 @@ async def list_tickets(state: str | None = Query(None), service: str | None = Qu
 Staff = Depends(require_staff("officer"))
 
 
-@router.post("/tickets/{ticket_id}/recall", summary="Call again (after max_recalls: no-show)")
-async def recall(ticket_id: int, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
-                 now: datetime = Depends(get_now), who: Principal = Staff) -> FastJSONResponse:
-    return FastJSONResponse(ticket_json(site, await store.run(lambda: rules.recall(store, site, now, ticket_id, who.actor))))
+# The four state changes that take only the ticket: one handler shape, one route each.
+TICKET_ACTIONS = (
+    ("recall", "recall", "Call again (after max_recalls: no-show)"),
+    ("start", "start", "The visitor is at the counter"),
+    ("finish", "finish", "Service done"),
+    ("no_show", "no-show", "The visitor did not come"),
+)
 
 
-@router.post("/tickets/{ticket_id}/start", summary="The visitor is at the counter")
-async def start(ticket_id: int, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
-                now: datetime = Depends(get_now), who: Principal = Staff) -> FastJSONResponse:
-    return FastJSONResponse(ticket_json(site, await store.run(lambda: rules.start(store, site, now, ticket_id, who.actor))))
+def _add_ticket_action(name: str, path: str, summary: str) -> None:
+    rule = getattr(rules, name)
+
+    async def action(ticket_id: int, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
+                     now: datetime = Depends(get_now), who: Principal = Staff) -> FastJSONResponse:
+        return FastJSONResponse(ticket_json(site, await store.run(lambda: rule(store, site, now, ticket_id, who.actor))))
+
+    action.__name__ = name  # keeps the OpenAPI operation ids of the hand-written routes
+    router.post(f"/tickets/{{ticket_id}}/{path}", summary=summary)(action)
 
 
-@router.post("/tickets/{ticket_id}/finish", summary="Service done")
-async def finish(ticket_id: int, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
-                 now: datetime = Depends(get_now), who: Principal = Staff) -> FastJSONResponse:
-    return FastJSONResponse(ticket_json(site, await store.run(lambda: rules.finish(store, site, now, ticket_id, who.actor))))
-
-
-@router.post("/tickets/{ticket_id}/no-show", summary="The visitor did not come")
-async def no_show(ticket_id: int, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
-                  now: datetime = Depends(get_now), who: Principal = Staff) -> FastJSONResponse:
-    return FastJSONResponse(ticket_json(site, await store.run(lambda: rules.no_show(store, site, now, ticket_id, who.actor))))
+for _name, _path, _summary in TICKET_ACTIONS:
+    _add_ticket_action(_name, _path, _summary)
 
 
 @router.post("/tickets/{ticket_id}/transfer", summary="Move to another service, keeping the arrival time")
