@@ -165,6 +165,13 @@ class LockerBus:
         per_pulse = self.open_timeout if timeout is None else timeout
         where = f"board {board} lock {lock}"
         before = self.status(board)
+        settle = time.monotonic() + self.late_reply_window + self.reply_timeout
+        while not before.fresh:  # a late reply to an earlier poll says nothing about the door now
+            if time.monotonic() >= settle:
+                raise DeviceTimeout(self.device, f"{where}: no trustworthy status before unlocking "
+                                                 f"(the board's replies are late); nothing was sent")
+            time.sleep(self.poll_interval)
+            before = self.status(board)
         if before.door_open[lock]:
             if all(before.door_open):
                 raise DeviceFault(self.device, "polarity",
