@@ -152,3 +152,29 @@ def test_the_wal_starts_over_under_sustained_writes(tmp_path, monkeypatch):
         assert min(sizes[len(sizes) // 2:]) < 4_000_000, (n, sizes[-5:])
     finally:
         s.close()
+
+
+def test_a_refused_job_in_a_loop_batch_fails_alone_and_nothing_is_doubled(store):
+    """`run()` batches the writes of one event-loop turn optimistically (no savepoints): a
+    refused job rolls the batch back and the batch runs again isolated — nothing twice."""
+    import asyncio
+
+    def job(n):
+        def run():
+            with store.write() as tx:
+                tx.execute("INSERT INTO notes VALUES (?)", (n,))
+                tx.emit("note.added", n=n)
+                if n in (7, 19):
+                    raise ValueError(f"refused {n}")
+            return n
+        return run
+
+    async def main():
+        return await asyncio.gather(*(store.run(job(n)) for n in range(1, 31)), return_exceptions=True)
+
+    results = asyncio.run(main())
+    kept = [r["n"] for r in store.query("SELECT n FROM notes ORDER BY n")]
+    assert kept == [n for n in range(1, 31) if n not in (7, 19)]
+    assert [r for r in results if not isinstance(r, Exception)] == kept
+    assert [str(r) for r in results if isinstance(r, Exception)] == ["refused 7", "refused 19"]
+    assert [p["n"] for _, p in store.seen] == kept  # each kept change announced once, in order
