@@ -12,7 +12,8 @@
 from __future__ import annotations
 
 import logging
-import uuid
+import secrets
+import time
 from typing import Any
 
 from .api import ApiError, NotAvailable, NotFound, Unreachable
@@ -29,6 +30,13 @@ FAULTS = {
     "offline": "The printer is not answering.",
     "error": "The printer has a problem.",
 }
+
+
+def idempotency_key() -> str:
+    """Unique like a UUID4 (80 random bits per millisecond), but time first, as in UUIDv7:
+    every kiosk's keys sort by time, so the server's key index grows at one end instead of
+    getting a random page dirtied by every ticket (docs/benchmarks-server.md)."""
+    return f"{time.time_ns() // 1_000_000:012x}{secrets.token_hex(10)}"
 
 
 class TicketingMixin:
@@ -66,7 +74,7 @@ class TicketingMixin:
             if self.priority_proof:
                 payload["priority_proof"] = self.priority_proof
         self.reset_ticketing()
-        self.issue_key = uuid.uuid4().hex
+        self.issue_key = idempotency_key()
         self.issue_payload = payload
         self.issue_started_at = self.clock()
         self.show("ticket")

@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import sys
 import time
+import uuid
 from typing import Any
 
 
@@ -49,9 +51,24 @@ class Conn:
         self.writer.close()
 
 
+def time_ordered_key() -> str:
+    """The kiosk's Idempotency-Key format (kiosk_app.ticketing): milliseconds, then 80 random bits."""
+    return f"{time.time_ns() // 1_000_000:012x}{secrets.token_hex(10)}"
+
+
+def random_key() -> str:
+    """What a third-party client may send: a random UUID (a random place in the key index)."""
+    return uuid.uuid4().hex
+
+
+KEYS = {"time_ordered": time_ordered_key, "random": random_key}
+
+
 async def issuer(conn: Conn, n: int, end: float, key: str, services: list[str], out: dict,
-                 path: str = "/api/v1/tickets", rate: float = 0.0, clients: int = 50) -> None:
+                 path: str = "/api/v1/tickets", rate: float = 0.0, clients: int = 50,
+                 keys: str = "time_ordered") -> None:
     """Closed loop (next request when the answer comes), or paced at `rate` requests/s."""
+    new_key = KEYS[keys]
     i = 0
     next_at = time.perf_counter() + (n / clients) / rate if rate else 0.0  # spread the clients
     while time.perf_counter() < end:
@@ -64,7 +81,7 @@ async def issuer(conn: Conn, n: int, end: float, key: str, services: list[str], 
         t0 = time.perf_counter()
         status = await conn.request("POST", path, {
             "Authorization": f"Bearer {key}", "Content-Type": "application/json",
-            "Idempotency-Key": f"bench-{n}-{i}-{t0}"}, body)
+            "Idempotency-Key": new_key()}, body)
         out["lat"].append(time.perf_counter() - t0)
         out["status"][status] = out["status"].get(status, 0) + 1
         i += 1
@@ -123,7 +140,7 @@ async def phase(spec: dict, p: dict) -> dict[str, Any]:
                  for n, c in enumerate(conns[:clients])]
     else:
         tasks = [issuer(c, n, end, spec["kiosk_key"], spec["services"], main,
-                        rate=p.get("rate_per_client", 0.0), clients=clients)
+                        rate=p.get("rate_per_client", 0.0), clients=clients, keys=p.get("keys", "time_ordered"))
                  for n, c in enumerate(conns[:clients])]
     tasks += [caller(c, k, end, spec["officer_token"], calls, p.get("counter_rate", p.get("rate_per_client", 0.0)))
               for c, k in zip(conns[clients:], counters)]
@@ -131,7 +148,8 @@ async def phase(spec: dict, p: dict) -> dict[str, Any]:
     cpu1 = process_cpu_seconds(spec.get("server_pid"))
     for c in conns:
         c.close()
-    result = {"kind": p["kind"], "clients": clients, "counters": len(counters), "seconds": seconds,
+    result = {"kind": p["kind"], **({"keys": p.get("keys", "time_ordered")} if p["kind"] != "noop" else {}),
+              "clients": clients, "counters": len(counters), "seconds": seconds,
               "rate_per_client": p.get("rate_per_client", 0.0) or "closed loop",
               **summary(main, seconds)}
     answered = len(main["lat"]) + len(calls["lat"])

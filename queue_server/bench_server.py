@@ -5,7 +5,8 @@ issues a real ticket); a separate load process runs the phases with the same
 N clients: GET /api/v1/health (no-op of the same app); POST /api/v1/bench/noop-ticket
 (no-op with the ticket endpoint's auth, body and headers); tickets at each offered
 load (tickets/s) while M counters call next; POST /api/v1/tickets in closed loop;
-the POST no-op again; tickets in closed loop while the counters call as fast as they can.
+the POST no-op again; tickets in closed loop while the counters call as fast as they can;
+tickets in closed loop with random (UUID4) Idempotency-Keys instead of the kiosk's time-ordered ones.
 Ratio = issue / POST no-op throughput in closed loop (every client sends its next
 request as soon as it has the answer, so latency there is queueing, N / throughput);
 the p99 target is judged at the offered loads. Each phase also reports the server's
@@ -55,18 +56,21 @@ def run(clients: int = 50, counters: int = 12, seconds: float = 10.0,
                         # again right after, so a drift of the machine's load shows
                         {"kind": "noop_post", "clients": clients, "seconds": seconds},
                         {"kind": "issue", "clients": clients, "seconds": seconds, "counters": calling},
+                        # what a client with random keys (UUID4) costs the server
+                        {"kind": "issue", "clients": clients, "seconds": seconds, "keys": "random"},
                     ]}
             load = subprocess.run([sys.executable, "-m", "queue_server.bench_load", json.dumps(spec)],
-                                  capture_output=True, text=True, timeout=seconds * 10 + 120, check=True)
+                                  capture_output=True, text=True, timeout=seconds * 12 + 120, check=True)
             results = json.loads(load.stdout)
             tickets = _count(live.db_path)
         finally:
             live.stop()
     noop, noop_post, *rest = results
-    paced_runs, (issue, noop_post_after, mixed) = rest[:len(paced)], rest[len(paced):]
+    paced_runs, (issue, noop_post_after, mixed, issue_random) = rest[:len(paced)], rest[len(paced):]
     post_rps = (noop_post["throughput_rps"] + noop_post_after["throughput_rps"]) / 2
     ratio = _ratio(issue["throughput_rps"], post_rps)
     ratio_get = _ratio(issue["throughput_rps"], noop["throughput_rps"])
+    ratio_random = _ratio(issue_random["throughput_rps"], post_rps)
     cpu_ratio = _ratio(_mean(noop_post, noop_post_after, key="server_cpu_us_per_request"),
                        issue.get("server_cpu_us_per_request"))
     at_load = [{"offered_tickets_per_s": rate, "clients": clients, "counters_calling": len(calling),
@@ -77,12 +81,14 @@ def run(clients: int = 50, counters: int = 12, seconds: float = 10.0,
         "clients": clients, "counters": len(calling), "seconds_per_phase": seconds,
         "noop": noop, "noop_post": noop_post, "noop_post_after": noop_post_after,
         "issue_paced_with_counters": paced_runs, "issue": issue, "issue_with_counters": mixed,
+        "issue_random_keys": issue_random,
         "ratio_issue_over_noop_post": ratio, "ratio_issue_over_noop": ratio_get,
         "server_cpu_ratio_noop_post_over_issue": cpu_ratio,
         "tickets_in_db": tickets,
         "targets": {
             "ratio_min": RATIO_MIN, "p99_ms_max": P99_MS_MAX,
             "ratio_closed_loop": {"issue_over_noop_post": ratio, "issue_over_noop_get": ratio_get,
+                                  "random_keys_issue_over_noop_post": ratio_random,
                                   "server_cpu_noop_post_over_issue": cpu_ratio,
                                   "ok": bool(ratio and ratio >= RATIO_MIN)},
             "p99_at_offered_load": at_load,
@@ -90,8 +96,9 @@ def run(clients: int = 50, counters: int = 12, seconds: float = 10.0,
             "p99_closed_loop": {"issue_p99_ms": issue["p99_ms"], "ok": issue["p99_ms"] <= P99_MS_MAX,
                                 "little_mean_ms": round(clients / issue["throughput_rps"] * 1000, 1)
                                 if issue["throughput_rps"] else None},
-            "note": ("ratio: closed loop, issue vs the POST no-op with the ticket endpoint's auth, body "
-                     "and headers (mean of the runs before and after); p99: judged at the offered "
+            "note": ("ratio: closed loop, issue (the kiosk's time-ordered Idempotency-Keys) vs the POST "
+                     "no-op with the ticket endpoint's auth, body and headers (mean of the runs before "
+                     "and after); random_keys: the same with UUID4 keys; p99: judged at the offered "
                      "loads, since a closed loop's latency is clients / throughput (Little's law)"),
         },
     }

@@ -132,6 +132,17 @@ def test_retry_after_timeout_reuses_key_one_ticket_one_print(live_server, tmp_pa
         assert len(sim.control("tickets")["tickets"]) == 1
 
 
+def test_idempotency_keys_are_unique_and_sort_by_time():
+    """Time first (UUIDv7 layout), so the server's key index grows at one end."""
+    import time
+    from kiosk_app.ticketing import idempotency_key
+    same_ms = {idempotency_key() for _ in range(2000)}
+    assert len(same_ms) == 2000 and all(len(k) == 32 and int(k, 16) >= 0 for k in same_ms)
+    earlier = idempotency_key()
+    time.sleep(0.003)
+    assert idempotency_key() > earlier
+
+
 def test_printer_fault_keeps_ticket_reports_and_reprints_once_fixed(live_server, tmp_path):
     clock = Clock()
     with PrinterSim(out_dir=tmp_path / "paper") as sim:

@@ -26,10 +26,14 @@ def test_bench_server_drives_the_real_server_and_reports_latency():
     data = json.loads(out.stdout)
     assert data["issue"]["status"].get("201", 0) > 0 and data["noop"]["status"].get("200", 0) > 0
     assert data["issue_with_counters"]["call_next"]["requests"] > 0
-    assert data["tickets_in_db"] >= data["issue"]["requests"] + data["issue_with_counters"]["requests"]
+    assert data["issue_random_keys"]["status"].get("201", 0) > 0 and data["issue_random_keys"]["keys"] == "random"
+    assert data["issue"]["keys"] == "time_ordered"
+    assert data["tickets_in_db"] >= (data["issue"]["requests"] + data["issue_with_counters"]["requests"]
+                                     + data["issue_random_keys"]["requests"])
     assert data["ratio_issue_over_noop"] > 0 and data["issue"]["p99_ms"] > 0
     targets = data["targets"]
     assert targets["ratio_closed_loop"]["issue_over_noop_post"] == data["ratio_issue_over_noop_post"] > 0
+    assert targets["ratio_closed_loop"]["random_keys_issue_over_noop_post"] > 0
     assert isinstance(targets["ratio_closed_loop"]["ok"], bool)
     loads = targets["p99_at_offered_load"]
     assert [x["offered_tickets_per_s"] for x in loads] == [100.0, 300.0]
