@@ -183,3 +183,17 @@ def test_waiting_counts_kept_by_triggers_match_the_tickets(steps):
                 "SELECT day, service, COUNT(*) AS n FROM tickets WHERE state = 'waiting' GROUP BY day, service")}
             assert {k: v for k, v in kept.items() if v} == real
         store.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=1, max_size=32), st.none() | st.text(max_size=32), st.sampled_from(["kiosk", "web", "counter"]),
+       st.none() | st.text(max_size=32))
+def test_request_digest_matches_the_stored_format(service, priority, channel, proof):
+    """Keys stored before the fast digest must still match the same request (any text:
+    Vietnamese, quotes, control characters), or a retry would be refused as a different one."""
+    import hashlib
+    import json
+    from queue_server.api_tickets import IssueRequest, request_digest
+    body = IssueRequest(service=service, priority=priority, channel=channel, priority_proof=proof)
+    stored = hashlib.sha256(json.dumps(body.model_dump(), sort_keys=True).encode()).hexdigest()
+    assert request_digest(body) == stored

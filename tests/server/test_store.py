@@ -106,6 +106,49 @@ def test_an_older_database_gets_its_waiting_counts_when_migrated(tmp_path):
     store.close()
 
 
+def test_rebuilding_tickets_for_one_unique_index_keeps_every_row_and_link(tmp_path):
+    """m005 rebuilds `tickets` without the redundant UNIQUE (day, service, seq): every row,
+    event, idempotency key and transfer link survives, ids keep counting from the old high
+    mark, a number still cannot repeat in a day, and the waiting counts stay kept."""
+    from sqlite_utils import Database
+    path = tmp_path / "old.sqlite"
+    old = sqlite3.connect(path, isolation_level=None)
+    old.execute("PRAGMA foreign_keys=ON")
+    migrations.apply(Database(old), stop_before="m005_tickets_one_unique_number")
+    for n in range(1, 6):
+        old.execute("INSERT INTO day_sequences (day, service, last_seq) VALUES ('2026-11-23', 'land', 1) "
+                    "ON CONFLICT(day, service) DO UPDATE SET last_seq = last_seq + 1")
+        old.execute("INSERT INTO tickets (day, service, seq, number, issued_ts, arrived_ts, transferred_from) "
+                    "VALUES ('2026-11-23', 'land', ?, ?, ?, ?, ?)", (n, f"A{n:03d}", n, n, n - 1 if n > 1 else None))
+        old.execute("INSERT INTO ticket_events (ticket_id, ts, type) VALUES (?, ?, 'issued')", (n, n))
+        old.execute("INSERT INTO idempotency VALUES ('device:k', ?, 'h', ?, ?)", (f"key{n}", n, n))
+    old.execute("UPDATE tickets SET state = 'transferred', transferred_to = id + 1 WHERE id < 5")
+    old.execute("UPDATE sqlite_sequence SET seq = 40 WHERE name = 'tickets'")  # e.g. rows 6..40 once existed
+    before = {t: old.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
+              for t in ("tickets", "ticket_events", "idempotency", "day_sequences")}
+    old.close()
+    store = Store(path, [migrations])
+    after = {t: [tuple(r.values()) for r in store.query(f"SELECT * FROM {t} ORDER BY 1")] for t in before}
+    assert after == before
+    uniques = [r["name"] for r in store.query("PRAGMA index_list(tickets)") if r["unique"]]
+    assert len(uniques) == 1
+    assert store.one("PRAGMA integrity_check")["integrity_check"] == "ok"
+    assert store.query("PRAGMA foreign_key_check") == []
+    with pytest.raises(sqlite3.IntegrityError):  # the number still cannot repeat in a day
+        with store.write() as tx:
+            tx.execute("INSERT INTO tickets (day, service, seq, number, issued_ts, arrived_ts) "
+                       "VALUES ('2026-11-23', 'land', 99, 'A005', 0, 0)")
+    with pytest.raises(sqlite3.IntegrityError):  # links are still checked
+        with store.write() as tx:
+            tx.execute("UPDATE tickets SET transferred_to = 999 WHERE id = 5")
+    with store.write() as tx:
+        new_id = tx.execute("INSERT INTO tickets (day, service, seq, number, issued_ts, arrived_ts) "
+                            "VALUES ('2026-11-23', 'land', 6, 'A006', 6, 6)").lastrowid
+    assert new_id == 41
+    assert store.one("SELECT waiting FROM day_sequences")["waiting"] == 2  # A005 + A006, kept by triggers
+    store.close()
+
+
 def test_lazy_events_are_built_after_commit_and_only_for_an_audience(store):
     """Ticket events are rendered only when someone listens, and only once committed;
     a rolled-back change publishes nothing."""
