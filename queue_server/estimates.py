@@ -93,7 +93,7 @@ def service_summary(db: Any, site: SiteConfig, day: str, memo: Memo | None = Non
     """Per service: waiting, issued today, open counters, estimated wait of a new arrival."""
     rows = db.execute("SELECT service, last_seq, waiting FROM day_sequences WHERE day = ?", (day,)).fetchall()
     issued = {service: last for service, last, _ in rows}
-    waiting = {service: n for service, _, n in rows}  # kept by triggers (schema m004)
+    waiting = {service: n for service, _, n in rows}  # kept by the writers (schema m004, m006)
     opened = open_counters(db, memo)
     out = {}
     for code in site.services:

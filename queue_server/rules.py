@@ -23,10 +23,16 @@ FINAL = ("done", "no_show", "transferred", "cancelled")
 
 def sync_site(store: Store, site: SiteConfig, now: datetime | None = None) -> None:
     """Mirror the configured services and counters (keeps counters' pause state);
-    with `now`, also close tickets a past day left open."""
+    with `now`, also close tickets a past day left open and recount the day's waiting."""
     with store.write() as tx:
         if now is not None:
-            close_past_days(tx, site, to_ts(now), service_day(now, site.tz))
+            day = service_day(now, site.tz)
+            close_past_days(tx, site, to_ts(now), day)
+            # Waiting counts are kept by the writers (schema m004, m006); recounting the day at
+            # start heals a count that a hand-made change to the database left wrong.
+            tx.execute("UPDATE day_sequences SET waiting = (SELECT COUNT(*) FROM tickets t WHERE t.day = "
+                       "day_sequences.day AND t.service = day_sequences.service AND t.state = 'waiting') "
+                       "WHERE day = ?", (day,))
         for s in site.services.values():
             tx.execute("INSERT INTO services VALUES (?, ?, ?, ?, ?) ON CONFLICT(code) DO UPDATE SET "
                        "letter=excluded.letter, name=excluded.name, name_en=excluded.name_en, "
@@ -65,7 +71,7 @@ def _log(tx: Tx, site: SiteConfig, ticket: dict, type_: str, ts: float, actor: s
 
 
 def waiting_count(db: Any, day: str, service: str) -> int:
-    """Waiting tickets of a service on a day: kept by triggers (schema m004), one row read."""
+    """Waiting tickets of a service on a day: kept by the writers (schema m004, m006), one row read."""
     row = db.execute("SELECT waiting FROM day_sequences WHERE day = ? AND service = ?", (day, service)).fetchone()
     return row[0] if row else 0
 
@@ -84,10 +90,12 @@ def _insert_ticket(tx: Tx, site: SiteConfig, service: str, ts: float, day: str, 
                    transferred_from: int | None = None, enforce_cap: bool = True) -> tuple[dict[str, Any], int]:
     """The new ticket row, and how many of that service were waiting before it."""
     svc = site.services[service]
-    seq, waiting_before = tx.execute(
-        "INSERT INTO day_sequences (day, service, last_seq) VALUES (?, ?, 1) "
-        "ON CONFLICT(day, service) DO UPDATE SET last_seq = last_seq + 1 "
+    # The number, and the new ticket counted as waiting, in one upsert (schema m006).
+    seq, waiting = tx.execute(
+        "INSERT INTO day_sequences (day, service, last_seq, waiting) VALUES (?, ?, 1, 1) "
+        "ON CONFLICT(day, service) DO UPDATE SET last_seq = last_seq + 1, waiting = waiting + 1 "
         "RETURNING last_seq, waiting", (day, service)).fetchone()
+    waiting_before = waiting - 1
     if enforce_cap and svc.daily_cap is not None and seq > svc.daily_cap:
         raise RuleError("daily_cap_reached",
                         f"Đã hết số cho lĩnh vực {svc.name} hôm nay ({svc.daily_cap} số)",

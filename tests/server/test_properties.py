@@ -151,8 +151,9 @@ counts_ops = st.lists(st.one_of(
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(counts_ops)
-def test_waiting_counts_kept_by_triggers_match_the_tickets(steps):
-    """Issue and call read the queue length from day_sequences (kept by triggers) instead of
+def test_waiting_counts_kept_by_the_writers_match_the_tickets(steps):
+    """Issue and call read the queue length from day_sequences (the number upsert counts a new
+    ticket, triggers count state changes) instead of
     counting: after any mix of changes it equals the real count, and a new ticket without
     priority is told exactly the people the rule puts ahead of it."""
     from queue_server.errors import RuleError

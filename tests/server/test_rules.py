@@ -41,6 +41,21 @@ def test_numbers_per_service_per_day_and_reset_at_local_midnight(env):
     assert (t["number"], t["day"]) == ("A001", "2026-11-24")
 
 
+def test_a_start_recounts_the_waiting_a_hand_made_change_left_wrong(env):
+    """A ticket typed into the database by hand is not counted by the writers; the next start
+    (`sync_site` with the time) recounts the day, so estimates and people-ahead are right again."""
+    store, site, clock = env
+    issue(env), issue(env)
+    with store.write() as tx:
+        tx.execute("INSERT INTO tickets (day, service, seq, number, issued_ts, arrived_ts) "
+                   "VALUES ('2026-11-23', 'land', 99, 'A099', 0, 0)")
+    waiting = "SELECT waiting FROM day_sequences WHERE day = '2026-11-23' AND service = 'land'"
+    assert store.one(waiting)["waiting"] == 2
+    rules.sync_site(store, site, clock())
+    assert store.one(waiting)["waiting"] == 3
+    assert issue(env)["people_ahead"] == 3
+
+
 def test_day_boundary_ignores_the_machine_time_zone(tmp_path):
     code = ("from queue_server.clock import service_day; from datetime import datetime;"
             "print(service_day(datetime.fromisoformat('2026-11-23T16:59:59+00:00')),"

@@ -144,8 +144,9 @@ def test_rebuilding_tickets_for_one_unique_index_keeps_every_row_and_link(tmp_pa
     with store.write() as tx:
         new_id = tx.execute("INSERT INTO tickets (day, service, seq, number, issued_ts, arrived_ts) "
                             "VALUES ('2026-11-23', 'land', 6, 'A006', 6, 6)").lastrowid
+        tx.execute("UPDATE tickets SET state = 'cancelled' WHERE id = 5")
     assert new_id == 41
-    assert store.one("SELECT waiting FROM day_sequences")["waiting"] == 2  # A005 + A006, kept by triggers
+    assert store.one("SELECT waiting FROM day_sequences")["waiting"] == 0  # A005 left the queue (trigger)
     store.close()
 
 
