@@ -22,7 +22,8 @@ def register(bench: argparse._SubParsersAction) -> None:
     p = bench.add_parser("server", help="real server under N issuing clients and M calling counters")
     p.add_argument("--clients", type=int, default=50)
     p.add_argument("--counters", type=int, default=12)
-    p.add_argument("--seconds", type=float, default=10.0, help="per phase (7 phases + one per --paced load)")
+    p.add_argument("--seconds", type=float, default=10.0, help=("per phase; the ratio's three closed loops take twice this each, "
+                         "in turns (about 10 x this in all)"))
     p.add_argument("--paced", type=float, nargs="*", default=[100.0, 300.0],
                    help="offered loads, tickets/s over all clients, for the p99 target (default 100 300)")
     p.set_defaults(func=bench_server)

@@ -125,14 +125,13 @@ def process_cpu_seconds(pid: int | None) -> float | None:
         return None
 
 
-async def phase(spec: dict, p: dict) -> dict[str, Any]:
+async def drive(spec: dict, p: dict, main: dict, calls: dict) -> float | None:
+    """Run one phase's clients (and counters) for p["seconds"]; the server's CPU seconds used."""
     clients, counters, seconds = p["clients"], p.get("counters", []), p["seconds"]
     conns = [Conn("127.0.0.1", spec["port"]) for _ in range(clients + len(counters))]
     await asyncio.gather(*(c.open() for c in conns))
     cpu0 = process_cpu_seconds(spec.get("server_pid"))
     end = time.perf_counter() + seconds
-    main: dict = {"lat": [], "status": {}}
-    calls: dict = {"lat": [], "status": {}}
     if p["kind"] == "noop":
         tasks = [noop(c, end, main) for c in conns[:clients]]
     elif p["kind"] == "noop_post":
@@ -148,23 +147,53 @@ async def phase(spec: dict, p: dict) -> dict[str, Any]:
     cpu1 = process_cpu_seconds(spec.get("server_pid"))
     for c in conns:
         c.close()
+    return cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None
+
+
+def report(p: dict, main: dict, calls: dict, seconds: float, cpu: float | None) -> dict[str, Any]:
     result = {"kind": p["kind"], **({"keys": p.get("keys", "time_ordered")} if p["kind"] != "noop" else {}),
-              "clients": clients, "counters": len(counters), "seconds": seconds,
+              "clients": p["clients"], "counters": len(p.get("counters", [])), "seconds": seconds,
               "rate_per_client": p.get("rate_per_client", 0.0) or "closed loop",
               **summary(main, seconds)}
     answered = len(main["lat"]) + len(calls["lat"])
-    if cpu0 is not None and cpu1 is not None and answered:
+    if cpu is not None and answered:
         # the server's own CPU per answered request: unlike req/s, it does not depend on
         # how much CPU the load process and the machine's other tenants leave the server
-        result["server_cpu_us_per_request"] = round((cpu1 - cpu0) / answered * 1e6, 1)
-        result["server_cpu_percent"] = round((cpu1 - cpu0) / seconds * 100, 1)
-    if counters:
+        result["server_cpu_us_per_request"] = round(cpu / answered * 1e6, 1)
+        result["server_cpu_percent"] = round(cpu / seconds * 100, 1)
+    if p.get("counters"):
         result["call_next"] = summary(calls, seconds)
     return result
 
 
+async def phase(spec: dict, p: dict) -> dict[str, Any]:
+    main: dict = {"lat": [], "status": {}}
+    calls: dict = {"lat": [], "status": {}}
+    cpu = await drive(spec, p, main, calls)
+    return report(p, main, calls, p["seconds"], cpu)
+
+
+async def alternate(spec: dict, p: dict) -> dict[str, Any]:
+    """Closed-loop phases taken in turns, p["slice"] seconds each, p["rounds"] times. A shared
+    machine slows down for seconds at a time; taken in turns, every kind meets the slow spells
+    alike, so their throughput ratio holds where back-to-back phases drift (±0.1 seen)."""
+    kinds: dict[str, dict] = p["kinds"]
+    acc = {name: ({"lat": [], "status": {}}, {"lat": [], "status": {}}, [0.0], []) for name in kinds}
+    for _ in range(p["rounds"]):
+        for name, sub in kinds.items():
+            main, calls, cpu, per_round = acc[name]
+            before = len(main["lat"])
+            used = await drive(spec, {**sub, "clients": p["clients"], "seconds": p["slice"]}, main, calls)
+            cpu[0] = cpu[0] + used if used is not None and cpu[0] is not None else None
+            per_round.append(len(main["lat"]) - before)
+    seconds = p["slice"] * p["rounds"]
+    out = {name: {**report({**sub, "clients": p["clients"]}, acc[name][0], acc[name][1], seconds, acc[name][2][0]),
+                  "per_round_requests": acc[name][3]} for name, sub in kinds.items()}
+    return {"kind": "alternate", "slice_seconds": p["slice"], "rounds": p["rounds"], "phases": out}
+
+
 async def main(spec: dict) -> list[dict]:
-    return [await phase(spec, p) for p in spec["phases"]]
+    return [await (alternate(spec, p) if p["kind"] == "alternate" else phase(spec, p)) for p in spec["phases"]]
 
 
 if __name__ == "__main__":

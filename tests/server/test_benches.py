@@ -27,6 +27,10 @@ def test_bench_server_drives_the_real_server_and_reports_latency():
     assert data["issue"]["status"].get("201", 0) > 0 and data["noop"]["status"].get("200", 0) > 0
     assert data["issue_with_counters"]["call_next"]["requests"] > 0
     assert data["issue_random_keys"]["status"].get("201", 0) > 0 and data["issue_random_keys"]["keys"] == "random"
+    assert data["noop_post"]["status"].get("201", 0) > 0
+    rounds = data["rounds"]
+    assert len(data["issue"]["per_round_requests"]) == len(data["noop_post"]["per_round_requests"]) == rounds >= 2
+    assert sum(data["issue"]["per_round_requests"]) == data["issue"]["requests"]
     assert data["issue"]["keys"] == "time_ordered"
     assert data["tickets_in_db"] >= (data["issue"]["requests"] + data["issue_with_counters"]["requests"]
                                      + data["issue_random_keys"]["requests"])
@@ -34,6 +38,7 @@ def test_bench_server_drives_the_real_server_and_reports_latency():
     targets = data["targets"]
     assert targets["ratio_closed_loop"]["issue_over_noop_post"] == data["ratio_issue_over_noop_post"] > 0
     assert targets["ratio_closed_loop"]["random_keys_issue_over_noop_post"] > 0
+    assert len(targets["ratio_closed_loop"]["per_round"]) == rounds
     assert isinstance(targets["ratio_closed_loop"]["ok"], bool)
     loads = targets["p99_at_offered_load"]
     assert [x["offered_tickets_per_s"] for x in loads] == [100.0, 300.0]
