@@ -47,7 +47,9 @@ ISSUE_BODY = {"requestBody": {"required": True, "content": {"application/json": 
     "schema": IssueRequest.model_json_schema()}}},
     "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
                     "schema": {"type": "string", "maxLength": 128},
-                    "description": "same key + same body → the same ticket, never a second one"}]}
+                    "description": ("same key + same body → the same ticket, never a second one; "
+                                    "time-first keys (UUIDv7 layout, as the kiosk sends) keep the "
+                                    "server's key index compact")}]}
 
 
 async def issue_input(request: Request) -> tuple[IssueRequest, Principal, str | None]:
