@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     site = load_site(settings.config_path)  # ConfigError names file, key and problem
     features = load_features()
     sets = [core_migrations] + [m.migrations for m in features if hasattr(m, "migrations")]
-    store = Store(settings.db_path, sets, background_checkpoint=True)
+    store = Store(settings.db_path, sets, background_checkpoint=True, durable=settings.durable_commits)
     sync_site(store, site, settings.clock())
     bus = EventBus(settings.clock, site.tz)
     store.listeners.append(lambda type_, payload: bus.publish(type_, **payload))

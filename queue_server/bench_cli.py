@@ -8,7 +8,7 @@ import json
 def bench_server(args: argparse.Namespace) -> int:
     from .bench_server import run
     print(json.dumps(run(clients=args.clients, counters=args.counters, seconds=args.seconds,
-                         paced=tuple(args.paced)), indent=2))
+                         paced=tuple(args.paced), sync=args.sync), indent=2))
     return 0
 
 
@@ -26,6 +26,8 @@ def register(bench: argparse._SubParsersAction) -> None:
                          "in turns (about 10 x this in all)"))
     p.add_argument("--paced", type=float, nargs="*", default=[100.0, 300.0],
                    help="offered loads, tickets/s over all clients, for the p99 target (default 100 300)")
+    p.add_argument("--sync", choices=("full", "normal"), default="full",
+                   help="the server's `motcua serve --sync` (default full: every commit synced to disk)")
     p.set_defaults(func=bench_server)
     q = bench.add_parser("policy", help="a simulated day: calling rule vs FIFO vs strict priority")
     q.add_argument("--seed", type=int, default=1)

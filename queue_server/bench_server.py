@@ -27,7 +27,7 @@ from .config import DEFAULT_CONFIG, load_site
 
 
 def run(clients: int = 50, counters: int = 12, seconds: float = 10.0,
-        paced: tuple[float, ...] = (100.0, 300.0)) -> dict[str, Any]:
+        paced: tuple[float, ...] = (100.0, 300.0), sync: str = "full") -> dict[str, Any]:
     """`paced`: offered loads in tickets/s over all clients, while the counters call next
     twice a second each. A center's peak is a few tickets/s; 100/s is a province-sized
     box, 300/s its upper end. The p99 target is judged there: in a closed loop the
@@ -42,7 +42,7 @@ def run(clients: int = 50, counters: int = 12, seconds: float = 10.0,
                           encoding="utf-8")
         site = load_site(config)
         live = LiveServer(Path(tmp) / "server", config_path=config, open_all_hours=True, clock_start=None,
-                          extra_args=("--bench-routes",))
+                          extra_args=("--bench-routes", "--sync", sync))
         live.start()
         calling = list(site.counters)[:counters]
         try:
@@ -79,6 +79,7 @@ def run(clients: int = 50, counters: int = 12, seconds: float = 10.0,
                 "p99_ok": r["p99_ms"] <= P99_MS_MAX} for rate, r in zip(paced, paced_runs)]
     return {
         "bench": "server", "cpus": os.cpu_count(), "server": "uvicorn, 1 worker, SQLite WAL",
+        "sync": sync,
         "clients": clients, "counters": len(calling), "seconds_per_phase": seconds,
         "noop": noop, "noop_post": noop_post, "slice_seconds": slice_, "rounds": rounds,
         "issue_paced_with_counters": paced_runs, "issue": issue, "issue_with_counters": mixed,

@@ -44,7 +44,8 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     settings = Settings(config_path=Path(args.config), db_path=Path(args.db), clock=clock,
                         enforce_windows=not args.open_all_hours, bench_routes=args.bench_routes,
-                        public_rate_per_minute=0 if args.bench_routes else 600)
+                        public_rate_per_minute=0 if args.bench_routes else 600,
+                        durable_commits=args.sync == "full")
     try:
         app = create_app(settings)
     except ConfigError as exc:
@@ -105,6 +106,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--clock-start", help="run the clock from this instant, e.g. 2026-11-23T08:00:00+07:00 (tests, demos)")
     p.add_argument("--open-all-hours", action="store_true", help="issue tickets outside the issuing windows (demo)")
     p.add_argument("--log-level", default="warning")
+    p.add_argument("--sync", choices=("full", "normal"), default="full",
+                   help=("full (default): every commit is on disk before the answer, an issued ticket "
+                         "survives a power cut; normal: survives a crash of the server process only, "
+                         "faster under heavy load (servers with a battery-backed disk cache)"))
     p.add_argument("--bench-routes", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=serve)
 

@@ -17,3 +17,6 @@ class Settings:
     token_ttl_hours: float = 12.0
     public_rate_per_minute: int = 600
     bench_routes: bool = False  # POST /api/v1/bench/noop-ticket for `motcua bench server`
+    # fsync the WAL at every (group) commit, so an issued — maybe printed — ticket survives a
+    # power cut; False survives a crash of the process only (for disks with battery-backed cache).
+    durable_commits: bool = True

@@ -21,3 +21,10 @@ def test_no_command_prints_usage_and_fails():
     result = run()
     assert result.returncode == 2
     assert "usage: motcua" in result.stderr
+
+
+def test_serve_help_explains_the_durability_choice_and_refuses_a_wrong_one():
+    help_text = " ".join(run("serve", "--help").stdout.split())
+    assert "--sync {full,normal}" in help_text and "survives a power cut" in help_text
+    wrong = run("serve", "--sync", "sometimes")
+    assert wrong.returncode == 2 and "invalid choice" in wrong.stderr

@@ -23,6 +23,15 @@ def store(tmp_path):
     s.close()
 
 
+def test_commits_are_synced_to_disk_unless_asked_otherwise(tmp_path):
+    """synchronous=FULL by default: a ticket answered (and printed) survives a power cut."""
+    durable = Store(tmp_path / "a.sqlite", [migrations])
+    fast = Store(tmp_path / "b.sqlite", [migrations], durable=False)
+    assert durable.one("PRAGMA synchronous")["synchronous"] == 2  # FULL
+    assert fast.one("PRAGMA synchronous")["synchronous"] == 1  # NORMAL
+    durable.close(), fast.close()
+
+
 def test_wal_mode_and_migrations_recorded(store):
     assert store.one("PRAGMA journal_mode")["journal_mode"] == "wal"
     names = [r["name"] for r in store.query("SELECT name FROM _sqlite_migrations WHERE migration_set = 'queue_server'")]
