@@ -103,6 +103,7 @@ class LockerBus:
         self.echo_window = echo_window
         self.late_reply_window = late_reply_window
         self._suspect_until = 0.0  # monotonic time until which a late reply may still arrive
+        self._sent_fresh = True  # whether the last frame went out outside that time
         self._bus = threading.Lock()
         self._decoder = FrameDecoder()
 
@@ -165,12 +166,14 @@ class LockerBus:
         per_pulse = self.open_timeout if timeout is None else timeout
         where = f"board {board} lock {lock}"
         before = self.status(board)
-        settle = time.monotonic() + self.late_reply_window + self.reply_timeout
-        while not before.fresh:  # a late reply to an earlier poll says nothing about the door now
+        # A late reply to an earlier poll says nothing about the door now: wait until the board
+        # has been quiet for a whole window (each late reply restarts it), within a bound.
+        settle = time.monotonic() + 3 * (self.late_reply_window + self.reply_timeout)
+        while not before.fresh:
             if time.monotonic() >= settle:
                 raise DeviceTimeout(self.device, f"{where}: no trustworthy status before unlocking "
                                                  f"(the board's replies are late); nothing was sent")
-            time.sleep(self.poll_interval)
+            time.sleep(max(self.poll_interval, self._suspect_until - time.monotonic()))
             before = self.status(board)
         if before.door_open[lock]:
             if all(before.door_open):
@@ -232,7 +235,14 @@ class LockerBus:
 
     # -- one exchange at a time ---------------------------------------------
     def _send(self, frame: bytes) -> None:
-        self.transport.reset_input()  # a late reply to an earlier frame is not ours
+        # Input waiting before we ask is a late reply to an earlier frame: drop it, and since
+        # the board is answering late, more may be on the way — suspect replies for a while.
+        late = self.transport.read(256, 0)
+        self.transport.reset_input()
+        if any(isinstance(e, Frame) and e.is_status for e in FrameDecoder().feed(late)):  # not mere noise
+            log.debug("%s: dropped a late reply %s", self.device, hexdump(late))
+            self._suspect_until = max(self._suspect_until, time.monotonic() + self.late_reply_window)
+        self._sent_fresh = time.monotonic() >= self._suspect_until
         self._decoder.reset()
         log.debug("%s: -> %s", self.device, hexdump(frame))
         self.transport.write(frame)
@@ -250,9 +260,9 @@ class LockerBus:
         last: DeviceError | None = None
         with self._bus:
             for attempt in range(1, self.attempts + 1):
-                fresh = time.monotonic() >= self._suspect_until
                 try:
-                    return self._exchange(frame, board), fresh
+                    reply = self._exchange(frame, board)
+                    return reply, self._sent_fresh  # judged when the frame went out
                 except (DeviceTimeout, ProtocolError) as exc:
                     self._suspect_until = time.monotonic() + self.late_reply_window
                     last = exc
