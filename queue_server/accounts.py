@@ -70,6 +70,26 @@ def add_device(store: Store, name: str, role: str, now: datetime | None = None) 
     return key
 
 
+def revoke_device(store: Store, name: str) -> None:
+    """A lost or stolen kiosk's key stops working (a running server: within CACHE_SECONDS).
+    `add_device` with the same name gives the device a new key."""
+    with store.write() as tx:
+        if tx.execute("UPDATE devices SET active = 0 WHERE name = ?", (name,)).rowcount == 0:
+            raise ValueError(f"no device named {name!r}")
+    store.memo.clear()
+
+
+def disable_user(store: Store, username: str) -> None:
+    """The account can no longer log in and its sessions end (a running server: within
+    CACHE_SECONDS). `add_user` with the same name enables it again with a new password."""
+    with store.write() as tx:
+        row = tx.execute("UPDATE staff SET active = 0 WHERE username = ? RETURNING id", (username,)).fetchone()
+        if row is None:
+            raise ValueError(f"no staff account named {username!r}")
+        tx.execute("DELETE FROM sessions WHERE staff_id = ?", (row[0],))
+    store.memo.clear()
+
+
 def login(store: Store, username: str, password: str, now: datetime, ttl_hours: float) -> dict[str, Any]:
     row = store.one("SELECT id, role, password_hash FROM staff WHERE username = ? AND active = 1", (username,))
     if row is None or not verify_password(password, row["password_hash"]):

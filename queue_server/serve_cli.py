@@ -96,6 +96,34 @@ def device_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def device_revoke(args: argparse.Namespace) -> int:
+    from .accounts import CACHE_SECONDS, revoke_device
+    if not Path(args.db).is_file():
+        print(f"motcua device revoke: no database at {args.db} (see --db)", file=sys.stderr)
+        return 2
+    try:
+        revoke_device(open_store(Path(args.db)), args.name)
+    except ValueError as exc:
+        print(f"motcua device revoke: {exc}", file=sys.stderr)
+        return 2
+    print(f"device {args.name} revoked in {args.db}; a running server refuses its key within {CACHE_SECONDS} s")
+    return 0
+
+
+def user_disable(args: argparse.Namespace) -> int:
+    from .accounts import CACHE_SECONDS, disable_user
+    if not Path(args.db).is_file():
+        print(f"motcua user disable: no database at {args.db} (see --db)", file=sys.stderr)
+        return 2
+    try:
+        disable_user(open_store(Path(args.db)), args.name)
+    except ValueError as exc:
+        print(f"motcua user disable: {exc}", file=sys.stderr)
+        return 2
+    print(f"user {args.name} disabled in {args.db}; a running server ends their sessions within {CACHE_SECONDS} s")
+    return 0
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     from .roles import DEVICE_ROLES, STAFF_ROLES
     p = commands.add_parser("serve", help="run the queue server (creates and migrates the database)")
@@ -120,6 +148,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     ua.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     ua.add_argument("--db", default=str(DEFAULT_DB))
     ua.set_defaults(func=user_add)
+    ud = user.add_parser("disable", help="stop an account: no login, its sessions end")
+    ud.add_argument("name")
+    ud.add_argument("--db", default=str(DEFAULT_DB))
+    ud.set_defaults(func=user_disable)
 
     device = commands.add_parser("device", help="kiosk/display device keys").add_subparsers(dest="device_cmd", metavar="ACTION")
     da = device.add_parser("add", help="register a device and print its key once")
@@ -127,3 +159,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     da.add_argument("--role", choices=DEVICE_ROLES, required=True)
     da.add_argument("--db", default=str(DEFAULT_DB))
     da.set_defaults(func=device_add)
+    dr = device.add_parser("revoke", help="stop a lost or stolen device's key (add it again for a new key)")
+    dr.add_argument("name")
+    dr.add_argument("--db", default=str(DEFAULT_DB))
+    dr.set_defaults(func=device_revoke)

@@ -107,6 +107,39 @@ def test_cli_accounts_login_and_device_key(live_server, tmp_path):
     assert short.returncode == 2 and "at least 8" in short.stderr
 
 
+def test_a_revoked_device_key_and_a_disabled_account_are_refused(live_server, tmp_path):
+    """A stolen kiosk key and a departed officer's account are stopped from the command line,
+    while the server runs: refused within the credential cache's 10 s, login at once."""
+    import time
+    motcua = [sys.executable, "-m", "queue_server.cli"]
+    db = ["--db", str(live_server.db_path)]
+
+    def cli(*args, stdin=None):
+        return subprocess.run([*motcua, *args], input=stdin, capture_output=True, text=True, timeout=60)
+
+    key = cli("device", "add", "kiosk-lobby", "--role", "kiosk", *db).stdout.strip()
+    assert cli("user", "add", "lan", "--role", "officer", "--password-stdin", *db, stdin="mật-khẩu-dài\n").returncode == 0
+    token = httpx.post(live_server.base_url + "/api/v1/auth/login",
+                       json={"username": "lan", "password": "mật-khẩu-dài"}).json()["token"]
+
+    def me(secret):
+        return httpx.get(live_server.base_url + "/api/v1/auth/me", headers={"Authorization": f"Bearer {secret}"})
+
+    assert me(key).status_code == 200 and me(token).status_code == 200
+    revoked, disabled = cli("device", "revoke", "kiosk-lobby", *db), cli("user", "disable", "lan", *db)
+    assert revoked.returncode == 0 and "revoked" in revoked.stdout
+    assert disabled.returncode == 0 and "disabled" in disabled.stdout
+    login = httpx.post(live_server.base_url + "/api/v1/auth/login", json={"username": "lan", "password": "mật-khẩu-dài"})
+    assert login.status_code == 401
+    deadline = time.monotonic() + 12
+    while (me(key).status_code, me(token).status_code) != (401, 401):
+        assert time.monotonic() < deadline, "credentials still accepted 12 s after revoking"
+        time.sleep(0.5)
+    assert "no device named 'ghost'" in cli("device", "revoke", "ghost", *db).stderr
+    missing = cli("user", "disable", "lan", "--db", str(tmp_path / "none.sqlite"))
+    assert missing.returncode == 2 and "no database" in missing.stderr
+
+
 def test_websocket_on_the_real_server_announces_calls(live_server):
     import websockets.sync.client as wsc
     import json
