@@ -97,30 +97,29 @@ def device_add(args: argparse.Namespace) -> int:
 
 
 def device_revoke(args: argparse.Namespace) -> int:
-    from .accounts import CACHE_SECONDS, revoke_device
-    if not Path(args.db).is_file():
-        print(f"motcua device revoke: no database at {args.db} (see --db)", file=sys.stderr)
-        return 2
-    try:
-        revoke_device(open_store(Path(args.db)), args.name)
-    except ValueError as exc:
-        print(f"motcua device revoke: {exc}", file=sys.stderr)
-        return 2
-    print(f"device {args.name} revoked in {args.db}; a running server refuses its key within {CACHE_SECONDS} s")
-    return 0
+    from .accounts import revoke_device
+    return _stop(args, "device revoke", revoke_device, "device {name} revoked in {db}; "
+                 "a running server refuses its key within {cache} s")
 
 
 def user_disable(args: argparse.Namespace) -> int:
-    from .accounts import CACHE_SECONDS, disable_user
+    from .accounts import disable_user
+    return _stop(args, "user disable", disable_user, "user {name} disabled in {db}; "
+                 "a running server ends their sessions within {cache} s")
+
+
+def _stop(args: argparse.Namespace, command: str, action, done: str) -> int:
+    """Revoke a credential in an existing database (never create one for it)."""
+    from .accounts import CACHE_SECONDS
     if not Path(args.db).is_file():
-        print(f"motcua user disable: no database at {args.db} (see --db)", file=sys.stderr)
+        print(f"motcua {command}: no database at {args.db} (see --db)", file=sys.stderr)
         return 2
     try:
-        disable_user(open_store(Path(args.db)), args.name)
+        action(open_store(Path(args.db)), args.name)
     except ValueError as exc:
-        print(f"motcua user disable: {exc}", file=sys.stderr)
+        print(f"motcua {command}: {exc}", file=sys.stderr)
         return 2
-    print(f"user {args.name} disabled in {args.db}; a running server ends their sessions within {CACHE_SECONDS} s")
+    print(done.format(name=args.name, db=args.db, cache=CACHE_SECONDS))
     return 0
 
 
