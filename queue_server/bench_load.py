@@ -178,17 +178,19 @@ async def alternate(spec: dict, p: dict) -> dict[str, Any]:
     machine slows down for seconds at a time; taken in turns, every kind meets the slow spells
     alike, so their throughput ratio holds where back-to-back phases drift (±0.1 seen)."""
     kinds: dict[str, dict] = p["kinds"]
-    acc = {name: ({"lat": [], "status": {}}, {"lat": [], "status": {}}, [0.0], []) for name in kinds}
+    acc = {name: {"main": {"lat": [], "status": {}}, "calls": {"lat": [], "status": {}}, "cpu": 0.0, "rounds": []}
+           for name in kinds}
     for _ in range(p["rounds"]):
         for name, sub in kinds.items():
-            main, calls, cpu, per_round = acc[name]
-            before = len(main["lat"])
-            used = await drive(spec, {**sub, "clients": p["clients"], "seconds": p["slice"]}, main, calls)
-            cpu[0] = cpu[0] + used if used is not None and cpu[0] is not None else None
-            per_round.append(len(main["lat"]) - before)
+            a = acc[name]
+            before = len(a["main"]["lat"])
+            used = await drive(spec, {**sub, "clients": p["clients"], "seconds": p["slice"]}, a["main"], a["calls"])
+            a["cpu"] = None if used is None or a["cpu"] is None else a["cpu"] + used
+            a["rounds"].append(len(a["main"]["lat"]) - before)
     seconds = p["slice"] * p["rounds"]
-    out = {name: {**report({**sub, "clients": p["clients"]}, acc[name][0], acc[name][1], seconds, acc[name][2][0]),
-                  "per_round_requests": acc[name][3]} for name, sub in kinds.items()}
+    out = {name: {**report({**sub, "clients": p["clients"]}, acc[name]["main"], acc[name]["calls"], seconds,
+                           acc[name]["cpu"]),
+                  "per_round_requests": acc[name]["rounds"]} for name, sub in kinds.items()}
     return {"kind": "alternate", "slice_seconds": p["slice"], "rounds": p["rounds"], "phases": out}
 
 
