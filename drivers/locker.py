@@ -103,7 +103,6 @@ class LockerBus:
         self.echo_window = echo_window
         self.late_reply_window = late_reply_window
         self._suspect_until = 0.0  # monotonic time until which a late reply may still arrive
-        self._sent_fresh = True  # whether the last frame went out outside that time
         self._bus = threading.Lock()
         self._decoder = FrameDecoder()
 
@@ -234,7 +233,8 @@ class LockerBus:
             time.sleep(poll_interval)
 
     # -- one exchange at a time ---------------------------------------------
-    def _send(self, frame: bytes) -> None:
+    def _send(self, frame: bytes) -> bool:
+        """Send ``frame``; whether it went out outside the late-reply window (a reply is ours)."""
         # Input waiting before we ask is a late reply to an earlier frame: drop it, and since
         # the board is answering late, more may be on the way — suspect replies for a while.
         late = self.transport.read(256, 0)
@@ -242,10 +242,11 @@ class LockerBus:
         if any(isinstance(e, Frame) and e.is_status for e in FrameDecoder().feed(late)):  # not mere noise
             log.debug("%s: dropped a late reply %s", self.device, hexdump(late))
             self._suspect_until = max(self._suspect_until, time.monotonic() + self.late_reply_window)
-        self._sent_fresh = time.monotonic() >= self._suspect_until
+        fresh = time.monotonic() >= self._suspect_until
         self._decoder.reset()
         log.debug("%s: -> %s", self.device, hexdump(frame))
         self.transport.write(frame)
+        return fresh
 
     def _fire(self, frame: bytes) -> None:
         with self._bus:
@@ -261,8 +262,7 @@ class LockerBus:
         with self._bus:
             for attempt in range(1, self.attempts + 1):
                 try:
-                    reply = self._exchange(frame, board)
-                    return reply, self._sent_fresh  # judged when the frame went out
+                    return self._exchange(frame, board)
                 except (DeviceTimeout, ProtocolError) as exc:
                     self._suspect_until = time.monotonic() + self.late_reply_window
                     last = exc
@@ -272,8 +272,8 @@ class LockerBus:
         err.board = board  # type: ignore[attr-defined]
         raise err from last
 
-    def _exchange(self, frame: bytes, board: int) -> Frame:
-        self._send(frame)
+    def _exchange(self, frame: bytes, board: int) -> tuple[Frame, bool]:
+        fresh = self._send(frame)
         deadline = time.monotonic() + self.reply_timeout
         while True:
             left = deadline - time.monotonic()
@@ -295,7 +295,7 @@ class LockerBus:
                     raise ProtocolError(self.device, f"board {board}: reply from board {event.board} "
                                                      f"[{hexdump(event.raw)}]")
                 log.debug("%s: <- %s", self.device, hexdump(event.raw))
-                return event
+                return event, fresh
 
     def _read_until_quiet(self, quiet: float, limit: float) -> list[Frame | BadFrame]:
         """Collect frames until the line is quiet for ``quiet`` s (at most ``limit`` s)."""
