@@ -127,7 +127,8 @@ def test_console_deposit_reserves_a_compartment_and_follows_the_door(server, new
     console.fill("#dep-code", f"{code}|1.000123|Cấp giấy khai sinh")
     console.check("#deposit input[value=M]")
     console.click("#dep-submit")
-    expect(error).to_have_text("")
+    expect(error).to_have_text("")   # cleared when the request leaves: wait for the answer
+    expect(console.locator("#dep-text")).to_contain_text("Đã giữ ngăn")
     [parcel] = server.get(f"/api/v1/lockers/parcels?dossier={code}").json()
     assert (parcel["size"], parcel["state"]) == ("M", "reserved")
     n = parcel["compartment"]
