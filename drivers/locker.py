@@ -165,8 +165,8 @@ class LockerBus:
         per_pulse = self.open_timeout if timeout is None else timeout
         where = f"board {board} lock {lock}"
         before = self.status(board)
-        # A late reply to an earlier poll says nothing about the door now: wait until the board
-        # has been quiet for a whole window (each late reply restarts it), within a bound.
+        # A late reply to an earlier poll says nothing about the door now: wait the late-reply
+        # window out (each timeout restarts it) rather than poll into it, within a bound.
         settle = time.monotonic() + 3 * (self.late_reply_window + self.reply_timeout)
         while not before.fresh:
             if time.monotonic() >= settle:
@@ -233,20 +233,11 @@ class LockerBus:
             time.sleep(poll_interval)
 
     # -- one exchange at a time ---------------------------------------------
-    def _send(self, frame: bytes) -> bool:
-        """Send ``frame``; whether it went out outside the late-reply window (a reply is ours)."""
-        # Input waiting before we ask is a late reply to an earlier frame: drop it, and since
-        # the board is answering late, more may be on the way — suspect replies for a while.
-        late = self.transport.read(256, 0)
-        self.transport.reset_input()
-        if any(isinstance(e, Frame) and e.is_status for e in FrameDecoder().feed(late)):  # not mere noise
-            log.debug("%s: dropped a late reply %s", self.device, hexdump(late))
-            self._suspect_until = max(self._suspect_until, time.monotonic() + self.late_reply_window)
-        fresh = time.monotonic() >= self._suspect_until
+    def _send(self, frame: bytes) -> None:
+        self.transport.reset_input()  # a late reply to an earlier frame is not ours
         self._decoder.reset()
         log.debug("%s: -> %s", self.device, hexdump(frame))
         self.transport.write(frame)
-        return fresh
 
     def _fire(self, frame: bytes) -> None:
         with self._bus:
@@ -261,8 +252,9 @@ class LockerBus:
         last: DeviceError | None = None
         with self._bus:
             for attempt in range(1, self.attempts + 1):
+                fresh = time.monotonic() >= self._suspect_until
                 try:
-                    return self._exchange(frame, board)
+                    return self._exchange(frame, board), fresh
                 except (DeviceTimeout, ProtocolError) as exc:
                     self._suspect_until = time.monotonic() + self.late_reply_window
                     last = exc
@@ -272,8 +264,8 @@ class LockerBus:
         err.board = board  # type: ignore[attr-defined]
         raise err from last
 
-    def _exchange(self, frame: bytes, board: int) -> tuple[Frame, bool]:
-        fresh = self._send(frame)
+    def _exchange(self, frame: bytes, board: int) -> Frame:
+        self._send(frame)
         deadline = time.monotonic() + self.reply_timeout
         while True:
             left = deadline - time.monotonic()
@@ -295,7 +287,7 @@ class LockerBus:
                     raise ProtocolError(self.device, f"board {board}: reply from board {event.board} "
                                                      f"[{hexdump(event.raw)}]")
                 log.debug("%s: <- %s", self.device, hexdump(event.raw))
-                return event, fresh
+                return event
 
     def _read_until_quiet(self, quiet: float, limit: float) -> list[Frame | BadFrame]:
         """Collect frames until the line is quiet for ``quiet`` s (at most ``limit`` s)."""
