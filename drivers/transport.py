@@ -18,7 +18,7 @@ import socket
 import time
 from urllib.parse import parse_qs, urlsplit
 
-from .errors import DeviceError, DeviceNotFound, DeviceTimeout
+from drivers.errors import DeviceError, DeviceNotFound, DeviceTimeout
 
 DEFAULT_TIMEOUT = 2.0
 

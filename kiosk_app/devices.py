@@ -11,7 +11,7 @@ import threading
 from datetime import datetime
 from typing import Any, Callable
 
-from .models import Ticket
+from kiosk_app.models import Ticket
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class KioskPrinter:
     def driver(self) -> Any:
         with self._lock:
             if self._driver is None:
-                from drivers.printer import TicketPrinter
+                from drivers.printer.driver import TicketPrinter
                 self._driver = TicketPrinter(self.url, **self.options)
             return self._driver
 
@@ -38,7 +38,7 @@ class KioskPrinter:
         self.driver
 
     def print_ticket(self, ticket: Ticket, *, lang: str, site: dict[str, Any]) -> Any:
-        from drivers.printer import TicketData
+        from drivers.printer.driver import TicketData
 
         center = site.get("center_name_en" if lang == "en" else "center_name") or site.get("center_name") or ""
         data = TicketData(
@@ -70,7 +70,7 @@ def _parse_time(text: str) -> datetime:
 
 def open_scanner(url: str, suffix: str, on_code: Callable[[str], None], on_reject: Callable[[], None]) -> Any:
     """Start the scanner driver; callbacks run on its reader thread (the app hops to the UI thread)."""
-    from drivers.scanner import Scanner
+    from drivers.scanner.driver import Scanner
 
     scanner = Scanner(url, suffix=suffix, on_code=lambda scan: on_code(scan.text),
                       on_reject=lambda rejected: on_reject())

@@ -7,28 +7,45 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from . import errors
-from .api_auth import router as auth_router
-from .api_counters import router as counters_router
-from .api_events import router as events_router
-from .api_public import router as public_router
-from .api_tickets import router as tickets_router
-from .config import load_site
-from .events import EventBus
-from .features import load_features
-from .ratelimit import RateLimiter
-from .rules import sync_site
-from .schema import migrations as core_migrations
-from .settings import Settings
-from .store import Store
+from queue_server import errors, web
+from queue_server.auth import routes as auth_routes
+from queue_server.auth.ratelimit import RateLimiter
+from queue_server.config import load_site
+from queue_server.counters import routes as counters_routes
+from queue_server.dashboard import routes as dashboard_routes
+from queue_server.dashboard import schema as dashboard_schema
+from queue_server.dossiers import routes as dossiers_routes
+from queue_server.dossiers import schema as dossiers_schema
+from queue_server.events import routes as events_routes
+from queue_server.events.bus import EventBus
+from queue_server.lockers import routes as lockers_routes
+from queue_server.lockers import schema as lockers_schema
+from queue_server.notices import outbox as notices_routes
+from queue_server.notices import schema as notices_schema
+from queue_server.ratings import routes as ratings_routes
+from queue_server.ratings import schema as ratings_schema
+from queue_server.settings import Settings
+from queue_server.store import Store
+from queue_server.tickets import public as tickets_public
+from queue_server.tickets import routes as tickets_routes
+from queue_server.tickets import schema as tickets_schema
+from queue_server.tickets.rules import sync_site
+from queue_server.voice import routes as voice_routes
+
+#: Every feature's schema, applied in this order at start (and by `motcua user|device add`).
+MIGRATIONS = (tickets_schema.migrations, ratings_schema.migrations, dashboard_schema.migrations,
+              dossiers_schema.migrations, lockers_schema.migrations, notices_schema.migrations)
+
+#: Every feature's routes. Routes are matched in order: the busiest (ticket issue, call next) first.
+ROUTERS = (tickets_routes.router, counters_routes.router, tickets_public.router, auth_routes.router,
+           events_routes.router, web.router, voice_routes.router, ratings_routes.router,
+           dashboard_routes.router, dossiers_routes.router, lockers_routes.router, notices_routes.router)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     site = load_site(settings.config_path)  # ConfigError names file, key and problem
-    features = load_features()
-    sets = [core_migrations] + [m.migrations for m in features if hasattr(m, "migrations")]
-    store = Store(settings.db_path, sets, background_checkpoint=True, durable=settings.durable_commits)
+    store = Store(settings.db_path, MIGRATIONS, background_checkpoint=True, durable=settings.durable_commits)
     sync_site(store, site, settings.clock())
     bus = EventBus(settings.clock, site.tz)
     store.listeners.append(lambda type_, payload: bus.publish(type_, **payload))
@@ -50,15 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings, app.state.site, app.state.store, app.state.bus = settings, site, store, bus
     app.state.rate_limiter = RateLimiter(settings.public_rate_per_minute) if settings.public_rate_per_minute else None
     errors.install(app)
-    if settings.bench_routes:
-        from .api_bench import add_routes
-        add_routes(app)
-    # Routes are matched in order: the busiest (ticket issue, call next) come first.
-    for router in (tickets_router, counters_router, public_router, auth_router, events_router):
+    for router in ROUTERS:
         app.include_router(router)
-    for module in features:
-        if hasattr(module, "router"):
-            app.include_router(module.router)
-        if hasattr(module, "setup"):
-            module.setup(app)
+    web.setup(app)
+    lockers_routes.setup(app)
     return app

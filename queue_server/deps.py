@@ -9,8 +9,8 @@ from datetime import datetime
 from fastapi import Request
 from starlette.requests import HTTPConnection
 
-from .config import SiteConfig
-from .store import Store
+from queue_server.config import SiteConfig
+from queue_server.store import Store
 
 
 async def get_store(request: HTTPConnection) -> Store:

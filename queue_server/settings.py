@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .clock import Clock, utc_now
-from .config import DEFAULT_CONFIG
+from queue_server.clock import Clock, utc_now
+from queue_server.config import DEFAULT_CONFIG
 
 
 @dataclass
@@ -16,7 +16,6 @@ class Settings:
     enforce_windows: bool = True
     token_ttl_hours: float = 12.0
     public_rate_per_minute: int = 600
-    bench_routes: bool = False  # POST /api/v1/bench/noop-ticket for `motcua bench server`
     # fsync the WAL at every (group) commit, so an issued — maybe printed — ticket survives a
     # power cut; False survives a crash of the process only (for disks with battery-backed cache).
     durable_commits: bool = True

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from sqlite_utils import Database, Migrations
 
-from .memo import Memo
+from queue_server.memo import Memo
 
 Listener = Callable[[str, dict[str, Any]], None]
 T = TypeVar("T")

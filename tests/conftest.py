@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from queue_server.testing import LiveServer
+from bench.live_server import LiveServer
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,7 @@ def app_factory(tmp_path):
     from queue_server.app import create_app
     from queue_server.clock import FakeClock
     from queue_server.settings import Settings
-    from queue_server.testing import MONDAY_MORNING
+    from bench.live_server import MONDAY_MORNING
 
     made = []
 

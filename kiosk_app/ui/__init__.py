@@ -1,1 +1,1 @@
-"""Kivy screens of the kiosk. Nothing here decides anything: see kiosk_app.controller."""
+"""Kivy screens of the kiosk. Nothing here decides anything: see kiosk_app.ticket.controller."""

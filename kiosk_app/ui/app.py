@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..config import KioskConfig
+from kiosk_app.config import KioskConfig
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -52,12 +52,12 @@ def build_app(cfg: KioskConfig, *, controller: Any = None, printer: Any = None) 
     from kivy.lang import Builder
     from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
-    from ..controller import KioskController
-    from ..i18n import gettext
-    from ..runner import ThreadRunner
-    from ..speech import Speaker
-    from . import theme, widgets  # noqa: F401  (registers the widget classes)
-    from .registry import screens_for
+    from kiosk_app.ticket.controller import KioskController
+    from kiosk_app.i18n import gettext
+    from kiosk_app.runner import ThreadRunner
+    from kiosk_app.speech import Speaker
+    from kiosk_app.ui import theme, widgets  # noqa: F401  (registers the widget classes)
+    from kiosk_app.ui.registry import screens_for
 
     class KioskApp(App):
         lang = StringProperty(cfg.language)
@@ -72,7 +72,7 @@ def build_app(cfg: KioskConfig, *, controller: Any = None, printer: Any = None) 
             self.first_frame_at: float | None = None
             make = KioskController
             if cfg.role in ("result", "both"):   # the locker bank and its screens (issue 6)
-                from ..result_app import ResultKioskController as make
+                from kiosk_app.result.controller import ResultKioskController as make
             self.controller = controller or make(
                 cfg, runner=self.runner, printer=printer, speaker=Speaker() if cfg.speech else None)
             self.title = "motcua kiosk"
@@ -88,8 +88,8 @@ def build_app(cfg: KioskConfig, *, controller: Any = None, printer: Any = None) 
             root = Factory.KRoot()
             self.screens: dict[str, Any] = {}
             for spec in screens_for(self.kcfg.role):
-                Builder.load_file(str(HERE / "screens" / f"{spec.module}.kv"))
-                module = importlib.import_module(f"kiosk_app.ui.screens.{spec.module}")
+                Builder.load_file(str(HERE.joinpath(*spec.module.split(".")).with_suffix(".kv")))
+                module = importlib.import_module(f"kiosk_app.ui.{spec.module}")
                 screen = getattr(module, spec.cls)(name=spec.name)
                 root.ids.sm.add_widget(screen)
                 self.screens[spec.name] = screen
@@ -122,7 +122,7 @@ def build_app(cfg: KioskConfig, *, controller: Any = None, printer: Any = None) 
         def start_scanner(self) -> None:
             if not self.kcfg.scanner_url:
                 return
-            from ..devices import open_scanner
+            from kiosk_app.devices import open_scanner
             post = self.runner.post
             try:
                 self.scanner = open_scanner(
@@ -183,7 +183,7 @@ def run_kiosk(cfg: KioskConfig, *, windowed: bool = False) -> int:
     configure_kivy(cfg, windowed=windowed)
     printer = None
     if cfg.printer_url:
-        from ..devices import KioskPrinter
+        from kiosk_app.devices import KioskPrinter
         try:
             printer = KioskPrinter(cfg.printer_url, timeout=cfg.printer_timeout)
         except Exception as exc:  # shown as a printer fault on each ticket, reported to the server

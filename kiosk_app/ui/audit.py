@@ -11,7 +11,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from .. import a11y
+from kiosk_app import a11y
 
 
 def _visible_widgets(widget: Widget) -> Iterator[Widget]:
@@ -35,7 +35,7 @@ def _background(widget: Widget) -> tuple[float, ...]:
 
 
 def a11y_pressed() -> tuple[float, ...]:
-    from .theme import INK
+    from kiosk_app.ui.theme import INK
     return INK
 
 

@@ -1,6 +1,6 @@
 """The one place that lists the kiosk's screens.
 
-Each screen is a module under ``kiosk_app.ui.screens`` with a ``.kv`` file of
+Each screen is a module under ``kiosk_app.ui.screen`` with a ``.kv`` file of
 the same name beside it and a ``Screen`` subclass named in the spec. A result
 kiosk (lockers, issue 6) adds its screens by appending specs here — or by
 calling ``register()`` from its own module — with ``roles=("result", "both")``.
@@ -13,21 +13,21 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class ScreenSpec:
     name: str                       # the controller's screen name
-    module: str                     # kiosk_app.ui.screens.<module>
+    module: str                     # kiosk_app.ui.<module>, e.g. "ticket.home"
     cls: str                        # class in that module
     roles: tuple[str, ...] = ("ticket", "both")
 
 
 SCREENS: list[ScreenSpec] = [
-    ScreenSpec("home", "home", "HomeScreen", ("ticket", "result", "both")),
-    ScreenSpec("services", "services", "ServicesScreen"),
-    ScreenSpec("priority", "priority", "PriorityScreen"),
-    ScreenSpec("ticket", "ticket", "TicketScreen"),
-    ScreenSpec("dossier", "dossier", "DossierScreen", ("ticket", "result", "both")),
-    ScreenSpec("procedures", "procedures", "ProceduresScreen"),
-    ScreenSpec("offline", "offline", "OfflineScreen", ("ticket", "result", "both")),
-    # result kiosk with lockers (issue 6; kiosk_app/result_app.py drives them)
-    *(ScreenSpec(f"result_{name}", f"result_{name}", cls, ("result", "both")) for name, cls in (
+    ScreenSpec("home", "ticket.home", "HomeScreen", ("ticket", "result", "both")),
+    ScreenSpec("services", "ticket.services", "ServicesScreen"),
+    ScreenSpec("priority", "ticket.priority", "PriorityScreen"),
+    ScreenSpec("ticket", "ticket.ticket", "TicketScreen"),
+    ScreenSpec("dossier", "ticket.dossier", "DossierScreen", ("ticket", "result", "both")),
+    ScreenSpec("procedures", "ticket.procedures", "ProceduresScreen"),
+    ScreenSpec("offline", "common.offline", "OfflineScreen", ("ticket", "result", "both")),
+    # the result kiosk with lockers (kiosk_app/result/controller.py drives them)
+    *(ScreenSpec(f"result_{name}", f"result.{name}", cls, ("result", "both")) for name, cls in (
         ("home", "ResultHomeScreen"), ("dossier", "ResultDossierScreen"), ("code", "ResultCodeScreen"),
         ("door", "ResultDoorScreen"), ("outcome", "ResultOutcomeScreen"), ("login", "ResultLoginScreen"),
         ("staff", "ResultStaffScreen"), ("deposit", "ResultDepositScreen"))),

@@ -16,7 +16,7 @@ from kivy.uix.image import Image
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from . import theme
+from kiosk_app.ui import theme
 
 
 class KPanel(BoxLayout):

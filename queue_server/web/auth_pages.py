@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from queue_server import accounts
-from queue_server.auth import RANK, Principal
+from queue_server.auth import accounts
+from queue_server.auth.guards import RANK, Principal
 
 COOKIE = "motcua_token"
 LANG_COOKIE = "motcua_lang"

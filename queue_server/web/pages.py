@@ -19,10 +19,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from queue_server import accounts
+from queue_server.auth import accounts
 from queue_server.clock import service_day
 from queue_server.errors import RuleError
-from queue_server.ratelimit import public_rate_limit
+from queue_server.auth.ratelimit import public_rate_limit
 from queue_server.web.auth_pages import COOKIE, LANG_COOKIE, PageDenied, page_secret, require_page
 from queue_server.web.i18n import pick_lang, table, translator
 

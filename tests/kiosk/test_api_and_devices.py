@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from hardware_sim.scanner import ScannerSim
+from hardware_sim.scanner.device import ScannerSim
 from kiosk_app.api import NotAvailable, NotFound, Refused, ServerClient, Unreachable
 from kiosk_app.config import KioskConfig
-from kiosk_app.controller import KioskController
+from kiosk_app.ticket.controller import KioskController
 from kiosk_app.devices import open_scanner
 from kiosk_app.runner import ThreadRunner
 from kiosk_app.speech import Speaker

@@ -6,11 +6,11 @@ from datetime import date
 import httpx
 import pytest
 
-from hardware_sim.printer import PrinterSim
-from hardware_sim.scanner_payloads import fake_cccd
+from hardware_sim.printer.device import PrinterSim
+from hardware_sim.scanner.payloads import fake_cccd
 from kiosk_app.api import ServerClient
 from kiosk_app.config import KioskConfig
-from kiosk_app.controller import KioskController
+from kiosk_app.ticket.controller import KioskController
 from kiosk_app.devices import KioskPrinter
 from kiosk_app.runner import InlineRunner, ThreadRunner
 
@@ -135,7 +135,7 @@ def test_retry_after_timeout_reuses_key_one_ticket_one_print(live_server, tmp_pa
 def test_idempotency_keys_are_unique_and_sort_by_time():
     """Time first (UUIDv7 layout), so the server's key index grows at one end."""
     import time
-    from kiosk_app.ticketing import idempotency_key
+    from kiosk_app.ticket.issuing import idempotency_key
     same_ms = {idempotency_key() for _ in range(2000)}
     assert len(same_ms) == 2000 and all(len(k) == 32 and int(k, 16) >= 0 for k in same_ms)
     earlier = idempotency_key()
@@ -294,7 +294,7 @@ def test_scanning_own_ticket_qr_shows_its_place_and_offers_reprint(live_server, 
     ("no_reply", "unknown", "Máy in gặp sự cố."),
 ])
 def test_every_printer_fault_still_issues_and_explains(live_server, tmp_path, fault, reason, words):
-    from kiosk_app.ticketing import FAULTS
+    from kiosk_app.ticket.issuing import FAULTS
     with PrinterSim(out_dir=tmp_path / "paper") as sim:
         sim.control("fault", name=fault)
         c = make(live_server, printer=KioskPrinter(sim.port_path, timeout=1.0))

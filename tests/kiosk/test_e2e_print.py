@@ -9,7 +9,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from hardware_sim.printer import PrinterSim
+from hardware_sim.printer.device import PrinterSim
 
 pytestmark = pytest.mark.ui
 

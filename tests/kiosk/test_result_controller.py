@@ -7,9 +7,9 @@ import time
 import httpx
 import pytest
 
-from hardware_sim.locker import LockerSim
+from hardware_sim.locker.device import LockerSim
 from kiosk_app.config import KioskConfig
-from kiosk_app.result_app import ResultKioskController
+from kiosk_app.result.controller import ResultKioskController
 from kiosk_app.runner import ThreadRunner
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hardware_sim.locker import LockerSim
-from hardware_sim.printer import PrinterSim
+from hardware_sim.locker.device import LockerSim
+from hardware_sim.printer.device import PrinterSim
 from kiosk_app import a11y
 
 pytestmark = pytest.mark.ui
@@ -222,7 +222,7 @@ def test_wrong_code_then_a_jammed_door_keeps_the_code_valid(bank, run_flow):
 
 def test_rare_screens_and_large_text(bank, run_flow):
     """States a person rarely meets, shown from the flow's own views; large-text mode on the keypads."""
-    view = "__import__('kiosk_app.result_flow', fromlist=['FlowView']).FlowView"
+    view = "__import__('kiosk_app.result.flow', fromlist=['FlowView']).FlowView"
     show = lambda **kw: ["call", f"c.on_view({view}(**{kw!r}))"]  # noqa: E731
     steps = [
         *READY,

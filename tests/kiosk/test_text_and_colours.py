@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from kiosk_app import a11y, i18n
-from kiosk_app.msgids import msgids
+from bench.msgids import msgids
 from kiosk_app.ui import theme
 
 

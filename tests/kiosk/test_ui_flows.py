@@ -10,8 +10,8 @@ from datetime import date
 import httpx
 import pytest
 
-from hardware_sim.printer import PrinterSim
-from hardware_sim.scanner_payloads import fake_cccd
+from hardware_sim.printer.device import PrinterSim
+from hardware_sim.scanner.payloads import fake_cccd
 from kiosk_app import a11y
 
 from pathlib import Path

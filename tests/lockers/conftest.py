@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from queue_server.accounts import add_device, add_user, login
+from queue_server.auth.accounts import add_device, add_user, login
 from queue_server.clock import FakeClock
-from queue_server.testing import MONDAY_MORNING
+from bench.live_server import MONDAY_MORNING
 
 KIOSK = "result-1"
 

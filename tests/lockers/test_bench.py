@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from kiosk_app.bench_locker import register_bench, run
+from bench.locker import register_bench, run
 
 
 def test_bench_locker_measures_scan_to_open():

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from hardware_sim.locker import LockerSim
-from kiosk_app.locker_service import LockerClient, LockerService
+from hardware_sim.locker.device import LockerSim
+from kiosk_app.result.lockers import LockerClient, LockerService
 
 KIOSK = "result-1"
 

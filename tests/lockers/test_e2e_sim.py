@@ -11,10 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from drivers.printer import TicketPrinter
-from hardware_sim.locker import LockerSim
-from kiosk_app.locker_service import LockerClient, LockerService
-from kiosk_app.result_flow import ResultFlow
+from drivers.printer.driver import TicketPrinter
+from hardware_sim.locker.device import LockerSim
+from kiosk_app.result.lockers import LockerClient, LockerService
+from kiosk_app.result.flow import ResultFlow
 
 KIOSK = "result-1"
 

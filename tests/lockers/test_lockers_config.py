@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from queue_server.config import DEFAULT_CONFIG, ConfigError
-from queue_server.lockers_config import load_lockers, parse_lockers
+from queue_server.lockers.config import load_lockers, parse_lockers
 
 
 def test_sample_site_has_a_result_bank():

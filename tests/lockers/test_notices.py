@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from queue_server.lockers_config import NoticeConfig
-from queue_server.notices import Deliverer
-from queue_server.notices_adapters import HttpSms, Smtp, ZaloOA
+from queue_server.lockers.config import NoticeConfig
+from queue_server.notices.outbox import Deliverer
+from queue_server.notices.adapters import HttpSms, Smtp, ZaloOA
 
 
 class Gateway:

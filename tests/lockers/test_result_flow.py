@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from hardware_sim.locker import LockerSim
-from kiosk_app.locker_service import LockerClient, LockerService
-from kiosk_app.result_flow import ResultFlow
+from hardware_sim.locker.device import LockerSim
+from kiosk_app.result.lockers import LockerClient, LockerService
+from kiosk_app.result.flow import ResultFlow
 
 KIOSK = "result-1"
 
@@ -46,7 +46,7 @@ def person(sim, lock, *, put=False, take=False, close=True, board=0):
 
 def staff_deposit(flow, code, put=True):
     desk = flow.desk
-    from queue_server.accounts import add_user
+    from queue_server.auth.accounts import add_user
     if flow.view.mode != "staff":
         add_user(desk.store, "pin-officer", "officer", "246810-pin") if not desk.store.one(
             "SELECT 1 FROM staff WHERE username = 'pin-officer'") else None
@@ -122,7 +122,7 @@ def test_server_unreachable_is_told_not_crashed(kiosk):
 def test_door_jam_at_deposit_moves_to_another_compartment(kiosk):
     kiosk.sim.control("fault", board=0, kind="jammed", lock=0)
     d = kiosk.desk.dossier()
-    from queue_server.accounts import add_user
+    from queue_server.auth.accounts import add_user
     add_user(kiosk.desk.store, "pin-officer", "officer", "246810-pin")
     kiosk.staff_login("pin-officer", "246810-pin")
     view = kiosk.scan(d["code"])
@@ -152,8 +152,8 @@ def test_background_loop_reports_an_unexpected_opening(kiosk):
 
 
 def test_pickup_slip_prints_on_a_real_escpos_printer(tmp_path):
-    from drivers.printer import TicketPrinter
-    from hardware_sim.printer import PrinterSim
+    from drivers.printer.driver import TicketPrinter
+    from hardware_sim.printer.device import PrinterSim
 
     printer = PrinterSim(out_dir=tmp_path).start()
     try:

@@ -14,15 +14,15 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from hardware_sim.locker import LockerSim
-from kiosk_app.locker_service import LockerClient, LockerService, VerifyRefused
-from queue_server.accounts import add_device, add_user, login
+from hardware_sim.locker.device import LockerSim
+from kiosk_app.result.lockers import LockerClient, LockerService, VerifyRefused
+from queue_server.auth.accounts import add_device, add_user, login
 from queue_server.app import create_app
 from queue_server.clock import FakeClock
 from queue_server.config import DEFAULT_CONFIG
-from queue_server.notices import deliverer
+from queue_server.notices.outbox import deliverer
 from queue_server.settings import Settings
-from queue_server.testing import MONDAY_MORNING
+from bench.live_server import MONDAY_MORNING
 
 KIOSK = "result-1"
 LOCKERS = """

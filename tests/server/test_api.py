@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from queue_server.accounts import add_device, add_user
+from queue_server.auth.accounts import add_device, add_user
 
 
 @pytest.fixture
@@ -187,7 +187,7 @@ def test_citizens_endpoints_are_rate_limited_per_client(app_factory):
 
 
 def test_demo_accounts_can_log_in(app_factory):
-    from queue_server.accounts import ensure_demo_accounts
+    from queue_server.auth.accounts import ensure_demo_accounts
     app, store = app_factory()
     demo = ensure_demo_accounts(store)
     with TestClient(app) as client:

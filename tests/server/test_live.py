@@ -10,7 +10,7 @@ import time
 
 import httpx
 
-from queue_server.testing import LiveServer
+from bench.live_server import LiveServer
 
 SERVICES = ["land", "civil", "business", "construction", "labour", "transport", "health", "tax", "education"]
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from queue_server.testing import LiveServer
+from bench.live_server import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -35,7 +35,7 @@ class WebServer(LiveServer):
             self.port = int(self.base_url.rsplit(":", 1)[1])
             return self
         import os
-        from queue_server.testing import MOTCUA
+        from bench.live_server import MOTCUA
         cmd = [*MOTCUA, "serve", "--config", str(self.config_path), "--db", str(self.db_path),
                "--host", "127.0.0.1", "--port", str(self.port)]
         if self.clock_start:
@@ -139,7 +139,7 @@ def new_page(browser: Browser):
 def login():
     def sign_in(page: Page, server: WebServer, role: str, path: str) -> None:
         """Sign in through the real form, as a person would."""
-        from queue_server.testing import STAFF
+        from bench.live_server import STAFF
         page.goto(server.base_url + path)
         expect(page.locator("input[name=username]")).to_be_visible()
         page.fill("input[name=username]", STAFF[role])
@@ -164,11 +164,11 @@ def web_app(tmp_path):
     """The real app in process (TestClient) on a temp DB, with a fake clock at Monday 08:00.
     Yields (client, headers) where headers[role] is a Bearer header for every staff and device role."""
     from fastapi.testclient import TestClient
-    from queue_server.accounts import add_device, add_user
+    from queue_server.auth.accounts import add_device, add_user
     from queue_server.app import create_app
     from queue_server.clock import FakeClock
     from queue_server.settings import Settings
-    from queue_server.testing import PASSWORD, STAFF
+    from bench.live_server import PASSWORD, STAFF
 
     clock = FakeClock("2026-11-23T08:00:00+07:00")
     app = create_app(Settings(db_path=tmp_path / "web.sqlite", clock=clock, public_rate_per_minute=0))

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from queue_server.accounts import add_device
-from queue_server.serve_cli import open_store
+from queue_server.auth.accounts import add_device
+from queue_server.cli.serve import open_store
 
 pytestmark = pytest.mark.browser
 KIOSK = "result-1"

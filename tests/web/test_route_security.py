@@ -18,7 +18,7 @@ import pytest
 from fastapi.routing import APIWebSocketRoute, iter_route_contexts
 from starlette.routing import Mount
 
-from queue_server.accounts import DEVICE_ROLES, STAFF_ROLES
+from queue_server.auth.accounts import DEVICE_ROLES, STAFF_ROLES
 
 PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): "API description",
@@ -171,7 +171,7 @@ def test_pages_answer_people_in_html(web_app, path, who, status, marker):
 
 
 def test_demo_accounts_open_every_page(web_app):
-    from queue_server.web.demo import DEMO_PASSWORD, demo_accounts, page_lines
+    from bench.demo.accounts import DEMO_PASSWORD, demo_accounts, page_lines
     client, _ = web_app
     keys = demo_accounts(client.app.state.store)
     lines = page_lines("http://testserver", keys)

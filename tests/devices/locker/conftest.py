@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from drivers.locker import LockerBus
-from hardware_sim.locker import LockerSim
+from drivers.locker.driver import LockerBus
+from hardware_sim.locker.device import LockerSim
 
 
 @pytest.fixture

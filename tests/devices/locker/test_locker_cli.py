@@ -104,7 +104,7 @@ def test_bad_arguments_get_a_clear_message():
 
 
 def test_open_latency_function_for_the_bench():
-    from drivers.locker_bench import measure_with_simulator
+    from bench.locker_driver import measure_with_simulator
 
     figures = measure_with_simulator(baud=19200, rounds=2, open_delay=0.05)
     assert figures["baud"] == 19200 and figures["rounds"] == 2

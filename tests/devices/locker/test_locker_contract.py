@@ -7,8 +7,8 @@ import time
 import pytest
 
 from drivers.errors import DeviceError
-from drivers.locker import LockerBus
-from drivers.locker_map import Locker, LockerMap
+from drivers.locker.driver import LockerBus
+from drivers.locker.compartments import Locker, LockerMap
 
 
 def door(sim, board, lock):
@@ -96,7 +96,7 @@ def test_one_command_at_a_time_from_many_threads(sim, bus):
 
 
 def test_driver_over_tcp_link(tmp_path):
-    from hardware_sim.locker import LockerSim
+    from hardware_sim.locker.device import LockerSim
 
     with LockerSim([3], tcp_port=0, open_delay=0.05) as device:
         with LockerBus(f"tcp://127.0.0.1:{device.tcp_port}", reply_timeout=0.3, poll_interval=0.02) as bus:
@@ -116,7 +116,7 @@ def test_locker_by_compartment_number(sim, bus):
 
 
 def test_restarted_simulator_reports_the_real_door_state(tmp_path):
-    from hardware_sim.locker import LockerSim
+    from hardware_sim.locker.device import LockerSim
 
     state = str(tmp_path / "bank.json")
     first = LockerSim([0], state_file=state, open_delay=0.05, close_after=0).start()

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from drivers.locker import BoardStatus
-from drivers.locker_frames import (BadFrame, Frame, FrameDecoder, query_request, status_frame,
+from drivers.locker.driver import BoardStatus
+from drivers.locker.frames import (BadFrame, Frame, FrameDecoder, query_request, status_frame,
                                    status_request, unlock_all_request, unlock_request)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
 
-from drivers.locker_frames import Frame, FrameDecoder, command_frame, status_frame
+from drivers.locker.frames import Frame, FrameDecoder, command_frame, status_frame
 
 frames = st.one_of(
     st.builds(status_frame, st.integers(0, 255), st.integers(0, 0xFFFF), st.integers(0, 0xFFFF)),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from drivers.locker_map import LockerMap, Slot
+from drivers.locker.compartments import LockerMap, Slot
 
 CONFIG = {
     "inverted_boards": [1],

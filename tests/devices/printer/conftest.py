@@ -5,8 +5,8 @@ from datetime import datetime
 
 import pytest
 
-from drivers.printer import TicketData
-from hardware_sim.printer import PrinterSim
+from drivers.printer.driver import TicketData
+from hardware_sim.printer.device import PrinterSim
 
 URL = "https://motcua.example.vn/t/3f9c2a7b"
 

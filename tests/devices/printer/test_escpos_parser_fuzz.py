@@ -7,10 +7,10 @@ import unicodedata
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from drivers.escpos_text import encode_cp1258, encode_tcvn3
-from hardware_sim import escpos_codepages
-from hardware_sim.escpos_paper import MAX_ROWS, Paper
-from hardware_sim.escpos_parser import MAX_IMAGE_BYTES, SKIP_CHUNK, EscPosParser
+from drivers.printer.text import encode_cp1258, encode_tcvn3
+from hardware_sim.printer import codepages as escpos_codepages
+from hardware_sim.printer.paper import MAX_ROWS, Paper
+from hardware_sim.printer.parser import MAX_IMAGE_BYTES, SKIP_CHUNK, EscPosParser
 
 # command-shaped fragments, so the fuzzer reaches deep into the grammar
 FRAGMENTS = st.sampled_from([

@@ -12,8 +12,8 @@ import tty
 
 import pytest
 
-from drivers.escpos_text import encode_cp1258, encode_tcvn3
-from drivers.printer import TicketPrinter
+from drivers.printer.text import encode_cp1258, encode_tcvn3
+from drivers.printer.driver import TicketPrinter
 
 STATUS_QUERIES = b"\x10\x04\x01\x10\x04\x02\x10\x04\x03\x10\x04\x04"
 URL = "https://motcua.example.vn/t/3f9c2a7b"

@@ -9,10 +9,10 @@ from __future__ import annotations
 import zxingcpp
 from PIL import Image, ImageChops
 
-from drivers import escpos_raster
-from drivers.printer import TicketPrinter
-from drivers.printer_cli import SAMPLE
-from hardware_sim.escpos_paper import Paper
+from drivers.printer import raster as escpos_raster
+from drivers.printer.driver import TicketPrinter
+from drivers.printer.cli import SAMPLE
+from hardware_sim.printer.paper import Paper
 
 URL = "https://motcua.example.vn/t/3f9c2a7b"  # the ticket fixture's status page
 
@@ -129,7 +129,7 @@ def test_file_url_writes_the_job_without_status(tmp_path, ticket):
     assert data == TicketPrinter(f"file://{out}").render_ticket(ticket) and len(data) == result.bytes_sent
     # the simulator's paper, fed the same bytes offline, shows the same ticket
     paper = Paper(576)
-    from hardware_sim.escpos_parser import EscPosParser
+    from hardware_sim.printer.parser import EscPosParser
 
     pages = []
     EscPosParser(lambda *ev: pages.append(paper.handle(*ev))).feed(data)

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from drivers.errors import DeviceFault
-from drivers.printer import TicketPrinter
+from drivers.printer.driver import TicketPrinter
 from hardware_sim.base import control_request
 
 

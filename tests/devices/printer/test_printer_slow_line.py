@@ -4,9 +4,9 @@ At 9600 baud a raster ticket spends seconds on the wire; the status reply after
 the job waits behind it. The driver must allow for that instead of reporting
 "unknown status" for a ticket that printed fine.
 """
-from drivers.printer import TicketPrinter
-from drivers.printer_ticket import TicketData
-from hardware_sim.printer import PrinterSim
+from drivers.printer.driver import TicketPrinter
+from drivers.printer.ticket import TicketData
+from hardware_sim.printer.device import PrinterSim
 
 
 def test_ticket_at_9600_baud_prints_with_default_timeout(tmp_path):

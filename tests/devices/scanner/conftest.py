@@ -7,8 +7,8 @@ from typing import Iterator
 
 import pytest
 
-from drivers.scanner import Rejected, Scanner
-from hardware_sim.scanner import ScannerSim
+from drivers.scanner.driver import Rejected, Scanner
+from hardware_sim.scanner.device import ScannerSim
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from hardware_sim.scanner_payloads import fake_cccd, fake_receipt
+from hardware_sim.scanner.payloads import fake_cccd, fake_receipt
 from queue_server.cli import main
 
 MOTCUA = str(Path(sys.executable).parent / "motcua")

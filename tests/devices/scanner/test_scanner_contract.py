@@ -8,10 +8,10 @@ from datetime import date
 
 import serial
 
-from drivers.payloads import classify
-from drivers.scanner import Debouncer, Scanner
-from hardware_sim.scanner import ScannerSim
-from hardware_sim.scanner_payloads import fake_cccd, fake_dossier_code, fake_receipt, fake_ticket_url
+from drivers.scanner.payloads import classify
+from drivers.scanner.driver import Debouncer, Scanner
+from hardware_sim.scanner.device import ScannerSim
+from hardware_sim.scanner.payloads import fake_cccd, fake_dossier_code, fake_receipt, fake_ticket_url
 
 TODAY = date(2026, 11, 22)
 

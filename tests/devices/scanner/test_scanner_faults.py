@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from hardware_sim.scanner import ScannerSim
+from hardware_sim.scanner.device import ScannerSim
 
 
 def test_noise_without_suffix_is_discarded_after_idle_and_next_code_is_clean(sim, link, reader_for):
@@ -98,7 +98,7 @@ def test_simulator_restart_on_the_same_link_reconnects(link, reader_for):
 
 
 def test_driver_started_before_the_port_exists_waits_with_back_off(link, reader_for):
-    from drivers.scanner import Scanner
+    from drivers.scanner.driver import Scanner
 
     scanner = Scanner(link, reconnect_min=0.05, reconnect_max=0.1).start()
     try:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
 
-from drivers.scanner_framing import BadFrame, Frame, FrameSplitter
+from drivers.scanner.framing import BadFrame, Frame, FrameSplitter
 
 SUFFIX = {"cr": b"\r", "crlf": b"\r\n"}
 code_text = st.text(st.characters(blacklist_characters="\r\n", blacklist_categories=("Cs",)), min_size=1, max_size=40)

@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from drivers.payloads import PROVINCE_CODES, classify, format_dossier_code, hash_id
-from hardware_sim.scanner_payloads import fake_cccd, fake_id12, fake_receipt
+from drivers.scanner.payloads import PROVINCE_CODES, classify, format_dossier_code, hash_id
+from hardware_sim.scanner.payloads import fake_cccd, fake_id12, fake_receipt
 
 TODAY = date(2026, 11, 22)
 

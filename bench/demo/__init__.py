@@ -1,0 +1,1 @@
+"""`motcua demo`: the whole center on sample data."""

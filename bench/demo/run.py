@@ -1,0 +1,176 @@
+"""`motcua demo`: the whole center on sample data — server, simulators, kiosk — and where to look.
+
+Every part is a separate process started through the `motcua` command, so a
+part that is missing or fails is reported and the rest keeps running. Without
+a display the kiosk runs on its own Xvfb and refreshes a screenshot file.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+MOTCUA = [sys.executable, "-c", "import sys; from queue_server.cli import main; sys.exit(main())"]
+PASSWORD = "demo-1234"
+USERS = (("officer1", "officer"), ("supervisor1", "supervisor"), ("admin1", "admin"))
+
+
+def say(text: str) -> None:
+    print(f"[demo] {text}", flush=True)
+
+
+def _first_line(proc: subprocess.Popen, want: str, timeout: float = 20) -> str:
+    """The first stdout line containing ``want`` (read on a thread: never hang the demo)."""
+    found: list[str] = []
+
+    def read() -> None:
+        for line in proc.stdout:
+            if want in line:
+                found.append(line.strip())
+                return
+    t = threading.Thread(target=read, daemon=True)
+    t.start()
+    t.join(timeout)
+    return found[0] if found else ""
+
+
+class Demo:
+    def __init__(self, var: Path):
+        self.var = var
+        self.procs: list[tuple[str, subprocess.Popen]] = []
+
+    def spawn(self, name: str, args: list[str], env: dict | None = None, **kw: Any) -> subprocess.Popen:
+        proc = subprocess.Popen([*MOTCUA, *args], stdout=subprocess.PIPE, stderr=open(self.var / f"{name}.log", "ab"),
+                                text=True, env=env or {**os.environ, "PYTHONUNBUFFERED": "1"}, **kw)
+        self.procs.append((name, proc))
+        return proc
+
+    def run(self, args: list[str], stdin: str | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run([*MOTCUA, *args], input=stdin, capture_output=True, text=True, timeout=60)
+
+    def stop(self) -> None:
+        for name, proc in reversed(self.procs):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT if name != "xvfb" else signal.SIGTERM)
+        for _, proc in self.procs:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def sim(self, device: str, extra: list[str]) -> dict | None:
+        proc = self.spawn(f"sim-{device}", ["sim", device, "--tcp-port", "0", "--control-port", "0", *extra])
+        line = _first_line(proc, '"device"', timeout=15)
+        if not line:
+            say(f"{device} simulator: not available (see {self.var / f'sim-{device}.log'}); continuing without it")
+            return None
+        info = json.loads(line)
+        say(f"{device} simulator: pty {info['pty']}, control {info['control_url']}")
+        return info
+
+
+def run_demo(args: Any) -> int:
+    var = Path(args.var).resolve()
+    var.mkdir(parents=True, exist_ok=True)
+    demo = Demo(var)
+    db = str(var / "motcua.sqlite")
+    try:
+        return _run(demo, args, var, db)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        say("stopping…")
+        demo.stop()
+
+
+def _run(demo: Demo, args: Any, var: Path, db: str) -> int:
+    for name, role in USERS:
+        r = demo.run(["user", "add", name, "--role", role, "--password-stdin", "--db", db], stdin=PASSWORD + "\n")
+        if r.returncode != 0 and "exist" not in (r.stderr + r.stdout).lower():
+            say(f"could not create user {name}: {r.stderr.strip()[-200:]}")
+    r = demo.run(["device", "add", f"kiosk-demo-{int(time.time())}", "--role", "kiosk", "--db", db])
+    key = r.stdout.split()[0] if r.returncode == 0 and r.stdout.split() else ""
+    if not key:
+        say(f"could not create a kiosk device key: {r.stderr.strip()[-200:]}")
+
+    server = demo.spawn("server", ["serve", "--db", db, "--port", str(args.port), "--open-all-hours"])
+    line = _first_line(server, "serving on", timeout=30)
+    if not line and args.port:
+        say(f"port {args.port} busy or server failed; trying any free port")
+        server = demo.spawn("server", ["serve", "--db", db, "--port", "0", "--open-all-hours"])
+        line = _first_line(server, "serving on", timeout=30)
+    if not line:
+        say(f"the queue server did not start: see {var / 'server.log'}")
+        return 1
+    url = line.split()[-1]
+    say(f"queue server: {url}  (API docs {url}/docs)")
+
+    printer = demo.sim("printer", ["--out", str(var / "printer"), "--baud", "115200"])
+    scanner = demo.sim("scanner", [])
+    locker = demo.sim("locker", ["--boards", "0,1", "--state", str(var / "locker.json")])
+
+    kiosk_toml = var / "kiosk.toml"
+    kiosk_toml.write_text(
+        f'[server]\nurl = "{url}"\ndevice_key = "{key}"\n\n[devices]\n'
+        f'printer = "{printer["pty"] if printer else ""}"\nscanner = "{scanner["pty"] if scanner else ""}"\n\n'
+        '[kiosk]\nrole = "ticket"\nlanguage = "vi"\nidle_timeout = 60\n\n'
+        '[screen]\nwidth = 1280\nheight = 800\ndpi = 96\nfullscreen = false\n', encoding="utf-8")
+
+    say("")
+    # The web pages' demo accounts and device keys come from the server's own demo helper
+    # (a subprocess: the kiosk package talks to the server package only over its interfaces).
+    pages = subprocess.run([sys.executable, "-m", "bench.demo.accounts", "--db", db, "--base-url", url],
+                           capture_output=True, text=True, timeout=60)
+    if pages.returncode == 0 and pages.stdout.strip():
+        for page_line in pages.stdout.strip().splitlines():
+            say(page_line)
+    else:
+        say(f"Officer console  {url}/console     Hall display {url}/display")
+        say(f"Dashboard        {url}/dashboard   Rating tablet {url}/rate/5")
+        say(f"(demo page keys not created: {pages.stderr.strip()[-200:]})")
+    say(f"Accounts: {', '.join(n for n, _ in USERS)} — password {PASSWORD}")
+    if printer:
+        say(f"Printed tickets (PNG + text): {var / 'printer'}")
+    if scanner:
+        say(f"Scan a chip-ID card of a 76-year-old: motcua sim scanner --control {scanner['control_url']} cccd --birth 1950-03-01")
+        say(f"Scan a receipt:  motcua sim scanner --control {scanner['control_url']} scan 000.00.21.H29-230101-0001")
+    if printer:
+        say(f"Printer out of paper: motcua sim printer --control {printer['control_url']} fault paper_out")
+
+    if args.no_kiosk:
+        say("kiosk not started (--no-kiosk). Ctrl-C stops everything.")
+        server.wait()
+        return 0
+    env = {**os.environ, "KIVY_NO_ARGS": "1", "KIVY_HOME": str(var / "kivy")}
+    if not env.get("DISPLAY"):
+        from bench.kiosk import start_xvfb
+        try:
+            xvfb, env["DISPLAY"] = start_xvfb()
+        except (OSError, RuntimeError) as exc:
+            say(f"no display and no Xvfb ({exc}); the kiosk cannot start. Everything else runs; Ctrl-C to stop.")
+            server.wait()
+            return 0
+        demo.procs.insert(0, ("xvfb", xvfb))
+        shot = var / "kiosk-screen.png"
+        env["MOTCUA_KIOSK_SCREENSHOT"] = str(shot)
+        say(f"No display here: the kiosk runs on a virtual display {env['DISPLAY']};")
+        say(f"its screen is saved every 2 s to {shot} — open it to see the kiosk.")
+    kiosk = demo.spawn("kiosk", ["kiosk", "--config", str(kiosk_toml), "--windowed"], env=env)
+    say(f"kiosk started (log {var / 'kiosk.log'}).")
+    from bench.demo.result_kiosk import start_result_kiosk   # issue 6: result kiosk on the simulated locker bank
+    start_result_kiosk(demo, var, url=url, key=key, locker=locker, env=env, username=USERS[0][0],
+                       password=PASSWORD, tell=say)
+    say("Ctrl-C stops everything.")
+    while kiosk.poll() is None and server.poll() is None:
+        time.sleep(0.5)
+    if server.poll() is not None:
+        say(f"the queue server stopped (see {var / 'server.log'})")
+    if kiosk.poll() is not None:
+        say(f"the kiosk stopped with code {kiosk.returncode} (see {var / 'kiosk.log'})")
+    return 0

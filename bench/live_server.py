@@ -1,0 +1,159 @@
+"""A real `motcua serve` subprocess on a temp database, for integration tests of every part.
+
+    with start_server(tmp_path) as live:
+        httpx.get(live.base_url + "/api/v1/services")
+        httpx.post(..., headers=live.headers("officer"))
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+
+from queue_server.config import DEFAULT_CONFIG
+
+MONDAY_MORNING = "2026-11-23T08:00:00+07:00"
+PASSWORD = "motcua-test-pass"
+STAFF = {"officer": "officer1", "supervisor": "supervisor1", "admin": "admin1"}
+MOTCUA = [sys.executable, "-c", "import sys; from queue_server.cli import main; sys.exit(main())"]
+
+
+class LiveServer:
+    password = PASSWORD
+
+    def __init__(self, workdir: Path, config_path: Path = DEFAULT_CONFIG,
+                 clock_start: str | None = MONDAY_MORNING, open_all_hours: bool = False,
+                 extra_args: tuple[str, ...] = (), command: tuple[str, ...] = ()):
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.db_path = self.workdir / "motcua.sqlite"
+        self.config_path = Path(config_path)
+        self.clock_start, self.open_all_hours, self.extra_args = clock_start, open_all_hours, extra_args
+        self.command = list(command) or [*MOTCUA, "serve"]   # or a harness taking serve's options
+        self.proc: subprocess.Popen | None = None
+        self.base_url = ""
+        self._tokens: dict[str, str] = {}
+        self._keys: dict[str, str] = {}
+        self._seed()
+
+    # -- accounts, made through the store functions the CLI uses
+    def _seed(self) -> None:
+        from queue_server.auth.accounts import add_device, add_user
+        from queue_server.cli.serve import open_store
+        store = open_store(self.db_path)
+        try:
+            for role, name in STAFF.items():
+                add_user(store, name, role, PASSWORD)
+            for role in ("kiosk", "display"):
+                self._keys[role] = add_device(store, f"test-{role}", role)
+        finally:
+            store.close()
+
+    def device_key(self, role: str) -> str:
+        if role not in self._keys:
+            from queue_server.auth.accounts import add_device
+            from queue_server.cli.serve import open_store
+            store = open_store(self.db_path)
+            try:
+                self._keys[role] = add_device(store, f"test-{role}", role)
+            finally:
+                store.close()
+        return self._keys[role]
+
+    @property
+    def kiosk_key(self) -> str:
+        return self._keys["kiosk"]
+
+    @property
+    def display_key(self) -> str:
+        return self._keys["display"]
+
+    @property
+    def ws_url(self) -> str:
+        return self.base_url.replace("http://", "ws://", 1) + "/api/v1/events"
+
+    def token(self, role: str = "officer") -> str:
+        if role not in self._tokens:
+            r = httpx.post(self.base_url + "/api/v1/auth/login",
+                           json={"username": STAFF[role], "password": PASSWORD}, timeout=30)
+            r.raise_for_status()
+            self._tokens[role] = r.json()["token"]
+        return self._tokens[role]
+
+    def headers(self, who: str = "officer") -> dict[str, str]:
+        """Bearer header for a staff role ("officer"…) or a device role ("kiosk", "display"…)."""
+        secret = self.token(who) if who in STAFF else self.device_key(who)
+        return {"Authorization": f"Bearer {secret}"}
+
+    # -- process control
+    def start(self, timeout: float = 60) -> "LiveServer":
+        cmd = [*self.command, "--config", str(self.config_path), "--db", str(self.db_path),
+               "--host", "127.0.0.1", "--port", "0"]
+        if self.clock_start:
+            cmd += ["--clock-start", self.clock_start]
+        if self.open_all_hours:
+            cmd += ["--open-all-hours"]
+        cmd += list(self.extra_args)
+        self.log_path = self.workdir / "server.log"
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, cwd=self.workdir,
+                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        line = self._readline(timeout)
+        if not line.startswith("motcua: serving on "):
+            self.kill()
+            raise RuntimeError(f"server did not start: {line!r}; log: {self.log_path.read_text()[-2000:]}")
+        self.base_url = line.split()[-1]
+        # keep draining stdout (a full pipe would block the server on its next print)
+        threading.Thread(target=self._drain, args=(self.proc.stdout,), daemon=True).start()
+        self._tokens.clear()  # sessions survive restarts, but a new port is simplest with fresh ones
+        return self
+
+    def _drain(self, stream) -> None:
+        with open(self.workdir / "server.stdout", "ab") as out:
+            for chunk in iter(lambda: stream.read1(65536), b""):
+                out.write(chunk)
+
+    def _readline(self, timeout: float) -> str:
+        out: list[str] = []
+        reader = threading.Thread(target=lambda: out.append(self.proc.stdout.readline().decode().strip()),
+                                  daemon=True)
+        reader.start()
+        reader.join(timeout)
+        return out[0] if out else ""
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def kill(self) -> None:
+        """SIGKILL: the crash case (no shutdown hooks, no flush)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+    def restart(self) -> "LiveServer":
+        self.stop()
+        return self.start()
+
+
+@contextmanager
+def start_server(workdir: Path, **kw) -> Iterator[LiveServer]:
+    live = LiveServer(workdir, **kw).start()
+    try:
+        yield live
+    finally:
+        live.stop()

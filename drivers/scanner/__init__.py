@@ -1,0 +1,1 @@
+"""QR/barcode scanner in serial mode: framing and what a code is (docs/protocols/scanner.md)."""

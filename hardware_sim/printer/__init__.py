@@ -1,0 +1,1 @@
+"""A simulated ESC/POS thermal printer: parser, paper, code pages (docs/protocols/ticket-printer.md)."""

@@ -1,0 +1,1 @@
+"""The ticket kiosk without Kivy: its flow, issuing and printing, dossier lookup."""

@@ -1,0 +1,1 @@
+"""The result kiosk's screens (one .kv + one .py each)."""

@@ -1,0 +1,1 @@
+"""The ticket kiosk's screens (one .kv + one .py each)."""

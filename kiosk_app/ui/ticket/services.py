@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.factory import Factory
+
+from kiosk_app.ui import theme
+from kiosk_app.ui.screen import KScreen
+
+
+class ServicesScreen(KScreen):
+    _key: Any = None
+
+    def refresh(self, c: Any) -> None:
+        group = c.group()
+        self.ids.banner.text = (c.t("Priority: {group}", group=group.name(c.lang)) if group else "")
+        self.ids.banner.opacity = 1 if group else 0
+        key = (c.lang, c.large_text, bool(group), tuple((s.code, s.waiting, s.wait_min, s.open) for s in c.services))
+        if key == self._key:
+            return
+        self._key = key
+        grid = self.ids.grid
+        grid.clear_widgets()
+        for s in c.services:
+            button = Factory.ServiceButton(code=s.code, size_hint_y=None,
+                                           height=grid.row_height)
+            button.title = (f"{s.prefix}  " if s.prefix else "") + s.name(c.lang)
+            if not s.open:
+                button.detail = c.t("Not issuing numbers now")
+                button.bg_color = theme.CLOSED
+            elif s.waiting == 0:
+                button.detail = c.t("No one waiting")
+            else:
+                button.detail = c.t("{waiting} waiting · about {minutes} min", waiting=s.waiting, minutes=s.wait_min)
+                button.bg_color = theme.PRIORITY if group else theme.PRIMARY
+            button.bind(on_press=lambda b: c.choose_service(b.code))
+            grid.add_widget(button)

@@ -1,0 +1,1 @@
+"""Counters: call next, pause, resume."""

@@ -1,0 +1,1 @@
+"""The supervisor dashboard and device health reported by kiosks."""

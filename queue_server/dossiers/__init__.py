@@ -1,0 +1,1 @@
+"""Dossiers (hồ sơ): codes, masked applicants, status codes 1–10."""

@@ -1,0 +1,68 @@
+"""In-process event bus feeding `WS /api/v1/events`.
+
+`publish` may be called from any thread (routes in the thread pool, the store's
+after-commit hook); delivery happens on the event loop in publish order. A
+subscriber that falls far behind is dropped rather than slowing everyone.
+"""
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any, Callable
+
+from queue_server.clock import Clock, iso_local
+from queue_server.tickets.view import dumps
+
+QUEUE_LIMIT = 1000
+
+
+class EventBus:
+    def __init__(self, clock: Clock, tz: Any):
+        self.clock, self.tz = clock, tz
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.seq = 0
+        self.listeners: list[Callable[[dict[str, Any]], None]] = []  # in-process, any thread
+        self._subs: set[asyncio.Queue] = set()
+        self._lock = threading.Lock()
+
+    def publish(self, type_: str, **payload: Any) -> dict[str, Any]:
+        with self._lock:
+            self.seq += 1
+            msg = {"type": type_, "seq": self.seq, "at": iso_local(self.clock().timestamp(), self.tz), **payload}
+            if self._subs and self.loop is not None and not self.loop.is_closed():
+                text = dumps(msg)
+                try:
+                    running = asyncio.get_running_loop()
+                except RuntimeError:
+                    running = None
+                if running is self.loop:
+                    self._deliver(text)
+                else:
+                    self.loop.call_soon_threadsafe(self._deliver, text)
+        for listener in list(self.listeners):
+            listener(msg)
+        return msg
+
+    def _deliver(self, text: str) -> None:
+        for q in list(self._subs):
+            if q.qsize() >= QUEUE_LIMIT:
+                self._subs.discard(q)
+                q.put_nowait(None)  # tells the socket loop to close
+            else:
+                q.put_nowait(text)
+
+    def subscribe(self) -> asyncio.Queue:
+        q: asyncio.Queue = asyncio.Queue()
+        self._subs.add(q)
+        return q
+
+    def unsubscribe(self, q: asyncio.Queue) -> None:
+        self._subs.discard(q)
+
+    def has_audience(self) -> bool:
+        """Anyone to tell: a WebSocket subscriber or an in-process listener."""
+        return bool(self._subs or self.listeners)
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._subs)

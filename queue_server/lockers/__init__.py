@@ -1,0 +1,1 @@
+"""Result lockers: banks, parcels, the door state machine, audit and alerts."""

@@ -1,0 +1,401 @@
+"""The life of a result in a locker, as plain functions inside one write transaction.
+
+    reserved ─open_confirmed→ depositing ─closed+item→ ready ─verify→ opening ─open_confirmed→ open
+        │                        └closed, empty→ cancelled        ▲    │open_failed          │
+        └open_failed→ cancelled (compartment disabled)            └────┘ (code stays valid)  │
+    open ─closed, empty→ collected (status 10)   open ─closed, item→ ready (not taken)  ◄────┘
+    ready ─N days→ reminder (new code) ─M days→ return_due ─retrieve→ retrieving ─open→ retrieve_open
+    retrieve_open ─closed, empty→ returned (to the counter)
+
+"collected" is reachable only from "open", and "open" only from a door the
+board reported open (the kiosk's `open_confirmed`, or the board's state read
+back at reconciliation while a pickup was authorised).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from queue_server.dossiers import routes as dossiers
+from queue_server.notices import outbox as notices
+from queue_server.clock import local
+from queue_server.errors import ApiError
+from queue_server.lockers.audit import alert, audit
+from queue_server.lockers.config import SIZE_RANK, Bank, LockerConfig
+from queue_server.lockers.schema import ACTIVE
+from queue_server.store import Store, Tx
+
+RESERVATION_TTL = timedelta(minutes=15)
+OPENING_GRACE_S = 60.0  # an authorised pickup the kiosk has not opened yet is left alone this long
+_ACTIVE_SQL = ", ".join(f"'{s}'" for s in ACTIVE)
+
+
+def row(tx: Tx | Store, sql: str, params: tuple = ()) -> dict[str, Any] | None:
+    cur = tx.db.conn.execute(sql, params)
+    found = cur.fetchone()
+    return dict(zip([d[0] for d in cur.description], found)) if found else None
+
+
+def parcel_by_id(tx: Tx | Store, parcel_id: int) -> dict[str, Any] | None:
+    return row(tx, "SELECT * FROM locker_parcels WHERE id = ?", (parcel_id,))
+
+
+def parcel_in(tx: Tx | Store, kiosk: str, number: int) -> dict[str, Any] | None:
+    return row(tx, f"SELECT * FROM locker_parcels WHERE kiosk = ? AND number = ? AND state IN ({_ACTIVE_SQL})",
+               (kiosk, number))
+
+
+def parcel_of(tx: Tx | Store, dossier: str) -> dict[str, Any] | None:
+    return row(tx, f"SELECT * FROM locker_parcels WHERE dossier = ? AND state IN ({_ACTIVE_SQL})", (dossier,))
+
+
+def _set(tx: Tx, parcel: dict[str, Any], now: datetime, **fields: Any) -> dict[str, Any]:
+    fields["updated_ts"] = now.timestamp()
+    sets = ", ".join(f"{k} = ?" for k in fields)
+    tx.execute(f"UPDATE locker_parcels SET {sets} WHERE id = ?", (*fields.values(), parcel["id"]))
+    if "state" in fields:
+        tx.emit("locker.parcel", id=parcel["id"], dossier=parcel["dossier"], kiosk=parcel["kiosk"],
+                compartment=parcel["number"], state=fields["state"])
+    return {**parcel, **fields}
+
+
+def hash_code(code: str, salt: str) -> str:
+    return hashlib.pbkdf2_hmac("sha256", code.encode(), bytes.fromhex(salt), 20000).hex()
+
+
+def sync_banks(store: Store, cfg: LockerConfig) -> None:
+    with store.write() as tx:
+        tx.execute("UPDATE locker_compartments SET configured = 0")
+        for bank in cfg.banks.values():
+            for c in bank.compartments:
+                tx.execute("INSERT INTO locker_compartments (kiosk, number, board, lock, size) VALUES (?,?,?,?,?) "
+                           "ON CONFLICT (kiosk, number) DO UPDATE SET board = excluded.board, lock = excluded.lock, "
+                           "size = excluded.size, configured = 1", (bank.kiosk, c.number, c.board, c.lock, c.size))
+
+
+def bank_of(cfg: LockerConfig, kiosk: str) -> Bank:
+    bank = cfg.bank(kiosk)
+    if bank is None:
+        raise ApiError(404, "not_found", f"Không có tủ nào gắn với ki-ốt {kiosk}", f"No locker bank for kiosk {kiosk}")
+    return bank
+
+
+# -- deposit -------------------------------------------------------------------------
+def reserve(tx: Tx, cfg: LockerConfig, kiosk: str, code: str, size: str, actor: str, now: datetime,
+            from_console: bool = False) -> dict[str, Any]:
+    bank_of(cfg, kiosk)
+    dossier = dossiers.get(tx, code)
+    if dossier is None:
+        raise ApiError(404, "not_found", f"Không tìm thấy hồ sơ {code}", f"Dossier {code} not found")
+    if dossier["status"] == dossiers.RETURNED:
+        raise ApiError(409, "invalid_state", "Kết quả của hồ sơ này đã được trả", "This result was already handed over")
+    if dossier["status"] in dossiers.NO_RESULT_YET:
+        vi, en = dossiers.STATUS[dossier["status"]]
+        raise ApiError(409, "not_ready", f"Hồ sơ chưa có kết quả để gửi vào tủ ({vi})",
+                       f"The dossier has no result to deposit ({en})")
+    current = parcel_of(tx, code)
+    if current:
+        raise ApiError(409, "already_deposited", f"Hồ sơ đã ở ngăn {current['number']}",
+                       f"Dossier already in compartment {current['number']} ({current['state']})")
+    rank = SIZE_RANK[size]
+    free = tx.execute(
+        f"SELECT c.number, c.size, c.board, c.lock FROM locker_compartments c WHERE c.kiosk = ? AND c.configured = 1 "
+        f"AND c.disabled = 0 AND COALESCE(c.item, 0) = 0 AND COALESCE(c.door_open, 0) = 0 AND NOT EXISTS "
+        f"(SELECT 1 FROM locker_parcels p WHERE p.kiosk = c.kiosk AND p.number = c.number AND p.state IN ({_ACTIVE_SQL}))",
+        (kiosk,)).fetchall()
+    fitting = sorted((SIZE_RANK[s], n, s, b, lk) for n, s, b, lk in free if SIZE_RANK[s] >= rank)
+    if not fitting:
+        raise ApiError(409, "no_free_compartment", f"Không còn ngăn trống cỡ {size} trở lên",
+                       f"No free compartment of size {size} or larger")
+    _, number, csize, board, lock = fitting[0]
+    cur = tx.execute("INSERT INTO locker_parcels (dossier, kiosk, number, size, state, from_console, reserved_ts, "
+                     "reserved_by, updated_ts) VALUES (?,?,?,?,?,?,?,?,?)",
+                     (code, kiosk, number, csize, "reserved", int(from_console), now.timestamp(), actor,
+                      now.timestamp()))
+    parcel = parcel_by_id(tx, cur.lastrowid)
+    audit(tx, now, kiosk, number, "reserve", actor, purpose="deposit", parcel=parcel)
+    tx.emit("locker.parcel", id=parcel["id"], dossier=code, kiosk=kiosk, compartment=number, state="reserved")
+    return {**parcel, "board": board, "lock": lock}
+
+
+def _new_code(tx: Tx, cfg: LockerConfig, parcel: dict[str, Any], now: datetime, kind: str) -> dict[str, Any]:
+    """Fresh one-time code (only its hash is kept) and a notice carrying it."""
+    code = f"{secrets.randbelow(10 ** 6):06d}"
+    salt = secrets.token_hex(16)
+    expires = datetime.fromtimestamp(parcel["ready_ts"] or now.timestamp(), now.tzinfo) \
+        + timedelta(days=cfg.return_after_days)
+    parcel = _set(tx, parcel, now, code_hash=hash_code(code, salt), code_salt=salt,
+                  code_expires_ts=expires.timestamp(), failed_tries=0, locked_ts=None)
+    queue_notice(tx, cfg, parcel, kind, now, code=code, deadline=expires)
+    return parcel
+
+
+def queue_notice(tx: Tx, cfg: LockerConfig, parcel: dict[str, Any], kind: str, now: datetime, *,
+                 code: str = "", deadline: datetime | None = None) -> None:
+    dossier = dossiers.get(tx, parcel["dossier"])
+    bank = cfg.bank(parcel["kiosk"])
+    where_vi = f"{bank.name if bank else parcel['kiosk']}, ngăn số {parcel['number']}"
+    where_en = f"{bank.name_en if bank else parcel['kiosk']}, compartment {parcel['number']}"
+    day = local(deadline).strftime("%d/%m/%Y") if deadline else ""
+    if kind in ("ready", "reminder", "new_code"):
+        head = "Nhắc: kết quả" if kind == "reminder" else "Kết quả"
+        text = (f"{head} hồ sơ {parcel['dossier']} đã sẵn sàng tại {where_vi}. Mã nhận: {{code}}. "
+                f"Hạn nhận: {day}. Quét mã QR trên giấy hẹn tại ki-ốt trả kết quả rồi nhập mã. / "
+                f"Result of dossier {parcel['dossier']} is ready at {where_en}. Pickup code: {{code}}. "
+                f"Collect by {day}.")
+        subject = f"Kết quả hồ sơ {parcel['dossier']} / Result ready"
+    else:  # returned to the counter
+        text = (f"Kết quả hồ sơ {parcel['dossier']} chưa được nhận và đã chuyển về quầy trả kết quả. / "
+                f"Result of dossier {parcel['dossier']} was not collected and is now at the counter.")
+        subject = f"Kết quả hồ sơ {parcel['dossier']} ở quầy / Result at the counter"
+    ids = notices.enqueue(tx, cfg.notices, dossier, kind, subject, text.replace("{code}", code),
+                          text.replace("{code}", "******"), now)
+    if not ids:
+        alert(tx, now, "notice_unreachable", parcel["kiosk"], parcel["number"], parcel=parcel)
+
+
+# -- pickup ----------------------------------------------------------------------------
+def lookup(tx: Tx | Store, cfg: LockerConfig, kiosk: str, code: str) -> dict[str, Any]:
+    parcel = parcel_of(tx, code)
+    if parcel is None:
+        dossier = dossiers.get(tx, code)
+        state = "none" if dossier is None else ("collected" if dossier["status"] == dossiers.RETURNED else "none")
+        return {"dossier": code, "state": state}
+    bank = cfg.bank(parcel["kiosk"])
+    state = {"ready": "ready", "return_due": "at_counter", "retrieving": "at_counter",
+             "retrieve_open": "at_counter"}.get(parcel["state"], "busy")
+    if state == "ready" and parcel["locked_ts"]:
+        state = "locked"
+    if state == "ready" and parcel["kiosk"] != kiosk:
+        state = "elsewhere"
+    return {"dossier": code, "state": state, "kiosk": parcel["kiosk"],
+            "bank_name": bank.name if bank else parcel["kiosk"], "bank_name_en": bank.name_en if bank else ""}
+
+
+def verify(tx: Tx, cfg: LockerConfig, kiosk: str, code: str, otp: str, actor: str,
+           now: datetime) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(parcel authorised to open, None) or (None, error body). Wrong tries are COMMITTED, not rolled back."""
+    info = lookup(tx, cfg, kiosk, code)
+    state = info["state"]
+    errors = {
+        "none": (404, "no_result", "Chưa có kết quả trong tủ cho hồ sơ này", "No result in the lockers for this dossier"),
+        "collected": (409, "already_collected", "Kết quả đã được nhận", "The result was already collected"),
+        "at_counter": (409, "at_counter", "Kết quả đã chuyển về quầy, mời đến quầy trả kết quả",
+                       "The result is at the counter now; please go to the result counter"),
+        "busy": (409, "busy", "Ngăn tủ đang được sử dụng, vui lòng chờ", "The compartment is in use, please wait"),
+        "locked": (423, "locked", "Hồ sơ bị khóa do nhập sai mã nhiều lần; nhân viên sẽ hỗ trợ",
+                   "Locked after too many wrong codes; staff will help you"),
+        "elsewhere": (409, "wrong_kiosk", f"Kết quả ở {info.get('bank_name')}", f"The result is at {info.get('bank_name_en')}"),
+    }
+    if state in errors:
+        return None, _err(*errors[state])
+    parcel = parcel_of(tx, code)
+    if parcel["code_expires_ts"] is not None and now.timestamp() > parcel["code_expires_ts"]:
+        return None, _err(410, "code_expired", "Mã nhận đã hết hạn", "The pickup code has expired")
+    good = bool(parcel["code_hash"]) and otp.isdigit() and len(otp) == 6 and hmac.compare_digest(
+        hash_code(otp, parcel["code_salt"]), parcel["code_hash"])
+    if not good:
+        tries = parcel["failed_tries"] + 1
+        left = max(cfg.max_failed_tries - tries, 0)
+        audit(tx, now, kiosk, parcel["number"], "wrong_code", actor, purpose="pickup", parcel=parcel, tries=tries)
+        if left == 0:
+            parcel = _set(tx, parcel, now, failed_tries=tries, locked_ts=now.timestamp())
+            alert(tx, now, "pickup_locked", parcel["kiosk"], parcel["number"], parcel=parcel, tries=tries)
+            return None, _err(423, "locked", "Nhập sai mã quá nhiều lần, hồ sơ đã bị khóa; nhân viên đã được báo",
+                              "Too many wrong codes: the dossier is locked and staff have been told", tries_left=0)
+        _set(tx, parcel, now, failed_tries=tries)
+        return None, _err(403, "wrong_code", f"Mã không đúng, còn {left} lần thử",
+                          f"Wrong code, {left} tries left", tries_left=left)
+    session = secrets.token_urlsafe(12)
+    parcel = _set(tx, parcel, now, state="opening", session=session, failed_tries=0,
+                  open_requested_ts=now.timestamp())
+    audit(tx, now, kiosk, parcel["number"], "pickup_authorised", actor, purpose="pickup", parcel=parcel)
+    return parcel, None
+
+
+def _err(status: int, code: str, vi: str, en: str, **extra: Any) -> dict[str, Any]:
+    return {"status": status, "error": {"code": code, "message": f"{vi} / {en}", **extra}}
+
+
+# -- door and sensor reports from the kiosk -------------------------------------------------
+def report(tx: Tx, cfg: LockerConfig, kiosk: str, number: int, event: str, actor: str, now: datetime, *,
+           door_open: bool | None = None, item: bool | None = None, parcel_id: int | None = None,
+           reason: str | None = None, latency_s: float | None = None) -> dict[str, Any]:
+    bank_of(cfg, kiosk)
+    comp = row(tx, "SELECT * FROM locker_compartments WHERE kiosk = ? AND number = ?", (kiosk, number))
+    if comp is None:
+        raise ApiError(404, "not_found", f"Không có ngăn {number}", f"No compartment {number} at {kiosk}")
+    parcel = parcel_in(tx, kiosk, number)
+    if parcel_id is not None and (parcel is None or parcel["id"] != parcel_id):
+        # a report about a parcel that has moved on (late or repeated): record it, change nothing
+        audit(tx, now, kiosk, number, f"stale_{event}", actor, reason=reason, door_open=door_open, item=item,
+              parcel_id=parcel_id)
+        return {"result": "stale", "parcel": parcel_by_id(tx, parcel_id)}
+    _sense(tx, comp, now, door_open, item)
+    purpose = _purpose(parcel)
+    result = "recorded"
+    if event == "unlock_sent":
+        audit(tx, now, kiosk, number, "unlock", actor, purpose=purpose, parcel=parcel)
+    elif event == "open_confirmed":
+        audit(tx, now, kiosk, number, "open_confirmed", actor, purpose=purpose, parcel=parcel, door_open=True,
+              item=item, latency_s=latency_s)
+        parcel, result = _opened(tx, parcel, now, actor)
+    elif event == "open_failed":
+        audit(tx, now, kiosk, number, "open_failed", actor, purpose=purpose, reason=reason, parcel=parcel)
+        parcel, result = _open_failed(tx, cfg, comp, parcel, now, reason or "unknown")
+    elif event == "closed":
+        audit(tx, now, kiosk, number, "closed", actor, purpose=purpose, parcel=parcel, door_open=False, item=item)
+        parcel, result = _closed(tx, cfg, parcel, now, bool(item), kiosk)
+    elif event == "left_open":
+        audit(tx, now, kiosk, number, "left_open", actor, purpose=purpose, parcel=parcel, door_open=True, item=item)
+        alert(tx, now, "stuck_open", kiosk, number, parcel=parcel)
+        result = "alerted"
+    elif event == "board_lost":
+        audit(tx, now, kiosk, number, "board_lost", actor, purpose=purpose, reason=reason, parcel=parcel)
+        alert(tx, now, "door_state_unknown", kiosk, number, parcel=parcel)
+        result = "alerted"
+    elif event == "sensor":
+        parcel, result = _sensor(tx, cfg, comp, parcel, now, actor, door_open, item)
+    else:
+        raise ApiError(422, "validation_error", f"Sự kiện không hợp lệ: {event}", f"event: unknown {event!r}")
+    return {"result": result, "parcel": parcel}
+
+
+def _purpose(parcel: dict[str, Any] | None) -> str:
+    if parcel is None:
+        return "none"
+    return {"reserved": "deposit", "depositing": "deposit", "opening": "pickup", "open": "pickup",
+            "retrieving": "retrieve", "retrieve_open": "retrieve"}.get(parcel["state"], "none")
+
+
+def _sense(tx: Tx, comp: dict[str, Any], now: datetime, door_open: bool | None, item: bool | None) -> None:
+    if door_open is None and item is None:
+        return
+    fields = {"sensed_ts": now.timestamp()}
+    if door_open is not None:
+        fields["door_open"] = int(door_open)
+        if door_open and not comp["door_open"]:
+            fields["open_since_ts"] = now.timestamp()
+        elif not door_open:
+            fields["open_since_ts"] = None
+    if item is not None:
+        fields["item"] = int(item)
+    sets = ", ".join(f"{k} = ?" for k in fields)
+    tx.execute(f"UPDATE locker_compartments SET {sets} WHERE kiosk = ? AND number = ?",
+               (*fields.values(), comp["kiosk"], comp["number"]))
+    if (door_open is not None and bool(comp["door_open"]) != door_open) or \
+            (item is not None and bool(comp["item"]) != item):
+        tx.emit("locker.door", kiosk=comp["kiosk"], compartment=comp["number"],
+                door_open=door_open if door_open is not None else bool(comp["door_open"]),
+                item=item if item is not None else bool(comp["item"]))
+
+
+def _opened(tx: Tx, parcel: dict[str, Any] | None, now: datetime, actor: str) -> tuple[Any, str]:
+    if parcel is None:
+        return None, "recorded"
+    nxt = {"reserved": "depositing", "opening": "open", "retrieving": "retrieve_open"}.get(parcel["state"])
+    if nxt is None:
+        return parcel, "recorded"
+    extra = {"open_confirmed_ts": now.timestamp()} if nxt == "open" else {}
+    return _set(tx, parcel, now, state=nxt, **extra), nxt
+
+
+def _open_failed(tx: Tx, cfg: LockerConfig, comp: dict[str, Any], parcel: dict[str, Any] | None, now: datetime,
+                 reason: str) -> tuple[Any, str]:
+    kind = {"timeout": "door_state_unknown", "unknown": "door_state_unknown",
+            "already_open": "unexpected_open"}.get(reason, "door_failed")
+    alert(tx, now, kind, comp["kiosk"], comp["number"], parcel=parcel, reason=reason)
+    if reason == "already_open":  # the board read it open before our unlock: nobody may reserve it now
+        _sense(tx, comp, now, True, None)
+    else:  # a jammed or silent lock takes the compartment out of service
+        tx.execute("UPDATE locker_compartments SET disabled = 1, disabled_reason = ? WHERE kiosk = ? AND number = ?",
+                   (reason, comp["kiosk"], comp["number"]))
+    if parcel is None:
+        return None, "recorded"
+    if parcel["state"] == "reserved":
+        return _set(tx, parcel, now, state="cancelled", end_reason=f"open_failed:{reason}"), "cancelled"
+    if parcel["state"] == "opening":  # not collected; the code stays valid
+        return _set(tx, parcel, now, state="ready", session=None), "ready"
+    return parcel, parcel["state"]
+
+
+def _closed(tx: Tx, cfg: LockerConfig, parcel: dict[str, Any] | None, now: datetime, item: bool,
+            kiosk: str) -> tuple[Any, str]:
+    if parcel is None:
+        return None, "recorded"
+    state = parcel["state"]
+    if state == "depositing":
+        if not item:
+            alert(tx, now, "deposit_empty", kiosk, parcel["number"], parcel=parcel)
+            return _set(tx, parcel, now, state="cancelled", end_reason="closed_empty"), "cancelled"
+        parcel = _set(tx, parcel, now, state="ready", deposited_ts=now.timestamp(), ready_ts=now.timestamp())
+        dossier = dossiers.get(tx, parcel["dossier"])
+        if dossier["status"] != dossiers.DONE:
+            dossiers.set_status(tx, parcel["dossier"], dossiers.DONE, now, parcel["reserved_by"] or "locker",
+                                "ready_in_locker")
+        else:
+            dossiers.note(tx, parcel["dossier"], "ready_in_locker", now, parcel["reserved_by"] or "locker")
+        return _new_code(tx, cfg, parcel, now, "ready"), "ready"
+    if state == "open":
+        if item:
+            alert(tx, now, "not_taken", kiosk, parcel["number"], parcel=parcel)
+            return _set(tx, parcel, now, state="ready", session=None), "not_taken"
+        parcel = _set(tx, parcel, now, state="collected", collected_ts=now.timestamp(), collected_kiosk=kiosk,
+                      code_hash=None, code_salt=None, session=None)
+        dossiers.set_status(tx, parcel["dossier"], dossiers.RETURNED, now, f"locker:{kiosk}", "collected_locker",
+                            collected_ts=now.timestamp(), collected_kiosk=kiosk)
+        return parcel, "collected"
+    if state == "retrieve_open":
+        if item:
+            alert(tx, now, "not_taken", kiosk, parcel["number"], parcel=parcel)
+            return _set(tx, parcel, now, state="return_due"), "not_taken"
+        parcel = _set(tx, parcel, now, state="returned", returned_ts=now.timestamp(), code_hash=None)
+        tx.execute("UPDATE dossiers SET returned_to_counter_ts = ? WHERE code = ?", (now.timestamp(), parcel["dossier"]))
+        dossiers.note(tx, parcel["dossier"], "returned_to_counter", now, parcel["retrieve_by"] or "staff")
+        return parcel, "returned"
+    return parcel, state
+
+
+def _sensor(tx: Tx, cfg: LockerConfig, comp: dict[str, Any], parcel: dict[str, Any] | None, now: datetime,
+            actor: str, door_open: bool | None, item: bool | None) -> tuple[Any, str]:
+    """A state read from the board outside a command (polling, start-up reconciliation)."""
+    kiosk, number = comp["kiosk"], comp["number"]
+    changed = (door_open is not None and door_open != bool(comp["door_open"])) or \
+              (item is not None and item != bool(comp["item"])) or comp["sensed_ts"] is None
+    if changed:
+        audit(tx, now, kiosk, number, "sensor", actor, purpose=_purpose(parcel), parcel=parcel,
+              door_open=door_open, item=item)
+    state = parcel["state"] if parcel else None
+    if door_open:
+        if state in ("reserved", "opening", "retrieving"):  # the board says the authorised door is open
+            audit(tx, now, kiosk, number, "open_confirmed", actor, purpose=_purpose(parcel), parcel=parcel,
+                  door_open=True, item=item, source="board_readback")
+            return _opened(tx, parcel, now, actor)
+        if state not in ("depositing", "open", "retrieve_open"):
+            alert(tx, now, "unexpected_open", kiosk, number, parcel=parcel)
+            return parcel, "alerted"
+        since = comp["open_since_ts"] or now.timestamp()
+        if now.timestamp() - since > cfg.stuck_open_s:
+            alert(tx, now, "stuck_open", kiosk, number, parcel=parcel)
+        return parcel, "recorded"
+    if door_open is False and state in ("depositing", "open", "retrieve_open"):
+        return _closed(tx, cfg, parcel, now, bool(item), kiosk)  # kiosk missed the close (killed, restarted)
+    if door_open is False and state == "opening":  # never opened: the pickup did not happen
+        if now.timestamp() - (parcel["open_requested_ts"] or 0) < OPENING_GRACE_S:
+            return parcel, "recorded"  # the kiosk may be about to pulse the lock right now
+        if not item:
+            alert(tx, now, "item_missing", kiosk, number, parcel=parcel)
+        return _set(tx, parcel, now, state="ready", session=None), "ready"
+    if door_open is False and state == "reserved" and not item and \
+            now.timestamp() - parcel["reserved_ts"] > RESERVATION_TTL.total_seconds():
+        return _set(tx, parcel, now, state="cancelled", end_reason="reservation_expired"), "cancelled"
+    if item and state in (None, "reserved"):
+        alert(tx, now, "item_unexpected", kiosk, number, parcel=parcel)
+        return parcel, "alerted"
+    if item is False and state in ("ready", "return_due", "retrieving"):
+        alert(tx, now, "item_missing", kiosk, number, parcel=parcel)
+        return parcel, "alerted"
+    return parcel, "recorded"

@@ -1,0 +1,1 @@
+"""Notices to citizens: one outbox, several channels."""

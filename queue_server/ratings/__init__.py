@@ -1,0 +1,1 @@
+"""Citizen ratings of a finished service."""

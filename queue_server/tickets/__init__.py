@@ -1,0 +1,1 @@
+"""Tickets: numbering, the calling rule, states, estimates and their routes."""

@@ -1,0 +1,333 @@
+"""Queue rules: plain functions over the store; every change is one write transaction.
+
+waiting → called → serving → done, with recall (after max_recalls → no_show),
+no_show, transfer (new ticket in the other service, same arrival time) and
+cancel. Each change appends to ticket_events and emits an event after COMMIT.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from queue_server.clock import service_day, to_ts
+from queue_server.config import SiteConfig
+from queue_server.errors import RuleError
+from queue_server.tickets.estimates import service_wait
+from queue_server.tickets.ordering import Candidate, Rule
+from queue_server.store import Store, Tx
+from queue_server.tickets.view import TICKET_COLUMNS, counter_json, ticket_json
+
+FINAL = ("done", "no_show", "transferred", "cancelled")
+
+
+def sync_site(store: Store, site: SiteConfig, now: datetime | None = None) -> None:
+    """Mirror the configured services and counters (keeps counters' pause state);
+    with `now`, also close tickets a past day left open and recount the day's waiting."""
+    with store.write() as tx:
+        if now is not None:
+            day = service_day(now, site.tz)
+            close_past_days(tx, site, to_ts(now), day)
+            # Waiting counts are kept by the writers (schema m004, m006); recounting the day at
+            # start heals a count that a hand-made change to the database left wrong.
+            tx.execute("UPDATE day_sequences SET waiting = (SELECT COUNT(*) FROM tickets t WHERE t.day = "
+                       "day_sequences.day AND t.service = day_sequences.service AND t.state = 'waiting') "
+                       "WHERE day = ?", (day,))
+        for s in site.services.values():
+            tx.execute("INSERT INTO services VALUES (?, ?, ?, ?, ?) ON CONFLICT(code) DO UPDATE SET "
+                       "letter=excluded.letter, name=excluded.name, name_en=excluded.name_en, "
+                       "typical_minutes=excluded.typical_minutes",
+                       (s.code, s.letter, s.name, s.name_en, s.typical_minutes))
+        for k in site.counters.values():
+            tx.execute("INSERT INTO counters (code, name, services, priority) VALUES (?, ?, ?, ?) "
+                       "ON CONFLICT(code) DO UPDATE SET name=excluded.name, services=excluded.services, "
+                       "priority=excluded.priority",
+                       (k.code, k.name, json.dumps(list(k.services)), int(k.priority)))
+
+
+def get_ticket(db: Any, ticket_id: int) -> dict[str, Any]:
+    cur = db.execute(f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?", (ticket_id,))
+    row = cur.fetchone()
+    if row is None:
+        raise RuleError("not_found", f"Không tìm thấy số thứ tự {ticket_id}", f"Ticket {ticket_id} not found")
+    return dict(zip([d[0] for d in cur.description], row))
+
+
+def is_open(site: SiteConfig, now: datetime) -> bool:
+    t = now.astimezone(site.tz)
+    return any(t.isoweekday() in w.days and w.start <= t.time() < w.end for w in site.windows)
+
+
+def _log(tx: Tx, site: SiteConfig, ticket: dict, type_: str, ts: float, actor: str | None,
+         counter: str | None = None, **data: Any) -> None:
+    tx.execute("INSERT INTO ticket_events (ticket_id, ts, type, counter, actor, data) VALUES (?, ?, ?, ?, ?, ?)",
+               (ticket["id"], ts, type_, counter, actor, json.dumps(data) if data else None))
+    # Rendered after COMMIT only if someone listens; copies: callers may add keys to their rows.
+    row = dict(ticket)
+    extra = {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
+    tx.emit_lazy(f"ticket.{type_}", lambda: {
+        "ticket": ticket_json(site, row), "counter": counter,
+        **{k: ticket_json(site, v) if isinstance(v, dict) else v for k, v in extra.items()}})
+
+
+def waiting_count(db: Any, day: str, service: str) -> int:
+    """Waiting tickets of a service on a day: kept by the writers (schema m004, m006), one row read."""
+    row = db.execute("SELECT waiting FROM day_sequences WHERE day = ? AND service = ?", (day, service)).fetchone()
+    return row[0] if row else 0
+
+
+def _queue_changed(tx: Tx, site: SiteConfig, service: str, day: str, waiting: int | None = None) -> int:
+    n = waiting_count(tx.db.conn, day, service) if waiting is None else waiting
+    store = tx.store
+    tx.emit_lazy("queue.changed", lambda: {
+        "service": service, "waiting": n,
+        "estimated_wait_min": service_wait(store.db.conn, site, service, n, store.memo)})
+    return n
+
+
+def _insert_ticket(tx: Tx, site: SiteConfig, service: str, ts: float, day: str, *, arrived_ts: float,
+                   priority: str | None, channel: str, actor: str | None, proof: str | None,
+                   transferred_from: int | None = None, enforce_cap: bool = True) -> tuple[dict[str, Any], int]:
+    """The new ticket row, and how many of that service were waiting before it."""
+    svc = site.services[service]
+    # The number, and the new ticket counted as waiting, in one upsert (schema m006).
+    seq, waiting = tx.execute(
+        "INSERT INTO day_sequences (day, service, last_seq, waiting) VALUES (?, ?, 1, 1) "
+        "ON CONFLICT(day, service) DO UPDATE SET last_seq = last_seq + 1, waiting = waiting + 1 "
+        "RETURNING last_seq, waiting", (day, service)).fetchone()
+    waiting_before = waiting - 1
+    if enforce_cap and svc.daily_cap is not None and seq > svc.daily_cap:
+        raise RuleError("daily_cap_reached",
+                        f"Đã hết số cho lĩnh vực {svc.name} hôm nay ({svc.daily_cap} số)",
+                        f"Today's {svc.daily_cap} tickets for {svc.name_en} are all issued")
+    number = f"{svc.letter}{seq:03d}"
+    cur = tx.execute(
+        "INSERT INTO tickets (day, service, seq, number, priority, priority_by, priority_proof, channel, "
+        "issued_ts, arrived_ts, issued_by, transferred_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (day, service, seq, number, priority, actor if priority else None, proof, channel, ts,
+         arrived_ts, actor, transferred_from))
+    # the row as just written (no read back: this is the hot path)
+    return {"id": cur.lastrowid, "day": day, "service": service, "seq": seq, "number": number,
+            "priority": priority, "priority_by": actor if priority else None, "priority_proof": proof,
+            "channel": channel, "state": "waiting", "issued_ts": ts, "arrived_ts": arrived_ts,
+            "called_ts": None, "started_ts": None, "finished_ts": None, "counter": None, "recalls": 0,
+            "transferred_from": transferred_from, "transferred_to": None}, waiting_before
+
+
+def issue_ticket(store: Store, site: SiteConfig, now: datetime, service: str, *,
+                 priority: str | None = None, channel: str = "kiosk", actor: str | None = None,
+                 priority_proof: str | None = None, idempotency: tuple[str, str, str] | None = None,
+                 enforce_windows: bool = True) -> tuple[dict[str, Any], bool]:
+    """Issue a ticket; returns (ticket row, replayed). `idempotency` = (principal, key, request hash)."""
+    if service not in site.services:
+        raise RuleError("unknown_service", f"Không có lĩnh vực '{service}'", f"Unknown service '{service}'")
+    if priority is not None and priority not in site.priority_groups:
+        raise RuleError("unknown_priority_group", f"Không có nhóm ưu tiên '{priority}'",
+                        f"Unknown priority group '{priority}'")
+    ts, day = to_ts(now), service_day(now, site.tz)
+    with store.write() as tx:
+        if idempotency is not None:
+            seen = tx.execute("SELECT request_hash, ticket_id FROM idempotency WHERE principal = ? AND key = ?",
+                              idempotency[:2]).fetchone()
+            if seen is not None:
+                if seen[0] != idempotency[2]:
+                    raise RuleError("idempotency_mismatch",
+                                    "Khóa Idempotency-Key đã dùng cho một yêu cầu khác",
+                                    "Idempotency-Key was already used for a different request")
+                return get_ticket(tx.db.conn, seen[1]), True
+        if enforce_windows and not is_open(site, now):
+            raise RuleError("outside_hours", "Ngoài giờ cấp số thứ tự", "Tickets are not issued at this hour")
+        ticket, before = _insert_ticket(tx, site, service, ts, day, arrived_ts=ts, priority=priority,
+                                        channel=channel, actor=actor, proof=priority_proof)
+        if ticket["seq"] == 1:  # first of the day for this service: close what yesterday left open
+            close_past_days(tx, site, ts, day)
+        if idempotency is not None:
+            tx.execute("INSERT INTO idempotency VALUES (?, ?, ?, ?, ?)", (*idempotency, ticket["id"], ts))
+        _log(tx, site, ticket, "issued", ts, actor)
+        _queue_changed(tx, site, service, day, before + 1)
+        if priority is None:  # arrived last, no head start: everyone waiting is ahead
+            ticket["people_ahead"] = before
+            ticket["estimated_wait_min"] = service_wait(tx.db.conn, site, service, before, tx.store.memo)
+    return ticket, False
+
+
+def close_past_days(tx: Tx, site: SiteConfig, ts: float, day: str) -> int:
+    """Tickets left open by a past day: waiting/called → cancelled, serving → done.
+    Runs with the first ticket of each service each day (and at start), in that transaction."""
+    rows = tx.execute("SELECT id, state FROM tickets WHERE day < ? AND state IN ('waiting', 'called', 'serving')",
+                      (day,)).fetchall()
+    for tid, state in rows:
+        final, type_ = ("done", "finished") if state == "serving" else ("cancelled", "cancelled")
+        tx.execute("UPDATE tickets SET state = ?, finished_ts = ? WHERE id = ?", (final, ts, tid))
+        tx.execute("INSERT INTO ticket_events (ticket_id, ts, type, actor, data) VALUES (?, ?, ?, 'system', ?)",
+                   (tid, ts, type_, json.dumps({"reason": "day_closed"})))
+    return len(rows)
+
+
+def _counter(tx_or_db: Any, site: SiteConfig, code: str) -> dict[str, Any]:
+    if code not in site.counters:
+        raise RuleError("unknown_counter", f"Không có quầy '{code}'", f"Unknown counter '{code}'")
+    row = tx_or_db.execute("SELECT code, state FROM counters WHERE code = ?", (code,)).fetchone()
+    return {"code": row[0], "state": row[1]}
+
+
+def call_next(store: Store, site: SiteConfig, now: datetime, counter: str, *, actor: str | None = None,
+              finish_current: bool = True) -> dict[str, Any] | None:
+    ts, day = to_ts(now), service_day(now, site.tz)
+    k = site.counters.get(counter)
+    with store.write() as tx:
+        if _counter(tx, site, counter)["state"] == "paused":
+            raise RuleError("counter_paused", f"Quầy {counter} đang tạm dừng", f"Counter {counter} is paused")
+        if finish_current:
+            for (tid,) in tx.execute("SELECT id FROM tickets WHERE counter = ? AND state IN ('called', 'serving')",
+                                     (counter,)).fetchall():
+                _finish(tx, site, get_ticket(tx.db.conn, tid), ts, actor)
+        chosen = pick_next(tx.db.conn, site, day, k.services, ts, k.priority)
+        if chosen is None:
+            return None
+        tx.execute("UPDATE tickets SET state = 'called', counter = ?, called_ts = ? WHERE id = ? AND state = 'waiting'",
+                   (counter, ts, chosen))
+        ticket = get_ticket(tx.db.conn, chosen)
+        _log(tx, site, ticket, "called", ts, actor, counter)
+        _queue_changed(tx, site, ticket["service"], day)
+    return ticket
+
+
+def pick_next(db: Any, site: SiteConfig, day: str, services: tuple[str, ...], now_ts: float,
+              priority_counter: bool) -> int | None:
+    """Id of the ticket the calling rule (ordering.Rule.pick) gives this counter.
+
+    Within one service and one priority group the rule's key grows with arrival, so
+    the winner is among each (service, group)'s earliest ticket: SQLite finds those
+    heads by index seeks, and the real rule chooses among them in Python.
+    """
+    heads = [Candidate(*row) for row in db.execute(*_heads_sql(site, day, services))]
+    chosen = Rule.from_site(site).pick(heads, services, now_ts, priority_counter)
+    return chosen.id if chosen else None
+
+
+def _heads_sql(site: SiteConfig, day: str, services: tuple[str, ...]) -> tuple[str, list[Any]]:
+    base = ("SELECT * FROM (SELECT id, service, priority, arrived_ts FROM tickets WHERE day = ? AND service = ? "
+            "AND state = 'waiting' AND {cond} ORDER BY arrived_ts, id LIMIT 1)")
+    groups = list(site.priority_groups)
+    others = "priority IS NOT NULL" + (f" AND priority NOT IN ({', '.join('?' * len(groups))})" if groups else "")
+    parts, params = [], []
+    for service in services:
+        parts.append(base.format(cond="priority IS NULL"))
+        params += [day, service]
+        for group in groups:
+            parts.append(base.format(cond="priority = ?"))
+            params += [day, service, group]
+        parts.append(base.format(cond=others))  # groups no longer in the config still get called
+        params += [day, service, *groups]
+    return " UNION ALL ".join(parts), params
+
+
+def _require(ticket: dict, states: tuple[str, ...], action_vi: str, action_en: str) -> None:
+    if ticket["state"] not in states:
+        raise RuleError("invalid_state",
+                        f"Không thể {action_vi} số {ticket['number']} ở trạng thái '{ticket['state']}'",
+                        f"Cannot {action_en} ticket {ticket['number']} in state '{ticket['state']}'")
+
+
+def _finish(tx: Tx, site: SiteConfig, ticket: dict, ts: float, actor: str | None) -> dict:
+    tx.execute("UPDATE tickets SET state = 'done', finished_ts = ? WHERE id = ?", (ts, ticket["id"]))
+    tx.store.memo.drop(("rolling", ticket["service"]))
+    ticket = get_ticket(tx.db.conn, ticket["id"])
+    _log(tx, site, ticket, "finished", ts, actor, ticket["counter"])
+    return ticket
+
+
+def _change(store: Store, site: SiteConfig, now: datetime, ticket_id: int, action: str,
+            actor: str | None, **args: Any) -> dict[str, Any]:
+    ts = to_ts(now)
+    with store.write() as tx:
+        t = get_ticket(tx.db.conn, ticket_id)
+        if action == "recall":
+            _require(t, ("called",), "gọi lại", "recall")
+            if t["recalls"] >= site.queue.max_recalls:
+                tx.execute("UPDATE tickets SET state = 'no_show', finished_ts = ? WHERE id = ?", (ts, t["id"]))
+                t = get_ticket(tx.db.conn, t["id"])
+                _log(tx, site, t, "no_show", ts, actor, t["counter"], reason="max_recalls")
+            else:
+                tx.execute("UPDATE tickets SET recalls = recalls + 1, called_ts = ? WHERE id = ?", (ts, t["id"]))
+                t = get_ticket(tx.db.conn, t["id"])
+                _log(tx, site, t, "recalled", ts, actor, t["counter"])
+        elif action == "start":
+            _require(t, ("called",), "bắt đầu phục vụ", "start")
+            tx.execute("UPDATE tickets SET state = 'serving', started_ts = ? WHERE id = ?", (ts, t["id"]))
+            t = get_ticket(tx.db.conn, t["id"])
+            _log(tx, site, t, "started", ts, actor, t["counter"])
+        elif action == "finish":
+            _require(t, ("called", "serving"), "kết thúc", "finish")
+            t = _finish(tx, site, t, ts, actor)
+        elif action == "no_show":
+            _require(t, ("called",), "đánh dấu vắng mặt", "mark as no-show")
+            tx.execute("UPDATE tickets SET state = 'no_show', finished_ts = ? WHERE id = ?", (ts, t["id"]))
+            t = get_ticket(tx.db.conn, t["id"])
+            _log(tx, site, t, "no_show", ts, actor, t["counter"])
+        elif action == "cancel":
+            _require(t, ("waiting", "called"), "hủy", "cancel")
+            tx.execute("UPDATE tickets SET state = 'cancelled', finished_ts = ? WHERE id = ?", (ts, t["id"]))
+            t = get_ticket(tx.db.conn, t["id"])
+            _log(tx, site, t, "cancelled", ts, actor, t["counter"], reason=args.get("reason"))
+            _queue_changed(tx, site, t["service"], t["day"])
+        elif action == "transfer":
+            target = args["service"]
+            if target not in site.services:
+                raise RuleError("unknown_service", f"Không có lĩnh vực '{target}'", f"Unknown service '{target}'")
+            _require(t, ("waiting", "called", "serving"), "chuyển", "transfer")
+            if target == t["service"]:
+                raise RuleError("invalid_state", "Số này đã thuộc lĩnh vực đó", "Ticket is already in that service")
+            new, _ = _insert_ticket(tx, site, target, ts, t["day"], arrived_ts=t["arrived_ts"],
+                                 priority=t["priority"], channel=t["channel"], actor=actor,
+                                 proof=t["priority_proof"], transferred_from=t["id"], enforce_cap=False)
+            tx.execute("UPDATE tickets SET state = 'transferred', finished_ts = ?, transferred_to = ? WHERE id = ?",
+                       (ts, new["id"], t["id"]))
+            t = get_ticket(tx.db.conn, t["id"])
+            _log(tx, site, t, "transferred", ts, actor, t["counter"], to=new)
+            _log(tx, site, new, "issued", ts, actor, None)
+            _queue_changed(tx, site, t["service"], t["day"])
+            _queue_changed(tx, site, target, t["day"])
+            return new
+        else:  # pragma: no cover - programming error
+            raise ValueError(action)
+    return t
+
+
+def recall(store, site, now, ticket_id, actor=None):
+    return _change(store, site, now, ticket_id, "recall", actor)
+
+
+def start(store, site, now, ticket_id, actor=None):
+    return _change(store, site, now, ticket_id, "start", actor)
+
+
+def finish(store, site, now, ticket_id, actor=None):
+    return _change(store, site, now, ticket_id, "finish", actor)
+
+
+def no_show(store, site, now, ticket_id, actor=None):
+    return _change(store, site, now, ticket_id, "no_show", actor)
+
+
+def cancel(store, site, now, ticket_id, actor=None, reason=None):
+    return _change(store, site, now, ticket_id, "cancel", actor, reason=reason)
+
+
+def transfer(store, site, now, ticket_id, service, actor=None):
+    return _change(store, site, now, ticket_id, "transfer", actor, service=service)
+
+
+def set_counter_state(store: Store, site: SiteConfig, now: datetime, counter: str, state: str,
+                      actor: str | None = None) -> dict[str, Any]:
+    with store.write() as tx:
+        _counter(tx, site, counter)
+        tx.execute("UPDATE counters SET state = ?, changed_ts = ? WHERE code = ?", (state, to_ts(now), counter))
+        tx.store.memo.drop("open")
+        row = {"code": counter, "state": state}
+        tx.emit("counter.paused" if state == "paused" else "counter.resumed",
+                counter=counter_json(site, row, None), actor=actor)
+        for service in site.counters[counter].services:
+            _queue_changed(tx, site, service, service_day(now, site.tz))
+    return row
