@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # Chromium (+ DejaVu, the web pages' Vietnamese font) for the web pages, espeak-ng for the hall voice.
 DEBS := xvfb xauth libgl1-mesa-dri libegl1 libgl1 libmtdev1 chromium fonts-dejavu-core espeak-ng sox
 
-.PHONY: demo test system-deps venv bench clean
+.PHONY: demo test screenshots system-deps venv bench clean
 
 system-deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -33,8 +33,14 @@ venv: $(STAMP)
 demo: system-deps venv
 	$(BIN)/motcua demo
 
+# Tests leave the repository as it was (screenshots go to a temp folder: bench/screenshots.py).
 test: system-deps venv
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+# Refresh the pictures in docs/screenshots/ on purpose (the tests that take them, nothing else).
+screenshots: system-deps venv
+	MOTCUA_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -n 2 --dist loadgroup \
+	  tests/kiosk/test_ui_flows.py tests/kiosk/test_result_kiosk.py tests/web
 
 bench: venv
 	@for b in server policy print kiosk locker; do $(BIN)/motcua bench $$b; done

@@ -19,7 +19,6 @@ import pytest
 
 DRIVER = Path(__file__).with_name("ui_driver.py")
 REPO = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ the locker simulator behind a real pty (19200 baud) and the printer simulator.
 Staff deposit through the screens → the applicant's code from the file outbox → citizen pickup
 through the screens → door confirmed open → closed empty → "collected" and status 10; a wrong
 code; a jammed door. Every result screen is measured (targets, text, contrast) and photographed
-in both languages into docs/screenshots/kiosk-result-*.png.
+in both languages (kiosk-result-*.png, see bench/screenshots.py).
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from kiosk_app import a11y
 
 pytestmark = pytest.mark.ui
 KIOSK = "result-1"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+from bench.screenshots import SCREENSHOTS  # noqa: E402
 
 
 class Bank:

@@ -1,7 +1,7 @@
 """Real Kivy window under Xvfb, real touches, real server: every flow and every screen measured.
 
 Each flow runs the kiosk in its own process (tests/kiosk/ui_driver.py). The
-tour writes the screenshots in docs/screenshots/ (both languages).
+tour writes the screenshots (both languages; where: bench/screenshots.py).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from kiosk_app import a11y
 
 from pathlib import Path
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+from bench.screenshots import SCREENSHOTS  # noqa: E402
 
 pytestmark = pytest.mark.ui
 DOSSIER = "000.00.21.H29-230101-0001"

@@ -21,7 +21,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
     "--autoplay-policy=no-user-gesture-required",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+from bench.screenshots import SCREENSHOTS  # noqa: E402
 
 
 class WebServer(LiveServer):
