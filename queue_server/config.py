@@ -6,6 +6,7 @@ and the problem, so an installer can fix it without reading code.
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from datetime import time
@@ -13,7 +14,21 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "site.toml"
+
+
+def sample_config_dir() -> Path:
+    """The sample center's folder: the checkout's config/ in development, else the installed copy.
+
+    `pip install .` puts config/*.toml under ``{prefix}/share/motcua`` (pyproject data-files), so
+    `motcua serve` starts on the sample center from any directory, and `motcua init` copies it.
+    """
+    checkout = Path(__file__).resolve().parent.parent / "config"
+    if (checkout / "site.toml").exists():
+        return checkout
+    return Path(sys.prefix) / "share" / "motcua"
+
+
+DEFAULT_CONFIG = sample_config_dir() / "site.toml"
 AGENCY_ID = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
 CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 

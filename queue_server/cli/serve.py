@@ -1,4 +1,4 @@
-"""`motcua serve`, `motcua user add`, `motcua device add`."""
+"""`motcua serve`, `motcua init`, `motcua user add|disable`, `motcua device add|revoke`."""
 from __future__ import annotations
 
 import argparse
@@ -68,6 +68,30 @@ def run(app, args: argparse.Namespace) -> int:
     print(f"motcua: serving on http://{args.host}:{port}", flush=True)
     config = uvicorn.Config(app, log_level=args.log_level, access_log=False, lifespan="on")
     uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+def init(args: argparse.Namespace) -> int:
+    """Write editable copies of the sample site and kiosk configuration into a folder."""
+    import shutil
+
+    from queue_server.config import sample_config_dir
+    target = Path(args.dir)
+    names = ("site.toml", "kiosk.toml")
+    existing = [n for n in names if (target / n).exists()]
+    if existing and not args.force:
+        print(f"motcua init: {', '.join(str(target / n) for n in existing)} already exists "
+              f"(kept; --force overwrites) / đã có, giữ nguyên", file=sys.stderr)
+        return 2
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            shutil.copyfile(sample_config_dir() / name, target / name)
+    except OSError as exc:
+        print(f"motcua init: cannot write {target}: {exc}", file=sys.stderr)
+        return 2
+    print(f"motcua: wrote {target / 'site.toml'} and {target / 'kiosk.toml'}; edit them, then:\n"
+          f"  motcua serve --config {target / 'site.toml'}\n  motcua kiosk --config {target / 'kiosk.toml'}")
     return 0
 
 
@@ -144,6 +168,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--public-rate-per-minute", type=int, default=600,
                    help="requests a minute one anonymous client may make (default 600; 0 = no limit)")
     p.set_defaults(func=serve)
+
+    i = commands.add_parser("init", help="write an editable sample site.toml and kiosk.toml into DIR")
+    i.add_argument("dir", help="folder to write into (created if missing)")
+    i.add_argument("--force", action="store_true", help="overwrite files that are already there")
+    i.set_defaults(func=init)
 
     user = commands.add_parser("user", help="staff accounts").add_subparsers(dest="user_cmd", metavar="ACTION")
     ua = user.add_parser("add", help="add or update a staff account")
