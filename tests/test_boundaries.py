@@ -44,3 +44,32 @@ def test_drivers_and_simulators_mirror_each_other_folder_for_folder():
         return {p.name for p in (REPO / package).iterdir() if (p / "__init__.py").exists()}
     assert folders("drivers") >= {"printer", "scanner", "locker"}
     assert folders("drivers") <= folders("hardware_sim")
+
+
+def test_the_readme_layout_matches_the_tree():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Layout", 1)[1].split("```")[1]
+    described: set[str] = set()
+    top = ""
+    for line in block.splitlines():
+        if not line.strip():
+            continue
+        indented = line.startswith(" ")
+        names = []
+        for word in line.split():
+            if word.endswith("/") or word.endswith(".py"):
+                names.append(word)
+            else:
+                break
+        if not indented:
+            top = names[0]
+            described.add(top)
+        else:
+            described.update(top + n for n in names)
+    for path in described:
+        assert (REPO / path).exists(), f"README Layout names {path}, which is not in the tree"
+    for package in (*PRODUCT, "bench"):
+        for sub in (REPO / package).iterdir():
+            if (sub / "__init__.py").exists() and sub.parent.name in ("queue_server", "kiosk_app", "drivers",
+                                                                       "hardware_sim"):
+                assert f"{package}/{sub.name}/" in described, f"{package}/{sub.name}/ is not described in README"
