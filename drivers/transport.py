@@ -10,6 +10,8 @@ URL handlers and python-can's interfaces do:
 
 Backends fill in ``_open``, ``_write`` and ``_read``; the base class handles
 timeouts, error translation and the device name used in every message.
+
+Protocol: docs/protocols/ (each device's line settings).
 """
 from __future__ import annotations
 

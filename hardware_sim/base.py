@@ -10,6 +10,8 @@ A device subclass implements ``feed(data)`` (bytes the driver wrote) and calls
 The pty's slave end is kept open by the simulator and set to raw mode, so the
 driver sees exactly the bytes sent (no echo, no CR/LF translation) and may
 close and reopen the port as a real device allows.
+
+Protocol: docs/protocols/ (each device's line settings).
 """
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import site
 import subprocess
 import sys
@@ -12,9 +13,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def test_wheel_install_serves_the_packaged_sample_site_from_an_empty_directory(tmp_path):
+    # Built from a copy: setuptools builds in-tree (build/), and nothing may be written into the repo.
+    source = tmp_path / "source"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "var", "__pycache__", "*.egg-info", ".pytest_cache", ".hypothesis"))
     wheels = tmp_path / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-                    "-w", str(wheels), str(REPO)], check=True, capture_output=True, timeout=300)
+                    "-w", str(wheels), str(source)], check=True, capture_output=True, timeout=300)
     env_dir = tmp_path / "env"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True, timeout=120)
     python = env_dir / "bin" / "python"

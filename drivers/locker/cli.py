@@ -3,6 +3,8 @@
     motcua hw locker-status URL --board B        doors and item sensors of one board
     motcua hw locker-open URL --board B --lock L exit 0 only when the board confirmed the door open
     motcua hw locker-scan URL                    which boards answer on the bus
+
+Protocol: docs/protocols/locker-board.md.
 """
 from __future__ import annotations
 

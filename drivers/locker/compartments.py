@@ -2,6 +2,8 @@
 
 ``LockerMap`` only validates and looks up; ``Locker`` adds the bus so callers
 (the result kiosk) speak in compartment numbers and never in bus addresses.
+
+Protocol: docs/protocols/locker-board.md.
 """
 from __future__ import annotations
 

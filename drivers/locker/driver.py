@@ -1,4 +1,4 @@
-"""Driver for CU16 lock-control boards on one RS-485 bus (protocols/locker-board.md).
+"""Driver for CU16 lock-control boards on one RS-485 bus (docs/protocols/locker-board.md).
 
 One ``LockerBus`` owns the port. The bus is half duplex, so every exchange
 holds ``self._bus`` (a lock) from the first byte sent until the reply or its

@@ -1,4 +1,4 @@
-"""CU16 lock-board frames: build, check and decode (see protocols/locker-board.md).
+"""CU16 lock-board frames: build, check and decode (see docs/protocols/locker-board.md).
 
 Command frame ``02 ADDR CMD 03 SUM`` (5 bytes); status reply
 ``02 ADDR 35 L1-8 L9-16 S1-8 S9-16 03 SUM`` (9 bytes); ``SUM`` is the low byte of

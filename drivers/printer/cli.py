@@ -2,6 +2,8 @@
 
 printer-test exit codes: 0 printed and the printer is fine; 1 fault or no
 printer (the reason is printed); 3 printed, but with a warning (paper near end).
+
+Protocol: docs/protocols/ticket-printer.md.
 """
 from __future__ import annotations
 

@@ -5,6 +5,8 @@
 
 The transport is opened for each job or status call and closed after it: USB
 and network printers get unplugged and rebooted, and a fresh open is cheap.
+
+Protocol: docs/protocols/ticket-printer.md.
 """
 from __future__ import annotations
 

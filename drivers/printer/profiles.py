@@ -4,6 +4,8 @@ A profile says how wide the paper is in dots, whether the printer draws QR codes
 itself (``GS ( k``), which code-page slots hold the Vietnamese code pages, and
 how it cuts. Sites pick a profile by name in the kiosk configuration, or pass a
 dict with the same keys for a model not listed here.
+
+Protocol: docs/protocols/ticket-printer.md.
 """
 from __future__ import annotations
 

@@ -4,6 +4,8 @@ Text is drawn with the shipped Roboto TTF (full Vietnamese coverage) straight
 into a mode "1" image (no anti-aliasing, so thermal dots stay crisp) and cut to
 its ink: raster bytes cost wire time, so a short centred line sends only its own
 width and the printer centres it (ESC a applies to GS v 0).
+
+Protocol: docs/protocols/ticket-printer.md.
 """
 from __future__ import annotations
 

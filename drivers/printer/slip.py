@@ -9,6 +9,8 @@ the transport). Each piece of text goes the cheapest way that prints it right:
 
 Styles are tracked so a command is only sent when it changes. The first bytes
 are always ``ESC @`` and an explicit code page (printers keep the last one).
+
+Protocol: docs/protocols/ticket-printer.md.
 """
 from __future__ import annotations
 

@@ -5,6 +5,8 @@ healthy idle printer answers 0x12. Silence or a byte that breaks that pattern
 makes the whole status "unknown" — never "OK" (python-escpos's
 ``paper_status()`` reports plenty of paper on silence; we do not use it).
 Input is flushed before each query: a late reply may belong to an earlier one.
+
+Protocol: docs/protocols/ticket-printer.md.
 """
 from __future__ import annotations
 

@@ -6,6 +6,8 @@ second ("capital") draws the upper-case letter at the same code as its
 lower-case partner. CP1258 has the bare letters with vowel marks (â, ơ, ư, đ…)
 and the five tone marks as separate combining bytes, so text is decomposed
 first. python-escpos's magic encoder mangles both, so we encode ourselves.
+
+Protocol: docs/protocols/ticket-printer.md.
 """
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""The queue ticket's content and layout, built on the generic Slip."""
+"""The queue ticket's content and layout, built on the generic Slip.
+
+Protocol: docs/protocols/ticket-printer.md.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass

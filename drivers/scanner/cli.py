@@ -3,6 +3,8 @@
 Each recognised code is printed with its kind; ID numbers are masked (last three
 digits only) and names are never printed. Exit code 0 when the port could be
 opened, 1 when it never could.
+
+Protocol: docs/protocols/scanner.md.
 """
 from __future__ import annotations
 

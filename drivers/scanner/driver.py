@@ -6,6 +6,8 @@
 reconnects with exponential back-off when the port disappears (USB unplugged,
 simulator restarted). ``health()`` says whether it is connected and counts what
 happened. Payload text is never logged: it may be a citizen's ID card.
+
+Protocol: docs/protocols/scanner.md.
 """
 from __future__ import annotations
 

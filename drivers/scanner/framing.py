@@ -7,6 +7,8 @@ bounded: a frame longer than ``max_frame`` bytes is dropped whole (reported
 once), and everything up to the next suffix is skipped, so none of it leaks
 into the following code. Frames that are not UTF-8 are rejected with the
 offset of the first bad byte.
+
+Protocol: docs/protocols/scanner.md.
 """
 from __future__ import annotations
 

@@ -9,6 +9,8 @@ Our own ticket QR is the ticket's public status page, ``{server_url}/t/{ticket_i
 (e.g. ``http://10.0.0.5:8000/t/42``); ``{base}/tickets/{id}`` and
 ``{base}/api/v1/tickets/{id}`` are recognised too. Ticket ids are 1-64 of
 ``[A-Za-z0-9_-]``, so a status URL never needs escaping.
+
+Protocol: docs/protocols/scanner.md.
 """
 from __future__ import annotations
 

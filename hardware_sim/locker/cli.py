@@ -3,6 +3,8 @@
     motcua sim locker --boards 0,1 --baud 19200 --state var/locker.json
     motcua sim locker --control http://127.0.0.1:PORT put-item --board 0 --lock 3
     motcua sim locker --control URL fault dead --board 1         (--off clears it)
+
+Protocol: docs/protocols/locker-board.md.
 """
 from __future__ import annotations
 

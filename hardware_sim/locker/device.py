@@ -1,6 +1,6 @@
 """Simulated CU16 lock-control boards on one RS-485 bus, behind a real pty.
 
-Written from protocols/locker-board.md alone (it imports nothing from
+Written from docs/protocols/locker-board.md alone (it imports nothing from
 ``drivers``): the contract tests make the two implementations meet on the wire.
 
 Wire: the driver sends ``02 ADDR CMD 03 SUM``; each board answers status

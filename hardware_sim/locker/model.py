@@ -3,6 +3,8 @@
 Kept apart from the wire protocol so it can be saved to a JSON file after each
 change and loaded again: a killed and restarted simulator still knows which
 doors are open (times are wall-clock so pending door moves survive too).
+
+Protocol: docs/protocols/locker-board.md.
 """
 from __future__ import annotations
 

@@ -4,6 +4,8 @@
     motcua sim printer --control URL fault paper_out [--after-bytes N] [--delay S] [--at-cut]
     motcua sim printer --control URL clear [NAME]
     motcua sim printer --control URL state
+
+Protocol: docs/protocols/ticket-printer.md.
 """
 from __future__ import annotations
 

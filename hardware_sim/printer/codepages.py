@@ -4,6 +4,8 @@ TCVN-3 is not a Python codec, so its upper half is written out here: the bare
 letters at 0xA1..0xAE and, per vowel, its five toned forms in the order grave,
 hook above, tilde, acute, dot below. Slot 31 is the "capital" half: the same
 codes drawn as upper-case letters.
+
+Protocol: docs/protocols/ticket-printer.md.
 """
 from __future__ import annotations
 

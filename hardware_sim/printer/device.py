@@ -8,6 +8,8 @@ once, GS r n in order. Faults are injected through the control API:
     fault(name="paper_out", after_bytes=200)   # runs out 200 bytes into the next job
     fault(name="late_reply", delay=1.0)        # status replies come a second late
     clear(name=None)                           # clear one fault, or all
+
+Protocol: docs/protocols/ticket-printer.md.
 """
 from __future__ import annotations
 

@@ -5,6 +5,8 @@ scaled by the ESC ! / GS ! multipliers, bold and underlined as asked, aligned as
 ESC a says; raster images and QR codes (drawn from the GS ( k data) are placed
 where the printer would put them. A cut ends the ticket. ``items`` records every
 printed thing with its box on the page, so tests can look at the right place.
+
+Protocol: docs/protocols/ticket-printer.md.
 """
 from __future__ import annotations
 

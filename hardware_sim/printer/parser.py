@@ -1,6 +1,6 @@
 """Incremental ESC/POS parser: bytes in, events out, never a crash.
 
-Written from the protocol document (docs: shared/protocols/ticket-printer.md),
+Written from the protocol document (docs/protocols/ticket-printer.md),
 independently of ``drivers``. ``feed()`` takes any chunking of the stream; a
 command split across chunks waits for its remaining bytes. Each event is a tuple
 ``(kind, *args)`` passed to the callback:

@@ -4,6 +4,8 @@
     motcua sim scanner --control URL scan "000.00.21.H29-230101-0001" [--count 3 --rate 2]
     motcua sim scanner --control URL cccd --birth 1950-03-01      (a fake chip-ID card)
     motcua sim scanner --control URL noise|partial|overlong|invalid-utf8|hold|unplug|replug|state
+
+Protocol: docs/protocols/scanner.md.
 """
 from __future__ import annotations
 

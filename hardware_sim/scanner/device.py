@@ -1,6 +1,6 @@
 """A serial-mode QR/barcode scanner behind a real pty (and optionally TCP).
 
-Written from the device's side of ../shared/protocols/scanner.md, independently
+Written from the device's side of docs/protocols/scanner.md, independently
 of ``drivers``: every decoded code goes out as UTF-8 bytes plus the configured
 suffix (CR or CR LF). The scanner also answers the trigger and menu commands a
 host may send (Honeywell ``SYN T CR`` / ``SYN U CR`` / ``SYN M CR ... .|!``,

@@ -3,6 +3,8 @@
 The chip-ID (CCCD) QR is ``ID12|oldID9|Full Name|DDMMYYYY|Nam/Nữ|Address|DDMMYYYY``;
 its 12-digit number is province code (3) + sex/century digit + two year digits +
 6 serial digits (Circular 07/2016/TT-BCA), which the generator keeps consistent.
+
+Protocol: docs/protocols/scanner.md.
 """
 from __future__ import annotations
 

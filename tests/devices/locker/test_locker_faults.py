@@ -1,4 +1,4 @@
-"""One test per fault of protocols/locker-board.md: the driver reports it and never success."""
+"""One test per fault of docs/protocols/locker-board.md: the driver reports it and never success."""
 from __future__ import annotations
 
 import threading

@@ -1,4 +1,4 @@
-"""Byte-exact locker frames, as printed in protocols/locker-board.md, and their decoding."""
+"""Byte-exact locker frames, as printed in docs/protocols/locker-board.md, and their decoding."""
 from __future__ import annotations
 
 import os
