@@ -3,14 +3,30 @@ from __future__ import annotations
 
 
 class DeviceError(Exception):
-    """Base of every driver error. ``device`` is the URL or name of the device."""
+    """Base of every driver error. ``device`` is the URL or name of the device.
+
+    ``board``: on a bus of several boards (lockers), the one that failed, else None.
+    ``door_state_unknown``: an unlock went out and nobody confirmed what the door did —
+    the caller must not report the door closed (nor open).
+    """
 
     code = "device_error"
 
-    def __init__(self, device: str, message: str):
+    def __init__(self, device: str, message: str, *, board: int | None = None,
+                 door_state_unknown: bool = False):
         self.device = device
         self.message = message
+        self.board = board
+        self.door_state_unknown = door_state_unknown
         super().__init__(f"{device}: {message}")
+
+    def with_door_state_unknown(self) -> "DeviceError":
+        """The same error, marked: raised after an unlock went out (the door may be open)."""
+        self.door_state_unknown = True
+        if "door state unknown" not in self.message:
+            self.message += " (unlock was sent: door state unknown)"
+        self.args = (f"{self.device}: {self.message}",)
+        return self
 
 
 class DeviceNotFound(DeviceError):
@@ -36,6 +52,7 @@ class DeviceFault(DeviceError):
 
     code = "device_fault"
 
-    def __init__(self, device: str, reason: str, message: str | None = None):
+    def __init__(self, device: str, reason: str, message: str | None = None, *,
+                 board: int | None = None, door_state_unknown: bool = False):
         self.reason = reason
-        super().__init__(device, message or reason)
+        super().__init__(device, message or reason, board=board, door_state_unknown=door_state_unknown)

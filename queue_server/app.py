@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description=f"{site.center.name} — hàng đợi, số thứ tự, quầy / queue, tickets, counters",
                   lifespan=lifespan)
     app.state.settings, app.state.site, app.state.store, app.state.bus = settings, site, store, bus
+    app.state.voice_cache = voice_routes.make_cache(settings.db_path)
     app.state.rate_limiter = RateLimiter(settings.public_rate_per_minute) if settings.public_rate_per_minute else None
     errors.install(app)
     for router in ROUTERS:

@@ -107,7 +107,7 @@ def run_open(args: argparse.Namespace) -> int:
                 if not args.json:
                     print(f"Cửa đã đóng / door closed again; item {'present' if closed.item else 'absent'}")
     except DeviceError as exc:
-        if getattr(exc, "door_state_unknown", False):
+        if exc.door_state_unknown:
             print("CHƯA XÁC NHẬN / NOT CONFIRMED: door state unknown", file=sys.stderr)
         return _fail(exc, f"board {args.board} lock {args.lock}")
     if args.json:

@@ -204,10 +204,9 @@ class LockerBus:
                 time.sleep(self.poll_interval)
             log.warning("%s: %s still closed %.1fs after unlock pulse %d", self.device, where, per_pulse, pulse)
         if doubtful:
-            exc = DeviceTimeout(self.device, f"{where}: door not confirmed open: the board's replies "
-                                             f"were late or garbled (door state unknown)")
-            exc.door_state_unknown = True  # type: ignore[attr-defined]
-            raise exc
+            raise DeviceTimeout(self.device, f"{where}: door not confirmed open: the board's replies "
+                                             f"were late or garbled (door state unknown)",
+                                board=board, door_state_unknown=True)
         raise DeviceFault(self.device, "jammed",
                           f"{where}: door still reads closed after {self.unlock_attempts} unlock "
                           f"pulse(s) (lock jammed or blocked)")
@@ -260,9 +259,7 @@ class LockerBus:
                     last = exc
                     log.warning("%s: attempt %d/%d: %s", self.device, attempt, self.attempts, exc.message)
         assert last is not None
-        err = type(last)(self.device, f"{last.message} (after {self.attempts} attempts)")
-        err.board = board  # type: ignore[attr-defined]
-        raise err from last
+        raise type(last)(self.device, f"{last.message} (after {self.attempts} attempts)", board=board) from last
 
     def _exchange(self, frame: bytes, board: int) -> Frame:
         self._send(frame)
@@ -303,10 +300,7 @@ class LockerBus:
 
 def _state_unknown(exc: DeviceError) -> DeviceError:
     """Mark an error raised after an unlock went out: the door may be open, nobody confirmed it."""
-    exc.door_state_unknown = True  # type: ignore[attr-defined]
-    exc.message += " (unlock was sent: door state unknown)"
-    exc.args = (f"{exc.device}: {exc.message}",)
-    return exc
+    return exc.with_door_state_unknown()
 
 
 def _check_lock(lock: int) -> None:

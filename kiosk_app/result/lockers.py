@@ -87,8 +87,8 @@ class LockerClient(ServerClient):
 
 def failure_reason(exc: DeviceError) -> str:
     if isinstance(exc, DeviceFault):
-        return str(getattr(exc, "reason", "fault"))
-    return "timeout" if getattr(exc, "door_state_unknown", False) or "Timeout" in type(exc).__name__ else "error"
+        return exc.reason
+    return "timeout" if exc.door_state_unknown or "Timeout" in type(exc).__name__ else "error"
 
 
 class LockerService:

@@ -27,13 +27,13 @@ router = APIRouter(prefix="/api/v1/voice", tags=["voice"])
 CACHE_HEADERS = {"Cache-Control": "private, max-age=86400"}
 
 
-def voice_cache(request: Request) -> VoiceCache:
-    cache = getattr(request.app.state, "voice_cache", None)
-    if cache is None:
-        db_path = Path(request.app.state.settings.db_path)
-        cache = VoiceCache(db_path.parent / "voice-cache")
-        request.app.state.voice_cache = cache
-    return cache
+def make_cache(db_path: Path) -> VoiceCache:
+    """The phrase cache beside the database (built once by create_app)."""
+    return VoiceCache(Path(db_path).parent / "voice-cache")
+
+
+async def voice_cache(request: Request) -> VoiceCache:
+    return request.app.state.voice_cache
 
 
 @router.get("/call.wav", response_class=Response)
