@@ -169,6 +169,8 @@ class Dossier:
     status: int
     appointment: str
     procedure: str
+    status_name: str = ""        # the server's words for the status (vi, en)
+    status_name_en: str = ""
 
     @classmethod
     def from_api(cls, d: dict[str, Any]) -> "Dossier":
@@ -181,4 +183,6 @@ class Dossier:
             status = 0
         return cls(code=str(d.get("code", "")), status=status,
                    appointment=str(_first(d, "appointment_at", "due_at", "appointment", "result_due_at", default="") or ""),
-                   procedure=_name(_first(d, "procedure_name", "procedure", "title", default=""), "vi"))
+                   procedure=_name(_first(d, "procedure_name", "procedure", "title", default=""), "vi"),
+                   status_name=str(d.get("status_name") or ""),
+                   status_name_en=str(d.get("status_name_en") or d.get("status_name") or ""))

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from kiosk_app.ticket.controller import KioskController
-from kiosk_app.ticket.lookup import KEYS_LETTERS
+from kiosk_app import keypad
 from kiosk_app.result.flow import FlowView
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,6 @@ SCREEN_FOR = {
 DOOR_STATES = ("opening", "door_open", "deposit_opening", "deposit_open")   # no "home" while a door is in play
 CODE_LENGTH = 6
 RECONNECT_EVERY = 10.0
-USER_KEYS = tuple("1234567890") + tuple("qwertyuiop") + tuple("asdfghjkl") + tuple("zxcvbnm") + (".", "-", "_", "@")
 
 
 class SlipPrinter:
@@ -146,6 +145,8 @@ class ResultKioskController(KioskController):
             screen = SCREEN_FOR.get(view.state, "result_outcome")
         if screen == "result_code" and view.message == "wrong_code":
             self.otp = ""
+        if view.message == "invalid" and self.typed:   # the server says the typed code is no code
+            screen, self.typed_error = "result_dossier" if view.mode == "citizen" else "result_staff", "invalid"
         if self.speaker is not None and self.config.speech and view.state != "idle":
             self.speaker(view.text(self.lang), self.lang)
         self.touch()
@@ -190,32 +191,26 @@ class ResultKioskController(KioskController):
         self.touch()
         if key == "letters":
             self.letters = not self.letters
-        elif key == "back":
-            self.typed = self.typed[:-1]
-        elif key == "clear":
-            self.typed = ""
         elif key == "ok":
             self._submit_dossier()
             return
-        elif len(key) == 1 and len(self.typed) < 40:
-            self.typed += key
+        else:
+            self.typed = keypad.edit(self.typed, key)
         self.typed_error = ""
         self.changed()
 
     def _submit_dossier(self) -> None:
-        from drivers.scanner.payloads import classify
-
-        found = classify(self.typed)
-        if found.kind != "dossier":
+        code = self.typed.strip().upper()   # the server says whether it is a dossier code
+        if not code:
             self.typed_error = "invalid"
             self.changed()
             return
         self.typed_error = ""
         if self.view.mode == "staff":
-            self._run("deposit", found.code, self.size)
+            self._run("deposit", code, self.size)
         else:
             self.otp = ""
-            self._run("enter_dossier", found.code)
+            self._run("enter_dossier", code)
 
     def code_key(self, key: str) -> None:
         """The 6-digit pickup code."""
@@ -348,7 +343,3 @@ class ResultKioskController(KioskController):
                 return True
             return False
         return super()._tick_idle(now)
-
-
-KEYS_DOSSIER = tuple("1234567890") + (".", "-", "letters", "back", "clear", "ok")
-KEYS_DOSSIER_LETTERS = KEYS_LETTERS + ("letters", "back", "clear", "ok")

@@ -35,6 +35,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "wrong_code": ("Mã không đúng, còn {tries_left} lần thử", "Wrong code, {tries_left} tries left"),
     "locked": ("Nhập sai quá nhiều lần, hồ sơ đã bị khóa. Nhân viên sẽ hỗ trợ bạn",
                "Too many wrong codes: the dossier is locked. Staff will help you"),
+    "invalid": ("Mã này không đúng dạng mã hồ sơ. Vui lòng kiểm tra lại", "This is not a dossier code. Please check it"),
     "no_result": ("Chưa có kết quả trong tủ cho hồ sơ này", "There is no result in the lockers for this dossier"),
     "already_collected": ("Kết quả của hồ sơ này đã được nhận", "This result has already been collected"),
     "elsewhere": ("Kết quả ở {bank_name}", "Your result is at {bank_name_en}"),
@@ -71,7 +72,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 IDLE_STATES = ("enter_code", "no_result", "collected", "not_taken", "door_failed", "locked", "message")
 CODE_ERRORS = {"no_result": "no_result", "already_collected": "already_collected", "at_counter": "at_counter",
                "wrong_kiosk": "elsewhere", "code_expired": "code_expired", "busy": "busy", "locked": "locked",
-               "rate_limited": "rate_limited"}
+               "rate_limited": "rate_limited", "invalid_code": "invalid"}
 
 
 @dataclass(frozen=True)

@@ -70,3 +70,6 @@ def rt(key: str, lang: str, **values: object) -> str:
     vi, en = WORDS[key]
     text = en if lang == "en" else vi
     return text.format(**values) if values else text
+
+# Keypad keys that are words, by the text key of their label.
+WORD_KEYS = {"back": "del", "clear": "clear", "ok": "ok"}

@@ -1,31 +1,15 @@
 """Dossier status lookup and procedure information (read-only flows)."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from kiosk_app.api import NotAvailable, NotFound, Unreachable
+from kiosk_app import keypad
+from kiosk_app.api import NotAvailable, NotFound, Refused, Unreachable
 from kiosk_app.i18n import N_
 from kiosk_app.models import Dossier, Procedure
 
-DOSSIER_RE = re.compile(r"^[0-9A-Z]{1,4}(\.[0-9A-Z]{1,4}){1,5}-\d{6}-\d{4}$")
-MAX_CODE = 32
-KEYS_DIGITS = tuple("1234567890") + (".", "-")
-KEYS_LETTERS = tuple("ABCDEGHKLMNPQRSTUVX")
-
-# Status codes of the national portal, in plain words (msgids).
-STATUS_WORDS = {
-    1: N_("Received, waiting to be checked"),
-    2: N_("Accepted"),
-    3: N_("Not accepted"),
-    4: N_("Being processed"),
-    5: N_("More documents are needed"),
-    6: N_("Fees must be paid"),
-    7: N_("Withdrawn"),
-    8: N_("Stopped"),
-    9: N_("Done: the result is ready to collect"),
-    10: N_("The result has been returned"),
-}
+# The status names come from the server (one list, in queue_server/dossiers); this is
+# what the kiosk says when a server sends none.
 UNKNOWN_STATUS = N_("Status unknown, please ask at the counter")
 
 
@@ -50,17 +34,13 @@ class LookupMixin:
 
     def keypad(self, key: str) -> None:
         self.touch()
-        if key == "back":
-            self.code_input = self.code_input[:-1]
-        elif key == "clear":
-            self.code_input = ""
-        elif key == "letters":
+        if key == "letters":
             self.keypad_letters = not self.keypad_letters
         elif key == "ok":
             self.lookup_dossier(self.code_input)
             return
-        elif len(key) == 1 and len(self.code_input) < MAX_CODE:
-            self.code_input += key
+        else:
+            self.code_input = keypad.edit(self.code_input, key)
         if self.lookup_state in ("invalid", "not_found"):
             self.lookup_state = ""
         self.changed()
@@ -71,7 +51,7 @@ class LookupMixin:
         self.code_input = code
         if self.screen != "dossier":
             self.show("dossier")
-        if not DOSSIER_RE.match(code):
+        if not code:   # what a code looks like is the server's to judge
             self.lookup_state = "invalid"
             self.changed()
             return
@@ -89,6 +69,8 @@ class LookupMixin:
             self.lookup_state = "not_found"
         elif isinstance(error, NotAvailable):
             self.lookup_state = "not_available"
+        elif isinstance(error, Refused) and error.code == "invalid_code":
+            self.lookup_state = "invalid"
         elif isinstance(error, Unreachable):
             self.lookup_state = "offline"
         else:
@@ -98,7 +80,8 @@ class LookupMixin:
     def dossier_status_text(self) -> str:
         if self.dossier is None:
             return ""
-        return self.t(STATUS_WORDS.get(self.dossier.status, UNKNOWN_STATUS))
+        name = self.dossier.status_name_en if self.lang == "en" else self.dossier.status_name
+        return name or self.t(UNKNOWN_STATUS)
 
     # -- procedures ---------------------------------------------------------------------
     def open_procedures(self) -> None:

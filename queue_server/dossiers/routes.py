@@ -33,7 +33,8 @@ STATUS = {
     1: ("Mới tiếp nhận", "New"), 2: ("Đã tiếp nhận", "Accepted"), 3: ("Không tiếp nhận", "Not accepted"),
     4: ("Đang xử lý", "Processing"), 5: ("Yêu cầu bổ sung", "Supplement requested"),
     6: ("Yêu cầu nộp phí", "Fees requested"), 7: ("Rút hồ sơ", "Withdrawn"),
-    8: ("Dừng xử lý", "Stopped"), 9: ("Đã có kết quả", "Done"), 10: ("Đã trả kết quả", "Result returned"),
+    8: ("Dừng xử lý", "Stopped"), 9: ("Đã có kết quả, mời nhận", "Done: the result is ready to collect"),
+    10: ("Đã trả kết quả", "Result returned"),
 }
 DONE, RETURNED = 9, 10
 NO_RESULT_YET = frozenset({1, 3, 5, 6, 7, 8})  # new, refused, supplement/fees asked, withdrawn, stopped
@@ -66,6 +67,17 @@ def parse_code(code: str) -> tuple[str, str, int]:
         raise ValueError(f"{code[:40]!r} is not a dossier code like 000.00.21.H29-230101-0001")
     datetime.strptime(m.group(2), "%y%m%d")  # a real calendar day
     return m.group(1), m.group(2), int(m.group(3))
+
+
+def require_code(code: str) -> str:
+    """The code as stored (trimmed, upper case), or 422 `invalid_code` for anything that is not one."""
+    code = code.strip().upper()
+    try:
+        parse_code(code)
+    except ValueError:
+        raise ApiError(422, "invalid_code", "Mã hồ sơ không đúng dạng, ví dụ 000.00.21.H29-230101-0001",
+                       "Not a dossier code; example: 000.00.21.H29-230101-0001") from None
+    return code
 
 
 def status_name(status: int) -> dict[str, str]:
@@ -188,7 +200,7 @@ def create(body: DossierIn, who: Principal = Depends(require_staff("officer")),
 
 @router.get("/{code}", dependencies=[Depends(public_rate_limit)])
 def read(code: str, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site)) -> dict[str, Any]:
-    row = get(store, code.strip())
+    row = get(store, require_code(code))
     if row is None:
         raise ApiError(404, "not_found", "Không tìm thấy hồ sơ", "Dossier not found")
     return dossier_json(site, row)

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from queue_server.dossiers import routes as dossiers
 from queue_server.lockers import rules
 from queue_server.lockers import uncollected
 from queue_server.auth.guards import Principal, require_device, require_staff, require_staff_or_device
@@ -25,7 +26,6 @@ from queue_server.deps import get_now, get_site, get_store
 from queue_server.errors import ApiError
 from queue_server.lockers.audit import alert_json, audit_json
 from queue_server.lockers.config import LockerConfig
-from queue_server.lockers.schema import migrations  # noqa: F401  (picked up by create_app)
 from queue_server.notices.outbox import deliverer, locker_config
 from queue_server.store import Store
 
@@ -236,7 +236,7 @@ def commands(kiosk: str, request: Request, who: Principal = Depends(KIOSK), stor
 @router.post("/{kiosk}/pickup/lookup")
 def pickup_lookup(kiosk: str, body: LookupIn, request: Request, who: Principal = Depends(KIOSK),
                   store: Store = Depends(get_store)) -> dict[str, Any]:
-    return rules.lookup(store, cfg_of(request), kiosk, body.dossier.strip())
+    return rules.lookup(store, cfg_of(request), kiosk, dossiers.require_code(body.dossier))
 
 
 def _allow(app: Any, kiosk: str, per_minute: int) -> bool:

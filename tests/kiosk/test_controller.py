@@ -214,7 +214,7 @@ def test_dossier_keypad_validates_and_asks_server(live_server):
     assert r.status_code == 201, r.text
     c.scanned("000.00.21.H29-230101-0003")
     assert c.screen == "dossier" and c.lookup_state == "found"
-    assert c.dossier_status_text() == "Cần bổ sung giấy tờ"
+    assert c.dossier_status_text() == "Yêu cầu bổ sung"      # the server's name for status 5
     assert c.dossier.appointment.startswith("2026-11-27T10:00") and c.dossier.procedure == "Đăng ký khai sinh"
 
 

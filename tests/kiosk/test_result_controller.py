@@ -95,8 +95,10 @@ def test_citizen_keypads_refuse_what_is_not_a_code(kiosk):
     c.open_typing()
     for k in "12-34":
         c.dossier_key(k)
-    c.dossier_key("ok")
-    assert c.typed_error == "invalid" and c.screen == "result_dossier" and not c.running
+    c.dossier_key("ok")                          # the server judges: 422 invalid_code
+    pump(c, lambda: not c.running)
+    assert c.typed_error == "invalid" and c.screen == "result_dossier"
+    assert "không đúng dạng" in c.view.text("vi")
     c.dossier_key("clear")
     assert c.typed == "" and c.typed_error == ""
     c.scanned("000.00.21.H29-230101-0999")       # a well-formed code with nothing in the lockers

@@ -216,3 +216,18 @@ def test_websocket_type_filter_and_bad_token(api):
 
 def ws_seq(api) -> int:
     return api.app.state.bus.seq
+
+
+def test_dossier_lookup_refuses_what_is_not_a_code_with_the_one_format(tmp_path):
+    """The dossier code format lives on the server: a kiosk sends what it scanned and shows the answer."""
+    from fastapi.testclient import TestClient
+
+    from queue_server.app import create_app
+    from queue_server.settings import Settings
+    with TestClient(create_app(Settings(db_path=tmp_path / "m.sqlite"))) as client:
+        for wrong in ("12-34", "000.00.21.H29-230101-000001", "000.00.21.H29-231301-0001"):
+            r = client.get(f"/api/v1/dossiers/{wrong}")
+            assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_code", wrong
+            assert "000.00.21.H29-230101-0001" in r.json()["error"]["message"]
+        r = client.get("/api/v1/dossiers/000.00.21.h29-230101-0001")   # well formed, lower case: not found
+        assert r.status_code == 404

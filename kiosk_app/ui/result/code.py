@@ -2,13 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from kiosk_app.keypad import PIN_KEYS
 from kiosk_app.result.controller import CODE_LENGTH
-from kiosk_app.result.text import rt
+from kiosk_app.result.text import WORD_KEYS, rt
 from kiosk_app.ui import theme
+from kiosk_app.ui.common import keypad
 from kiosk_app.ui.screen import KScreen
-from kiosk_app.ui.result import keys as result_keys
-
-KEYS = tuple("123456789") + ("back", "0", "ok")
 
 
 class ResultCodeScreen(KScreen):
@@ -21,7 +20,7 @@ class ResultCodeScreen(KScreen):
         key = (c.lang, c.large_text)
         if key != self._key:
             self._key = key
-            result_keys.fill(ids.keypad, KEYS, c.code_key, c.lang, result_keys.scale(c), font=44)
+            keypad.fill(ids.keypad, PIN_KEYS, c.code_key, lambda k: rt(WORD_KEYS[k], c.lang), keypad.scale(c), font=44)
         ids.dossier.text = rt("dossier_n", c.lang, code=view.dossier)
         ids.message.text = rt("checking", c.lang) if c.running else view.text(c.lang)
         ids.message.color = theme.WARN if view.message in ("wrong_code", "offline") and not c.running else theme.INK

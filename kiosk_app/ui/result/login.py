@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk_app.result.controller import USER_KEYS
-from kiosk_app.result.text import rt
+from kiosk_app.keypad import USER_KEYS
+from kiosk_app.result.text import WORD_KEYS, rt
 from kiosk_app.ui import theme
+from kiosk_app.ui.common import keypad
 from kiosk_app.ui.screen import KScreen
-from kiosk_app.ui.result import keys as result_keys
 
 KEYS = USER_KEYS + ("next", "back", "clear")
 
@@ -20,7 +20,7 @@ class ResultLoginScreen(KScreen):
         key = (c.lang, c.large_text)
         if key != self._key:
             self._key = key
-            result_keys.fill(ids.keyboard, KEYS, c.login_key, c.lang, result_keys.scale(c), font=32)
+            keypad.fill(ids.keyboard, KEYS, c.login_key, lambda k: rt(WORD_KEYS[k], c.lang), keypad.scale(c), font=32)
         ids.username.text = f"{rt('username', c.lang)}: {c.username}"
         ids.pin.text = f"{rt('pin', c.lang)}: {'•' * len(c.pin)}"
         ids.username.bg_color = theme.PRIMARY if c.field == "username" else theme.NEUTRAL

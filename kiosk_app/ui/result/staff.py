@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk_app.result.controller import KEYS_DOSSIER, KEYS_DOSSIER_LETTERS
-from kiosk_app.result.text import rt
+from kiosk_app.keypad import dossier_keys
+from kiosk_app.result.text import WORD_KEYS, rt
 from kiosk_app.ui import theme
+from kiosk_app.ui.common import keypad
 from kiosk_app.ui.screen import KScreen
-from kiosk_app.ui.result import keys as result_keys
 
 
 class ResultStaffScreen(KScreen):
@@ -21,8 +21,9 @@ class ResultStaffScreen(KScreen):
         key = (c.lang, c.large_text, c.letters)
         if key != self._key:
             self._key = key
-            result_keys.fill(ids.keypad, KEYS_DOSSIER_LETTERS if c.letters else KEYS_DOSSIER, c.dossier_key,
-                             c.lang, result_keys.scale(c), ok_label="open_compartment", letters=c.letters)
+            keypad.fill(ids.keypad, dossier_keys(c.letters), c.dossier_key,
+                        lambda k: rt({**WORD_KEYS, "ok": "open_compartment"}[k], c.lang), keypad.scale(c),
+                        letters=c.letters)
         if c.typed_error:
             ids.message.text, ids.message.color = rt("invalid", c.lang), theme.WARN
         elif c.running:

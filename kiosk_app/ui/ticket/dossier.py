@@ -2,15 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.factory import Factory
-
-from kiosk_app.ticket import lookup
+from kiosk_app.keypad import dossier_keys
 from kiosk_app.ui import theme
+from kiosk_app.ui.common import keypad
 from kiosk_app.ui.screen import KScreen
 
-SPECIAL = {"letters": "ABC", "back": "Del", "clear": "Clear", "ok": "Look up"}
-DIGITS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", ".", "-", "letters", "back", "clear", "ok")
-LETTERS = lookup.KEYS_LETTERS + ("letters", "back", "clear", "ok")
+WORDS = {"back": "Del", "clear": "Clear", "ok": "Look up"}
 MESSAGES = {
     "": "Scan the QR code on your receipt, or type the dossier code",
     "loading": "Looking up…",
@@ -30,16 +27,8 @@ class DossierScreen(KScreen):
         key = (c.lang, c.large_text, c.keypad_letters)
         if key != self._key:
             self._key = key
-            pad = ids.keypad
-            pad.clear_widgets()
-            for k in (LETTERS if c.keypad_letters else DIGITS):
-                label = SPECIAL.get(k, k)
-                if k == "letters":
-                    label = "123" if c.keypad_letters else "ABC"
-                b = Factory.KButton(text=c.t(label), tid=f"key:{k}", font_size=36 * self._scale(c),
-                                    bg_color=theme.PRIMARY if k == "ok" else theme.NEUTRAL)
-                b.bind(on_press=lambda btn, key=k: c.keypad(key))
-                pad.add_widget(b)
+            keypad.fill(ids.keypad, dossier_keys(c.keypad_letters), c.keypad, lambda k: c.t(WORDS[k]),
+                        keypad.scale(c), letters=c.keypad_letters)
         d = c.dossier
         if c.lookup_state == "found" and d is not None:
             ids.result_title.text = c.t("Dossier {code}", code=d.code)
@@ -55,10 +44,6 @@ class DossierScreen(KScreen):
             ids.result.text = c.t(MESSAGES.get(c.lookup_state, ""))
             ids.result.color = theme.WARN if c.lookup_state in ("invalid", "not_found", "not_available", "offline") \
                 else theme.INK
-
-    @staticmethod
-    def _scale(c: Any) -> float:
-        return theme.LARGE_SCALE if c.large_text else 1.0
 
 
 def _date(text: str) -> str:
