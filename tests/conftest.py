@@ -4,7 +4,7 @@
 - `server_factory` (function scope): `server_factory(**kw)` → a fresh LiveServer
   (kw: config_path, clock_start, open_all_hours); all stopped at test end.
 - `app_factory`: in-process app + store for TestClient tests (injectable clock).
-See /work/team/server-contract.md and queue_server/testing.py.
+See bench/live_server.py.
 """
 from __future__ import annotations
 

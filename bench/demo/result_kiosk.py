@@ -1,6 +1,6 @@
 """`motcua demo`'s result kiosk: a second kiosk (role result) on the simulated locker bank.
 
-Called by kiosk_app/demo.py once the server, the simulators and the ticket
+Called by bench/demo/run.py once the server, the simulators and the ticket
 kiosk run. It adds a dossier whose result is ready (to deposit at the kiosk in
 staff mode), a printer and a scanner simulator of its own, and says where to look.
 """

@@ -1,4 +1,4 @@
-"""The result kiosk's own screen words, Vietnamese first (the flow's sentences are in result_flow.MESSAGES).
+"""The result kiosk's own screen words, Vietnamese first (the flow's sentences are in kiosk_app.result.flow.MESSAGES).
 
 Kept as (vi, en) pairs beside the screens rather than in the ticket kiosk's
 gettext catalogs: the result screens come and go with the lockers feature.

@@ -71,7 +71,7 @@ def build_app(cfg: KioskConfig, *, controller: Any = None, printer: Any = None) 
             self.scanner = None
             self.first_frame_at: float | None = None
             make = KioskController
-            if cfg.role in ("result", "both"):   # the locker bank and its screens (issue 6)
+            if cfg.role in ("result", "both"):   # the locker bank and its screens
                 from kiosk_app.result.controller import ResultKioskController as make
             self.controller = controller or make(
                 cfg, runner=self.runner, printer=printer, speaker=Speaker() if cfg.speech else None)

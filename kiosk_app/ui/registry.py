@@ -1,9 +1,9 @@
 """The one place that lists the kiosk's screens.
 
-Each screen is a module under ``kiosk_app.ui.screen`` with a ``.kv`` file of
-the same name beside it and a ``Screen`` subclass named in the spec. A result
-kiosk (lockers, issue 6) adds its screens by appending specs here — or by
-calling ``register()`` from its own module — with ``roles=("result", "both")``.
+Each screen is a module under ``kiosk_app.ui`` — ``ticket/``, ``result/`` or
+``common/``, by the kiosk that shows it — with a ``.kv`` file of the same name
+beside it and a ``KScreen`` subclass named in the spec; ``roles`` says which
+kiosk roles (ticket, result, both) show it.
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 The server decides, the result kiosk executes: it reserves, authorises and
 records; the kiosk drives the board and reports what the board said
-(`POST /{kiosk}/compartments/{n}/report`). Rules: `lockers_rules`.
+(`POST /{kiosk}/compartments/{n}/report`). Rules: `queue_server.lockers.rules`.
 """
 from __future__ import annotations
 

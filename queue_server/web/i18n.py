@@ -116,7 +116,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "comp_locker": ("Tủ khóa", "Locker"),
     "comp_board": ("Bo mạch khóa", "Lock board"),
     "comp_paper": ("Giấy in", "Paper"),
-    # result lockers (issue 6): dashboard banks/alerts, console deposit
+    # result lockers: dashboard banks/alerts, console deposit
     "lockers": ("Tủ trả kết quả", "Result lockers"),
     "locker_free": ("Trống", "Free"),
     "locker_occupied": ("Có kết quả", "Occupied"),
