@@ -5,8 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the demo and the tests use: Xvfb + GL for the Kivy window,
-# Chromium (+ DejaVu, the web pages' Vietnamese font) for the web pages, espeak-ng for the hall voice.
-DEBS := xvfb xauth libgl1-mesa-dri libegl1 libgl1 libmtdev1 chromium fonts-dejavu-core espeak-ng sox
+# Chromium (+ DejaVu, the web pages' Vietnamese font) for the web pages, espeak-ng for the hall voice,
+# PostgreSQL for the province store (tests start a throw-away cluster: bench/postgres.py).
+DEBS := xvfb xauth libgl1-mesa-dri libegl1 libgl1 libmtdev1 chromium fonts-dejavu-core espeak-ng sox postgresql
 
 .PHONY: demo test screenshots system-deps venv bench clean
 

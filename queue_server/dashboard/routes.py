@@ -15,7 +15,7 @@ import re
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sqlite_utils import Database, Migrations
 
@@ -23,6 +23,7 @@ from queue_server.auth.guards import Principal, require_device, require_staff
 from queue_server.clock import iso_local, service_day
 from queue_server.deps import get_now, get_site, get_store
 from queue_server.ratings.routes import summarize
+from queue_server.shipping.shipper import shipping_lag
 
 router = APIRouter(prefix="/api/v1", tags=["dashboard"])
 
@@ -182,8 +183,17 @@ def component_label(name: str) -> tuple[str, str]:
     return name, name
 
 
+def shipping(request: Request, store, now: datetime) -> dict | None:
+    """Shipping to the province (None when the site ships nowhere): rows not yet there, lag."""
+    shipper = request.app.state.shipper
+    if shipper is None:
+        return None
+    return {**shipping_lag(store, now.timestamp()), "province": shipper.link.url,
+            "state": shipper.status["state"], "error": shipper.status["error"]}
+
+
 @router.get("/dashboard")
-def dashboard(store=Depends(get_store), site=Depends(get_site), now: datetime = Depends(get_now),
+def dashboard(request: Request, store=Depends(get_store), site=Depends(get_site), now: datetime = Depends(get_now),
               who: Principal = Depends(require_staff("supervisor"))):
     day = service_day(now)
     counter_rows = counters(store, site, now, day)
@@ -194,4 +204,5 @@ def dashboard(store=Depends(get_store), site=Depends(get_site), now: datetime = 
         "counters": counter_rows, "services": service_rows, "devices": device_rows,
         "alerts": alerts(counter_rows, service_rows, device_rows),
         "ratings": summarize(store, day),
+        "shipping": shipping(request, store, now),
     }
