@@ -103,7 +103,7 @@ def apply_batch(conn: psycopg.Connection, site: str, batch: dict, now_ts: float)
                         _upsert_parent(cur, site, name, rows)
             conn.execute(
                 'UPDATE sites SET "cursor" = %s, batches = batches + 1, rows = rows + %s, last_batch_ts = %s, '
-                "pending = %s, oldest_pending_ts = %s WHERE site = %s",
+                "last_seen_ts = %s, pending = %s, oldest_pending_ts = %s WHERE site = %s",
                 (Jsonb(out.cursor), out.inserted, now_ts, now_ts,
                  pending if isinstance(pending, int) and pending >= 0 else 0,
                  oldest if isinstance(oldest, (int, float)) and not isinstance(oldest, bool) else None, site))
