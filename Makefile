@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # PostgreSQL for the province store (tests start a throw-away cluster: bench/postgres.py).
 DEBS := xvfb xauth libgl1-mesa-dri libegl1 libgl1 libmtdev1 chromium fonts-dejavu-core espeak-ng sox postgresql
 
-.PHONY: demo test screenshots system-deps venv bench clean
+.PHONY: demo demo-province test screenshots system-deps venv bench clean
 
 system-deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -33,6 +33,10 @@ venv: $(STAMP)
 
 demo: system-deps venv
 	$(BIN)/motcua demo
+
+# The same center plus a province: a throw-away PostgreSQL, `motcua province serve`, a second site.
+demo-province: system-deps venv
+	$(BIN)/motcua demo --province
 
 # Tests leave the repository as it was (screenshots go to a temp folder: bench/screenshots.py).
 test: system-deps venv
