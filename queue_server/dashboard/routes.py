@@ -29,6 +29,7 @@ router = APIRouter(prefix="/api/v1", tags=["dashboard"])
 
 STALE_SECONDS = 180        # a kiosk reports every 30-60 s; 3 min of silence is an alert
 PAUSE_ALERT_MINUTES = 30
+SHIPPING_LAG_ALERT_SECONDS = 900   # the site keeps working; the province's figures are 15 min old
 SEVERITY = {"ok": 0, "warning": 1, "error": 2}
 COMPONENTS = {"printer": ("Máy in", "Printer"), "scanner": ("Đầu đọc mã", "Scanner"),
               "locker": ("Tủ khóa", "Locker"), "board": ("Bo mạch khóa", "Lock board")}
@@ -199,10 +200,26 @@ def dashboard(request: Request, store=Depends(get_store), site=Depends(get_site)
     counter_rows = counters(store, site, now, day)
     service_rows = services(store, site, now, day)
     device_rows = devices(store, now)
+    ship = shipping(request, store, now)
     return {
         "now": iso_local(now.timestamp()), "day": day,
         "counters": counter_rows, "services": service_rows, "devices": device_rows,
-        "alerts": alerts(counter_rows, service_rows, device_rows),
+        "alerts": alerts(counter_rows, service_rows, device_rows) + shipping_alerts(ship),
         "ratings": summarize(store, day),
-        "shipping": shipping(request, store, now),
+        "shipping": ship,
     }
+
+
+def shipping_alerts(ship: dict | None) -> list[dict]:
+    if ship is None:
+        return []
+    if ship["state"] == "refused":
+        return [{"level": "error", "code": "province_refused",
+                 "message": f"Tỉnh từ chối khóa của điểm: {ship['error']}",
+                 "message_en": f"The province refuses this site's key: {ship['error']}"}]
+    if ship["lag_seconds"] >= SHIPPING_LAG_ALERT_SECONDS:
+        minutes = ship["lag_seconds"] // 60
+        return [{"level": "warning", "code": "shipping_lag",
+                 "message": f"{ship['pending']} bản ghi chưa gửi được lên tỉnh (chậm {minutes} phút)",
+                 "message_en": f"{ship['pending']} rows not yet at the province ({minutes} min behind)"}]
+    return []

@@ -61,7 +61,7 @@ function renderShipping(s) {
     el("dt", { text: t("shipping_pending") }), el("dd", { text: String(s.pending) }),
     el("dt", { text: t("shipping_lag") }), el("dd", { class: s.lag_seconds > 600 ? "late" : "", text: lag }),
     el("dt", { text: t("shipping_last_ack") }), el("dd", { text: s.last_ack ? s.last_ack.slice(0, 19).replace("T", " ") : "—" }),
-    el("dt", { text: t("shipping_state") }), el("dd", { text: s.state + (s.error ? ` (${s.error})` : "") }));
+    el("dt", { text: t("shipping_state") }), el("dd", { "data-state": s.state, text: t("shipping_" + s.state) + (s.error ? ` (${s.error})` : "") }));
 }
 
 async function refresh() {
