@@ -23,13 +23,14 @@ from bench.postgres import free_port
 
 class LiveProvince:
     def __init__(self, workdir: Path, dsn: str, clock_start: str | None = None, max_inflight: int = 4,
-                 port: int | None = None):
+                 port: int | None = None, extra_args: tuple[str, ...] = ()):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.dsn, self.clock_start, self.max_inflight = dsn, clock_start, max_inflight
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
+        self.extra_args = extra_args
 
     def cli(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run([*MOTCUA, "province", *args, "--dsn", self.dsn], capture_output=True,
@@ -52,6 +53,7 @@ class LiveProvince:
                "--port", str(self.port), "--max-inflight", str(self.max_inflight)]
         if self.clock_start:
             cmd += ["--clock-start", self.clock_start]
+        cmd += list(self.extra_args)
         log = open(self.workdir / "province.log", "ab")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, cwd=self.workdir,
                                      env={**os.environ, "PYTHONUNBUFFERED": "1"})

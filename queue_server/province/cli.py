@@ -29,7 +29,8 @@ def serve(args: argparse.Namespace) -> int:
         print(f"motcua province serve: --clock-start: {exc}", file=sys.stderr)
         return 2
     try:
-        app = create_province_app(ProvinceSettings(dsn=dsn, clock=clock, max_inflight=args.max_inflight))
+        app = create_province_app(ProvinceSettings(dsn=dsn, clock=clock, max_inflight=args.max_inflight,
+                                                    max_body_bytes=args.max_batch_kb * 1024))
     except psycopg.Error as exc:
         print(f"motcua province serve: cannot use the PostgreSQL store: {exc}", file=sys.stderr)
         return 2
@@ -67,6 +68,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8100, help="0 picks a free port (printed)")
     s.add_argument("--max-inflight", type=int, default=4, help="batches applied at once; more get 503 + Retry-After")
+    s.add_argument("--max-batch-kb", type=int, default=32 * 1024,
+                   help="largest batch accepted (KB); larger get 413 and the site halves its batches")
     s.add_argument("--clock-start", help="run the clock from this instant (tests, demos)")
     s.add_argument("--log-level", default="warning")
     s.set_defaults(func=serve)

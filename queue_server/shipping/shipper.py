@@ -5,8 +5,8 @@ applies rows by key, so a batch applied twice changes nothing. Ordered: one batc
 flight, the next read after the previous was acknowledged. Resumable: the acknowledged
 cursor is stored in SQLite, and at start the province's own cursor wins (a batch applied
 whose answer was lost is not re-read; a province restored from an older backup gets the
-missing rows again). Backpressure: `batch_size` rows per log per request; 429/503 wait
-for Retry-After; any other failure waits 1, 2, 4 … `max_backoff_seconds` (with jitter).
+missing rows again). Backpressure: `batch_size` rows per log per request (halved when the
+province answers 413); 429/503 wait for Retry-After; any other failure waits 1, 2, 4 … `max_backoff_seconds` (with jitter).
 """
 from __future__ import annotations
 
@@ -65,6 +65,7 @@ class Shipper:
         self._synced = False       # the province's cursor was read since start
         self._heard = 0.0          # time.monotonic() of the last answer from the province
         self._failures = 0
+        self.batch_size = link.batch_size  # halved when the province finds a batch too large (413)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -98,7 +99,7 @@ class Shipper:
                     return self._refused(r)
                 save_cursor(self.store, r.json()["cursor"], self.clock().timestamp())
                 self._synced, self._heard = True, time.monotonic()
-            batch = read_batch(self.store.db.conn, load_cursor(self.store), self.link.batch_size)
+            batch = read_batch(self.store.db.conn, load_cursor(self.store), self.batch_size)
             if batch is None:
                 self._ok("idle")
                 return self.link.interval_seconds
@@ -130,6 +131,10 @@ class Shipper:
                 return min(float(r.headers.get("retry-after", "1")), self.link.max_backoff_seconds)
             except ValueError:
                 return 1.0
+        if r.status_code == 413 and self.batch_size > 1:  # smaller batches, at once
+            self.batch_size = max(1, self.batch_size // 2)
+            self.status.update(state="shipping", error=error)
+            return 0.0
         if r.status_code in (401, 403):  # a wrong key does not fix itself: retry slowly, say it
             self.status.update(state="refused", error=error)
             return self.link.max_backoff_seconds

@@ -153,3 +153,43 @@ def test_a_site_using_another_sites_key_is_refused(province, province_dsn, site_
     assert panel["pending"] == 3 and "xa-b" in panel["error"]
     assert province_counts(province_dsn, "xa-a")["ticket_events"] == 0
     assert province_counts(province_dsn, "xa-b")["ticket_events"] == 0
+
+
+def test_dossiers_and_locker_parcels_reach_the_province_without_contacts(province, province_dsn, site_server):
+    key = province.add_site("xa-a")
+    province.start()
+    site = site_server("xa-a", province.base_url, key)
+    with httpx.Client(base_url=site.base_url, headers=site.headers("officer"), timeout=30) as client:
+        made = client.post("/api/v1/dossiers", json={"procedure": "Cấp bản sao trích lục khai sinh",
+                                                     "applicant_name": "Nguyễn Thị Hoa", "phone": "0912345678",
+                                                     "email": "hoa@example.vn"})
+        assert made.status_code == 201, made.text
+        code = made.json()["code"]
+        assert client.post(f"/api/v1/dossiers/{code}/status", json={"status": 4}).status_code == 200
+        assert client.post(f"/api/v1/dossiers/{code}/status", json={"status": 9}).status_code == 200
+        parcel = client.post("/api/v1/lockers/result-1/deposits", json={"dossier": code, "size": "S"})
+        assert parcel.status_code == 201, parcel.text
+
+    def arrived():
+        with psycopg.connect(province_dsn) as conn:
+            return conn.execute("SELECT d.status, d.applicant_masked, (SELECT count(*) FROM dossier_events e "
+                                "WHERE e.site = d.site AND e.code = d.code), p.state FROM dossiers d "
+                                "JOIN locker_parcels p ON p.site = d.site AND p.dossier = d.code "
+                                "WHERE d.site = 'xa-a' AND d.code = %s", (code,)).fetchone()
+    status, masked, events, state = wait_until(arrived, what="dossier and parcel at the province")
+    assert (status, events, state) == (9, 3, "reserved")
+    assert "Hoa" not in masked or "*" in masked
+    with psycopg.connect(province_dsn) as conn:  # contacts never leave the site
+        columns = {r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns "
+                                              "WHERE table_name IN ('dossiers', 'locker_parcels')")}
+    assert not columns & {"phone", "email", "zalo_id", "code_hash", "code_salt"}
+
+
+def test_batches_too_large_for_the_province_are_split(province, province_dsn, site_server):
+    key = province.add_site("xa-a")
+    province.extra_args = ("--max-batch-kb", "4")  # about 20 ticket events with their tickets
+    province.start()
+    site = site_server("xa-a", province.base_url, key, batch_size=500)
+    issue(site, 120)
+    wait_until(lambda: shipped_all(site, province_dsn, "xa-a"), what="shipped in smaller batches")
+    assert province_counts(province_dsn, "xa-a") == {"tickets": 120, "ticket_events": 120}
