@@ -2,8 +2,8 @@
 
 Hook for the statistics feature: append to `FIGURES` a function `(conn, sites, day)` that
 adds figures to each site dict (e.g. "on_time_rate", "satisfaction", "mean_wait_min",
-computed by the same portable SQL as on a site box, with `WHERE site = ...` or
-`GROUP BY site` over these tables); list their names in `RANK_BY` to rank sites by them
+computed by the same portable SQL as on a site box — `PgQueries(conn)` from
+province/portable.py reads like `store.query` — with `AND site = ?` or `GROUP BY site`); list their names in `RANK_BY` to rank sites by them
 (best first), and the dashboard shows them as columns.
 """
 from __future__ import annotations

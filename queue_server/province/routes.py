@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import orjson
@@ -23,6 +24,7 @@ from queue_server.province.db import Busy
 from queue_server.province.ranking import overview
 
 router = APIRouter(prefix="/api/v1/province", tags=["province"])
+log = logging.getLogger("motcua.province")
 RETRY_AFTER = "2"
 
 
@@ -56,6 +58,11 @@ def _db(request: Request, work) -> Any:
     except psycopg.OperationalError:
         raise ApiError(503, "store_unavailable", "Kho dữ liệu tỉnh tạm thời không sẵn sàng",
                        "The province store is unavailable", {"Retry-After": RETRY_AFTER}) from None
+    except psycopg.Error:  # nothing was applied (one transaction); the site sends it again later
+        log.exception("province store error")
+        raise ApiError(503, "store_error", "Kho dữ liệu tỉnh gặp lỗi, sẽ nhận lại sau",
+                       "The province store failed; the batch will be taken again later",
+                       {"Retry-After": "30"}) from None
 
 
 @router.post("/batches")
