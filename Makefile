@@ -5,10 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the demo and the tests use: Xvfb + GL for the Kivy window,
-# Chromium (+ DejaVu, the web pages' Vietnamese font) for the web pages, espeak-ng for the hall voice.
-DEBS := xvfb xauth libgl1-mesa-dri libegl1 libgl1 libmtdev1 chromium fonts-dejavu-core espeak-ng sox
+# Chromium (+ DejaVu, the web pages' Vietnamese font) for the web pages, espeak-ng for the hall voice,
+# PostgreSQL for the province store (tests start a throw-away cluster: bench/postgres.py).
+DEBS := xvfb xauth libgl1-mesa-dri libegl1 libgl1 libmtdev1 chromium fonts-dejavu-core espeak-ng sox postgresql
 
-.PHONY: demo test screenshots system-deps venv bench clean
+.PHONY: demo demo-province test screenshots system-deps venv bench clean
 
 system-deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -33,6 +34,10 @@ venv: $(STAMP)
 demo: system-deps venv
 	$(BIN)/motcua demo
 
+# The same center plus a province: a throw-away PostgreSQL, `motcua province serve`, a second site.
+demo-province: system-deps venv
+	$(BIN)/motcua demo --province
+
 # Tests leave the repository as it was (screenshots go to a temp folder: bench/screenshots.py).
 test: system-deps venv
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
@@ -43,7 +48,7 @@ screenshots: system-deps venv
 	  tests/kiosk/test_ui_flows.py tests/kiosk/test_result_kiosk.py tests/web
 
 bench: venv
-	@for b in server policy print kiosk locker; do $(BIN)/motcua bench $$b; done
+	@for b in server policy print kiosk locker province; do $(BIN)/motcua bench $$b; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -13,6 +13,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     demo.add_argument("--var", default="var/demo", help="working directory for the database and outputs")
     demo.add_argument("--port", type=int, default=8000, help="server port (0 = any free port)")
     demo.add_argument("--no-kiosk", action="store_true", help="start everything but the kiosk")
+    demo.add_argument("--province", action="store_true",
+                      help="also a province: PostgreSQL, `motcua province serve` and a second site, both shipping")
     demo.set_defaults(func=_demo)
 
     bench_parser = commands.add_parser("bench", help="benchmarks; each prints JSON on stdout")
@@ -33,6 +35,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     k.set_defaults(func=_bench_kiosk)
 
     locker.register_bench(bench)
+
+    from bench import province
+    province.register(bench)
 
 
 def _demo(args: argparse.Namespace) -> int:

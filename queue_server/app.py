@@ -25,6 +25,9 @@ from queue_server.notices import schema as notices_schema
 from queue_server.ratings import routes as ratings_routes
 from queue_server.ratings import schema as ratings_schema
 from queue_server.settings import Settings
+from queue_server.shipping import schema as shipping_schema
+from queue_server.shipping.config import province_link
+from queue_server.shipping.shipper import Shipper
 from queue_server.store import Store
 from queue_server.tickets import public as tickets_public
 from queue_server.tickets import routes as tickets_routes
@@ -34,7 +37,8 @@ from queue_server.voice import routes as voice_routes
 
 #: Every feature's schema, applied in this order at start (and by `motcua user|device add`).
 MIGRATIONS = (tickets_schema.migrations, ratings_schema.migrations, dashboard_schema.migrations,
-              dossiers_schema.migrations, lockers_schema.migrations, notices_schema.migrations)
+              dossiers_schema.migrations, lockers_schema.migrations, notices_schema.migrations,
+              shipping_schema.migrations)
 
 #: Every feature's routes. Routes are matched in order: the busiest (ticket issue, call next) first.
 ROUTERS = (tickets_routes.router, counters_routes.router, tickets_public.router, auth_routes.router,
@@ -50,6 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     bus = EventBus(settings.clock, site.tz)
     store.listeners.append(lambda type_, payload: bus.publish(type_, **payload))
     store.audience = bus.has_audience
+    link = province_link(site)  # `[province]` in site.toml: ship the logs there
+    shipper = Shipper(store, link, settings.clock) if link else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -57,7 +63,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Everything built so far (app, routes, models, config) lives as long as the process:
         # keep it out of the collector's generations so a full collection walks only new objects.
         gc.freeze()
+        if shipper:
+            shipper.start()
         yield
+        if shipper:
+            shipper.stop()
         bus.loop = None
         store.close()
 
@@ -66,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   lifespan=lifespan)
     app.state.settings, app.state.site, app.state.store, app.state.bus = settings, site, store, bus
     app.state.voice_cache = voice_routes.make_cache(settings.db_path)
+    app.state.shipper = shipper
     app.state.rate_limiter = RateLimiter(settings.public_rate_per_minute) if settings.public_rate_per_minute else None
     errors.install(app)
     for router in ROUTERS:

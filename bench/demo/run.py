@@ -44,6 +44,7 @@ class Demo:
     def __init__(self, var: Path):
         self.var = var
         self.procs: list[tuple[str, subprocess.Popen]] = []
+        self.cleanups: list = []  # called after the processes stop (e.g. the province's PostgreSQL)
 
     def spawn(self, name: str, args: list[str], env: dict | None = None, **kw: Any) -> subprocess.Popen:
         proc = subprocess.Popen([*MOTCUA, *args], stdout=subprocess.PIPE, stderr=open(self.var / f"{name}.log", "ab"),
@@ -63,6 +64,8 @@ class Demo:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        for cleanup in reversed(self.cleanups):
+            cleanup()
 
     def sim(self, device: str, extra: list[str]) -> dict | None:
         proc = self.spawn(f"sim-{device}", ["sim", device, "--tcp-port", "0", "--control-port", "0", *extra])
@@ -99,11 +102,18 @@ def _run(demo: Demo, args: Any, var: Path, db: str) -> int:
     if not key:
         say(f"could not create a kiosk device key: {r.stderr.strip()[-200:]}")
 
-    server = demo.spawn("server", ["serve", "--db", db, "--port", str(args.port), "--open-all-hours"])
+    province = None
+    config: list[str] = []
+    if getattr(args, "province", False):  # a province (PostgreSQL) and a second site, both shipping
+        from bench.demo.province import start_province
+        province = start_province(demo, var, say)
+        if province:
+            config = ["--config", str(province["configs"]["trung-tam"])]
+    server = demo.spawn("server", ["serve", *config, "--db", db, "--port", str(args.port), "--open-all-hours"])
     line = _first_line(server, "serving on", timeout=30)
     if not line and args.port:
         say(f"port {args.port} busy or server failed; trying any free port")
-        server = demo.spawn("server", ["serve", "--db", db, "--port", "0", "--open-all-hours"])
+        server = demo.spawn("server", ["serve", *config, "--db", db, "--port", "0", "--open-all-hours"])
         line = _first_line(server, "serving on", timeout=30)
     if not line:
         say(f"the queue server did not start: see {var / 'server.log'}")
@@ -134,6 +144,9 @@ def _run(demo: Demo, args: Any, var: Path, db: str) -> int:
         say(f"Officer console  {url}/console     Hall display {url}/display")
         say(f"Dashboard        {url}/dashboard   Rating tablet {url}/rate/5")
         say(f"(demo page keys not created: {pages.stderr.strip()[-200:]})")
+    if province:
+        from bench.demo.province import start_second_site
+        start_second_site(demo, var, province, say)
     say(f"Accounts: {', '.join(n for n, _ in USERS)} — password {PASSWORD}")
     if printer:
         say(f"Printed tickets (PNG + text): {var / 'printer'}")

@@ -35,9 +35,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """queue_server's own commands: serve, user, device."""
+    """queue_server's own commands: serve, user, device, province."""
     from queue_server.cli import serve
+    from queue_server.province import cli as province_cli
     serve.register(commands)
+    province_cli.register(commands)
 
 
 if __name__ == "__main__":  # pragma: no cover

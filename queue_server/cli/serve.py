@@ -39,10 +39,13 @@ def serve(args: argparse.Namespace, customize=None) -> int:
     except ValueError as exc:
         print(f"motcua serve: --clock-start: {exc}", file=sys.stderr)
         return 2
-    settings = Settings(config_path=Path(args.config), db_path=Path(args.db), clock=clock,
-                        enforce_windows=not args.open_all_hours,
-                        public_rate_per_minute=args.public_rate_per_minute,
-                        durable_commits=args.sync == "full")
+    def settings_for(config: Path, db: Path) -> Settings:
+        return Settings(config_path=config, db_path=db, clock=clock, enforce_windows=not args.open_all_hours,
+                        public_rate_per_minute=args.public_rate_per_minute, durable_commits=args.sync == "full")
+    if getattr(args, "sites", None):  # several sites, one SQLite file and one port each
+        from queue_server.cli.multisite import serve_sites
+        return serve_sites(args, settings_for)
+    settings = settings_for(Path(args.config), Path(args.db))
     try:
         app = create_app(settings)
     except ConfigError as exc:
@@ -165,6 +168,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help=("full (default): every commit is on disk before the answer, an issued ticket "
                          "survives a power cut; normal: survives a crash of the server process only, "
                          "faster under heavy load (servers with a battery-backed disk cache)"))
+    p.add_argument("--sites", help="host several sites: a TOML file of [[sites]] name, config, db, port "
+                                    "(then --config, --db and --port are not used)")
     p.add_argument("--public-rate-per-minute", type=int, default=600,
                    help="requests a minute one anonymous client may make (default 600; 0 = no limit)")
     p.set_defaults(func=serve)

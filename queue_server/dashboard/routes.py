@@ -15,7 +15,7 @@ import re
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sqlite_utils import Database, Migrations
 
@@ -23,11 +23,13 @@ from queue_server.auth.guards import Principal, require_device, require_staff
 from queue_server.clock import iso_local, service_day
 from queue_server.deps import get_now, get_site, get_store
 from queue_server.ratings.routes import summarize
+from queue_server.shipping.shipper import shipping_lag
 
 router = APIRouter(prefix="/api/v1", tags=["dashboard"])
 
 STALE_SECONDS = 180        # a kiosk reports every 30-60 s; 3 min of silence is an alert
 PAUSE_ALERT_MINUTES = 30
+SHIPPING_LAG_ALERT_SECONDS = 900   # the site keeps working; the province's figures are 15 min old
 SEVERITY = {"ok": 0, "warning": 1, "error": 2}
 COMPONENTS = {"printer": ("Máy in", "Printer"), "scanner": ("Đầu đọc mã", "Scanner"),
               "locker": ("Tủ khóa", "Locker"), "board": ("Bo mạch khóa", "Lock board")}
@@ -182,16 +184,42 @@ def component_label(name: str) -> tuple[str, str]:
     return name, name
 
 
+def shipping(request: Request, store, now: datetime) -> dict | None:
+    """Shipping to the province (None when the site ships nowhere): rows not yet there, lag."""
+    shipper = request.app.state.shipper
+    if shipper is None:
+        return None
+    return {**shipping_lag(store, now.timestamp()), "province": shipper.link.url,
+            "state": shipper.status["state"], "error": shipper.status["error"]}
+
+
 @router.get("/dashboard")
-def dashboard(store=Depends(get_store), site=Depends(get_site), now: datetime = Depends(get_now),
+def dashboard(request: Request, store=Depends(get_store), site=Depends(get_site), now: datetime = Depends(get_now),
               who: Principal = Depends(require_staff("supervisor"))):
     day = service_day(now)
     counter_rows = counters(store, site, now, day)
     service_rows = services(store, site, now, day)
     device_rows = devices(store, now)
+    ship = shipping(request, store, now)
     return {
         "now": iso_local(now.timestamp()), "day": day,
         "counters": counter_rows, "services": service_rows, "devices": device_rows,
-        "alerts": alerts(counter_rows, service_rows, device_rows),
+        "alerts": alerts(counter_rows, service_rows, device_rows) + shipping_alerts(ship),
         "ratings": summarize(store, day),
+        "shipping": ship,
     }
+
+
+def shipping_alerts(ship: dict | None) -> list[dict]:
+    if ship is None:
+        return []
+    if ship["state"] == "refused":
+        return [{"level": "error", "code": "province_refused",
+                 "message": f"Tỉnh từ chối khóa của điểm: {ship['error']}",
+                 "message_en": f"The province refuses this site's key: {ship['error']}"}]
+    if ship["lag_seconds"] >= SHIPPING_LAG_ALERT_SECONDS:
+        minutes = ship["lag_seconds"] // 60
+        return [{"level": "warning", "code": "shipping_lag",
+                 "message": f"{ship['pending']} bản ghi chưa gửi được lên tỉnh (chậm {minutes} phút)",
+                 "message_en": f"{ship['pending']} rows not yet at the province ({minutes} min behind)"}]
+    return []

@@ -47,8 +47,21 @@ function render(d, lockers) {
     el("dt", { text: t("very_satisfied") }), el("dd", { text: String(r.levels.very_satisfied) }),
     el("dt", { text: t("satisfied") }), el("dd", { text: String(r.levels.satisfied) }),
     el("dt", { text: t("dissatisfied") }), el("dd", { text: `${r.levels.dissatisfied} (${r.dissatisfied_pct}%)` }));
+  renderShipping(d.shipping);
   $("updated").textContent = `${t("updated")} ${(d.now || "").slice(11, 19)}`;
   document.body.dataset.synced = String(Date.now());
+}
+
+// Shipping to the province (only when [province] is configured): rows not yet sent, lag.
+function renderShipping(s) {
+  $("shipping-card").hidden = !s;
+  if (!s) return;
+  const lag = s.lag_seconds >= 120 ? mins(s.lag_seconds / 60) : `${s.lag_seconds} s`;
+  $("shipping").replaceChildren(
+    el("dt", { text: t("shipping_pending") }), el("dd", { text: String(s.pending) }),
+    el("dt", { text: t("shipping_lag") }), el("dd", { class: s.lag_seconds > 600 ? "late" : "", text: lag }),
+    el("dt", { text: t("shipping_last_ack") }), el("dd", { text: s.last_ack ? s.last_ack.slice(0, 19).replace("T", " ") : "—" }),
+    el("dt", { text: t("shipping_state") }), el("dd", { "data-state": s.state, text: t("shipping_" + s.state) + (s.error ? ` (${s.error})` : "") }));
 }
 
 async function refresh() {

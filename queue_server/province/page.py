@@ -1,0 +1,39 @@
+"""GET /province?token=VIEWER_KEY[&lang=en]: the province dashboard page (server-rendered,
+refreshes itself every 30 s; nothing loaded from elsewhere)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+
+from queue_server.clock import iso_local
+from queue_server.province.ranking import COLUMNS
+from queue_server.province.routes import sites_overview
+
+router = APIRouter()
+env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape())
+
+
+def _lag(seconds: int | None) -> str:
+    if seconds is None:
+        return "—"
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+@router.get("/province", response_class=HTMLResponse)
+async def province_page(request: Request):
+    data = await run_in_threadpool(sites_overview, request)
+    lang = "en" if request.query_params.get("lang") == "en" else "vi"
+    html = env.get_template("province.html").render(
+        lang=lang, tr=lambda vi, en: en if lang == "en" else vi, day=data["day"], sites=data["sites"],
+        total=sum(s["tickets_today"] for s in data["sites"]), columns=COLUMNS, lag=_lag,
+        when=lambda ts: (iso_local(ts) or "")[:19].replace("T", " ") if ts else "—",
+        token=request.query_params.get("token", ""))
+    return HTMLResponse(html)
