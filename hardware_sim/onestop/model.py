@@ -205,7 +205,8 @@ class Province:
         return steps
 
     def generate(self, count: int, start: float | None = None, end: float | None = None) -> dict[str, int]:
-        """`count` dossiers received between start and end with their whole life so far, in time order."""
+        """`count` dossiers received between start and end with their whole life so far, in time order.
+        Without a live stream (per_day 0) they stay where they are, so a test can compare copies."""
         with self.lock:
             end = self.clock() if end is None else end
             start = end - 86400 if start is None else start
@@ -218,7 +219,7 @@ class Province:
                 for t, s in self.plan_life(code, at):
                     if t <= end:
                         events.append((t, n, code, s))
-                    else:  # the rest of its life happens live
+                    elif self.per_day > 0:  # live mode: the rest of its life happens as time goes by
                         heapq.heappush(self._plan, _Step(t, code, s))
             for at, _, code, status in sorted(events):
                 d = self.dossiers[code]

@@ -4,6 +4,7 @@
     GET  /api/dossiers/{code}                     one dossier as the province knows it
     POST /api/dossiers/{code}/result              status 10 back (faults apply)
     GET  /control/state                           counts, results received, faults, stats
+    GET  /control/dossiers                        [{code, status, status_at}] of every dossier
     POST /control/dossiers                        create one {procedure?, applicant_name?, phone?, status?, ...}
     POST /control/dossiers/{code}/status          {status, at?}
     POST /control/generate                        {count, hours_back?}: a stream of history at once
@@ -111,6 +112,10 @@ def _handler_for(server: OneStopServer) -> type[BaseHTTPRequestHandler]:
             path, query = parts.path.rstrip("/"), parse_qs(parts.query)
             if path == "/control/state":
                 return self._reply(200, province.summary())
+            if path == "/control/dossiers":  # every dossier's current status (tests compare copies)
+                with province.lock:
+                    return self._reply(200, [{"code": d["code"], "status": d["status"], "status_at": d["status_at"]}
+                                             for d in province.dossiers.values()])
             if not path.startswith("/api/dossiers"):
                 return self._error(404, "not_found", path)
             if self._api_refused():
