@@ -98,6 +98,7 @@ class Integrations:
     backoff_max_seconds: float = 300.0
     timeout_seconds: float = 20.0
     report_results: bool = True   # status 10 back to the source when a result is handed over
+    retry_base_seconds: float = 15.0  # first retry of an unacknowledged report (doubling, ≤ 30 min)
 
     @property
     def scheme(self) -> str:
@@ -303,4 +304,5 @@ def _integrations(r: _Reader) -> Integrations:
                         float(r.get("poll_seconds", (int, float), 15.0, positive=True)), page,
                         float(r.get("backoff_max_seconds", (int, float), 300.0, positive=True)),
                         float(r.get("timeout_seconds", (int, float), 20.0, positive=True)),
-                        r.get("report_results", bool, True))
+                        r.get("report_results", bool, True),
+                        float(r.get("retry_base_seconds", (int, float), 15.0, positive=True)))

@@ -52,7 +52,8 @@ def payload(row: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
             "channel": row["channel"], "report_id": f"motcua-result-{row['id']}"}
 
 
-def deliver_due(store: Store, reporter: Reporter, tz: ZoneInfo, now: datetime, limit: int = 50) -> dict[str, int]:
+def deliver_due(store: Store, reporter: Reporter, tz: ZoneInfo, now: datetime, limit: int = 50,
+                retry_base_s: float = RETRY_BASE_S) -> dict[str, int]:
     done = {"acked": 0, "retry": 0, "failed": 0}
     rows = store.query("SELECT * FROM integration_results WHERE state = 'pending' AND next_ts <= ? "
                        "ORDER BY next_ts, id LIMIT ?", (now.timestamp(), limit))
@@ -77,7 +78,7 @@ def deliver_due(store: Store, reporter: Reporter, tz: ZoneInfo, now: datetime, l
                 log.error("result of %s refused by the source: %s", row["code"], error)
                 done["failed"] += 1
             else:
-                delay = min(RETRY_BASE_S * 2 ** (attempts - 1), MAX_BACKOFF_S)
+                delay = min(retry_base_s * 2 ** (attempts - 1), MAX_BACKOFF_S)
                 tx.execute("UPDATE integration_results SET attempts = ?, last_error = ?, next_ts = ? WHERE id = ?",
                            (attempts, error[:300], now.timestamp() + delay, row["id"]))
                 log.warning("result of %s not delivered (attempt %d), retry in %.0fs: %s", row["code"],

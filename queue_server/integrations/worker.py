@@ -121,7 +121,8 @@ class Worker:
                     log.exception("province sync round failed")
             if self.cfg.report_results:
                 try:
-                    results.deliver_due(self.store, self.puller.adapter, self.tz, self.clock())
+                    results.deliver_due(self.store, self.puller.adapter, self.tz, self.clock(),
+                                        retry_base_s=self.cfg.retry_base_seconds)
                 except Exception:
                     log.exception("result reports round failed")
             self._stop.wait(max(0.0, min(TICK_S, next_poll - time.monotonic())))
