@@ -35,9 +35,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """queue_server's own commands: serve, user, device."""
+    """queue_server's own commands: serve, user, device, dossiers."""
     from queue_server.cli import serve
+    from queue_server.integrations import cli as integrations_cli
     serve.register(commands)
+    integrations_cli.register(commands)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -85,7 +85,9 @@ def _text(raw: dict[str, Any], key: str, required: bool = False) -> str | None:
             raise ItemError(f"{key}: missing")
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool) and key == "phone":
-        value = str(int(value)) if float(value).is_integer() else str(value)  # a spreadsheet ate the text
+        # a spreadsheet made the number a number: it ate the leading 0 of a Vietnamese mobile (0xxxxxxxxx)
+        value = str(int(value)) if float(value).is_integer() else str(value)
+        value = "0" + value if len(value) == 9 else value
     if not isinstance(value, str):
         raise ItemError(f"{key}: expected text, got {type(value).__name__}")
     value = value.strip()
