@@ -44,6 +44,7 @@ class Demo:
     def __init__(self, var: Path):
         self.var = var
         self.procs: list[tuple[str, subprocess.Popen]] = []
+        self.province_url = ""
 
     def spawn(self, name: str, args: list[str], env: dict | None = None, **kw: Any) -> subprocess.Popen:
         proc = subprocess.Popen([*MOTCUA, *args], stdout=subprocess.PIPE, stderr=open(self.var / f"{name}.log", "ab"),
@@ -99,11 +100,14 @@ def _run(demo: Demo, args: Any, var: Path, db: str) -> int:
     if not key:
         say(f"could not create a kiosk device key: {r.stderr.strip()[-200:]}")
 
-    server = demo.spawn("server", ["serve", "--db", db, "--port", str(args.port), "--open-all-hours"])
+    from bench.demo.province import ready_examples, start_province   # issue 15: dossiers synced from the province
+    site = start_province(demo, var, say)
+    config = ["--config", str(site)] if site else []
+    server = demo.spawn("server", ["serve", "--db", db, "--port", str(args.port), "--open-all-hours", *config])
     line = _first_line(server, "serving on", timeout=30)
     if not line and args.port:
         say(f"port {args.port} busy or server failed; trying any free port")
-        server = demo.spawn("server", ["serve", "--db", db, "--port", "0", "--open-all-hours"])
+        server = demo.spawn("server", ["serve", "--db", db, "--port", "0", "--open-all-hours", *config])
         line = _first_line(server, "serving on", timeout=30)
     if not line:
         say(f"the queue server did not start: see {var / 'server.log'}")
@@ -142,6 +146,12 @@ def _run(demo: Demo, args: Any, var: Path, db: str) -> int:
         say(f"Scan a receipt:  motcua sim scanner --control {scanner['control_url']} scan 000.00.21.H29-230101-0001")
     if printer:
         say(f"Printer out of paper: motcua sim printer --control {printer['control_url']} fault paper_out")
+    if site:
+        examples = ready_examples(demo.province_url)
+        if examples:
+            say(f"Synced dossiers ready for a locker (status 9): {', '.join(examples)}")
+        say(f"Province outage: curl -X POST {demo.province_url}/control/faults -d '{{\"down\": true}}' "
+            f"(clear: {demo.province_url}/control/faults/clear); sync health on the dashboard")
 
     if args.no_kiosk:
         say("kiosk not started (--no-kiosk). Ctrl-C stops everything.")

@@ -118,7 +118,7 @@ def alerts(h: dict[str, Any], now: datetime) -> list[tuple[str, str, str, str]]:
                         f"No dossier sync for {s['seconds_since_success'] // 60} min"))
     late = [r for r in h["results"]["unacknowledged"]
             if r["state"] == "failed" or now.timestamp() - r["handed_over_ts"] > UNACKED_ALERT_S]
-    if late:
+    if late and h["sources"]:  # a center that only imports exports has nobody to tell: listed, no alarm
         out.append(("warning", "results_unacknowledged",
                     f"{len(late)} kết quả đã trả chưa được hệ thống của tỉnh xác nhận",
                     f"{len(late)} handed-over result(s) not acknowledged by the province system"))
