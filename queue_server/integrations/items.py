@@ -197,8 +197,8 @@ def apply_item(tx: Tx, item: Item, now: datetime, actor: str) -> tuple[str, str]
         else:
             outcome = "unchanged"
             reason = "result already handed over here" if status != item.status else "same status"
-    tx.execute("INSERT INTO integration_versions (code, status, status_ts, fingerprint, source, applied_ts) "
-               "VALUES (?,?,?,'',?,?) ON CONFLICT (code) DO UPDATE SET status = excluded.status, "
+    tx.execute("INSERT INTO integration_versions (code, status, status_ts, source, applied_ts) "
+               "VALUES (?,?,?,?,?) ON CONFLICT (code) DO UPDATE SET status = excluded.status, "
                "status_ts = excluded.status_ts, source = excluded.source, applied_ts = excluded.applied_ts",
                (item.code, item.status, item.status_ts, actor, now.timestamp()))
     return outcome, reason

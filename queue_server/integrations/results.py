@@ -92,3 +92,15 @@ def retry_now(store: Store, now: datetime) -> int:
     with store.write() as tx:
         return tx.execute("UPDATE integration_results SET next_ts = ? WHERE state = 'pending'",
                           (now.timestamp(),)).rowcount
+
+
+def acknowledge(store: Store, codes: list[str], now: datetime) -> int:
+    """Reports the source says it has (a pushing source fetches them instead of being called)."""
+    with store.write() as tx:
+        done = 0
+        for code in codes:
+            done += tx.execute("UPDATE integration_results SET state = 'acked', acked_ts = ?, last_error = NULL "
+                               "WHERE code = ? AND state != 'acked'", (now.timestamp(), code)).rowcount
+        if done:
+            tx.emit("integration.result_acked", count=done)
+        return done

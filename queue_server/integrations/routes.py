@@ -2,6 +2,8 @@
 
     POST /api/v1/integrations/dossiers        integration key: {"items": [...]} (≤ 1,000)
          → 200 {"results": [{"code", "result": applied|unchanged|stale|rejected, "reason"}], "counts"}
+    GET  /api/v1/integrations/results/outbox  integration key: status-10 reports not acknowledged yet
+    POST /api/v1/integrations/results/ack     integration key: {"codes": [...]} received by the source
     GET  /api/v1/integrations/health          supervisor: sources, results not acknowledged, rejects
     GET  /api/v1/integrations/results         supervisor: the status-10 reports (?state=pending)
     POST /api/v1/integrations/results/retry   supervisor: send the pending reports now
@@ -15,6 +17,7 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from queue_server.auth.guards import Principal, require_device, require_staff
@@ -150,6 +153,27 @@ def list_results(state: str | None = None, limit: int = 200, store: Store = Depe
 def retry(store: Store = Depends(get_store), now: datetime = Depends(get_now),
           who: Principal = Depends(require_staff("supervisor"))) -> dict[str, int]:
     return {"due_now": results.retry_now(store, now)}
+
+
+# -- results for a source that pushes (no URL to call back): it fetches and acknowledges --
+class AckIn(BaseModel):
+    codes: list[str] = Field(..., max_length=items.MAX_ITEMS)
+
+
+@router.get("/results/outbox")
+def results_outbox(limit: int = 500, store: Store = Depends(get_store), site=Depends(get_site),
+                   who: Principal = Depends(require_device("integration"))) -> dict[str, Any]:
+    """Status-10 reports not acknowledged yet, oldest first, in the form of the result report."""
+    rows = store.query("SELECT * FROM integration_results WHERE state = 'pending' ORDER BY id LIMIT ?",
+                       (max(1, min(limit, items.MAX_ITEMS)),))
+    return {"results": [results.payload(r, site.tz) for r in rows]}
+
+
+@router.post("/results/ack")
+def results_ack(body: AckIn, store: Store = Depends(get_store), now: datetime = Depends(get_now),
+                who: Principal = Depends(require_device("integration"))) -> dict[str, int]:
+    """Mark reports as received by the source (idempotent: an acknowledged code stays acknowledged)."""
+    return {"acknowledged": results.acknowledge(store, body.codes, now)}
 
 
 # -- the background worker -------------------------------------------------------------

@@ -14,7 +14,7 @@ def m001_integrations(db: Database) -> None:
     run_script(db, """
     CREATE TABLE integration_versions (
         code TEXT PRIMARY KEY, status INTEGER NOT NULL, status_ts REAL NOT NULL,
-        fingerprint TEXT NOT NULL, source TEXT NOT NULL, applied_ts REAL NOT NULL);
+        source TEXT NOT NULL, applied_ts REAL NOT NULL);
     CREATE TABLE integration_sources (
         name TEXT PRIMARY KEY, url TEXT NOT NULL, cursor TEXT,
         last_attempt_ts REAL, last_success_ts REAL, last_error TEXT, last_error_ts REAL,

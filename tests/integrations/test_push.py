@@ -146,3 +146,23 @@ def test_any_delivery_order_ends_at_the_newest_version(hub, versions, order, cut
     got = hub.dossier(n)
     assert got["status"] == newest[0]
     assert got["status_at"] == (t0 + timedelta(minutes=newest[1])).isoformat()
+
+
+def test_a_pushing_source_fetches_and_acknowledges_the_reports(hub):
+    hub.push(item(1, status=9), item(2, status=9))
+    for n, channel in ((1, "counter"), (2, "post")):
+        hub.client.post(f"/api/v1/dossiers/{CODE.format(n)}/handed-over", json={"channel": channel}, headers=hub.staff)
+    got = hub.client.get("/api/v1/integrations/results/outbox", headers=hub.key).json()["results"]
+    assert [(r["code"], r["status"], r["channel"]) for r in got] == [(CODE.format(1), 10, "counter"),
+                                                                     (CODE.format(2), 10, "post")]
+    assert got[0]["handed_over_at"] == "2026-11-23T08:00:00+07:00" and got[0]["report_id"].startswith("motcua-")
+    ack = hub.client.post("/api/v1/integrations/results/ack", json={"codes": [CODE.format(1)]}, headers=hub.key)
+    assert ack.json() == {"acknowledged": 1}
+    again = hub.client.post("/api/v1/integrations/results/ack", json={"codes": [CODE.format(1), "nope"]},
+                            headers=hub.key)
+    assert again.json() == {"acknowledged": 0}
+    left = hub.client.get("/api/v1/integrations/results/outbox", headers=hub.key).json()["results"]
+    assert [r["code"] for r in left] == [CODE.format(2)]
+    assert hub.client.get("/api/v1/integrations/results/outbox", headers=hub.kiosk).status_code == 403
+    health = hub.client.get("/api/v1/integrations/health", headers=hub.sup).json()["results"]
+    assert health["acked"] == 1 and health["pending"] == 1
