@@ -169,6 +169,7 @@ class Dossier:
     status: int
     appointment: str
     procedure: str
+    next_step: dict[str, str] = field(default_factory=dict)   # {"vi": ..., "en": ...} from the server
 
     @classmethod
     def from_api(cls, d: dict[str, Any]) -> "Dossier":
@@ -181,4 +182,6 @@ class Dossier:
             status = 0
         return cls(code=str(d.get("code", "")), status=status,
                    appointment=str(_first(d, "appointment_at", "due_at", "appointment", "result_due_at", default="") or ""),
-                   procedure=_name(_first(d, "procedure_name", "procedure", "title", default=""), "vi"))
+                   procedure=_name(_first(d, "procedure_name", "procedure", "title", default=""), "vi"),
+                   next_step={lang: str(d[key]) for lang, key in (("vi", "next_step"), ("en", "next_step_en"))
+                              if isinstance(d.get(key), str) and d[key]})

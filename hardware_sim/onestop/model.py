@@ -146,6 +146,7 @@ class Province:
                  "phone": phone if phone is not None else f"09{self.rng.randrange(10 ** 8):08d}",
                  "email": email, "zalo_id": zalo_id if zalo_id is not None else (
                      f"zl{self.rng.randrange(10 ** 9)}" if self.rng.random() < 0.4 else None),
+                 "consent": self.rng.random() < 0.7,  # agreed to Zalo / SMS / e-mail notices
                  "received_at": iso(at), "due_at": iso(at + days * 86400 / self.speed),
                  "status": status, "status_at": iso(at), "supplements": 0}
             self.dossiers[d["code"]] = d

@@ -100,6 +100,13 @@ class LookupMixin:
             return ""
         return self.t(STATUS_WORDS.get(self.dossier.status, UNKNOWN_STATUS))
 
+    def dossier_next_step(self) -> str:
+        """What to do next, in the kiosk's language (the server words it; '' from an older server)."""
+        if self.dossier is None:
+            return ""
+        steps = self.dossier.next_step
+        return steps.get(self.lang) or steps.get("vi", "")
+
     # -- procedures ---------------------------------------------------------------------
     def open_procedures(self) -> None:
         self.touch()

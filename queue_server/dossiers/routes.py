@@ -23,6 +23,7 @@ from queue_server.config import SiteConfig
 from queue_server.deps import get_now, get_site, get_store
 from queue_server.errors import ApiError
 from queue_server.auth.ratelimit import public_rate_limit
+from queue_server.dossiers import words
 from queue_server.integrations import results as province_results
 from queue_server.store import Store, Tx
 
@@ -202,11 +203,15 @@ def create(body: DossierIn, who: Principal = Depends(require_staff("officer")),
 
 
 @router.get("/{code}", dependencies=[Depends(public_rate_limit)])
-def read(code: str, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site)) -> dict[str, Any]:
+def read(code: str, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
+         now: datetime = Depends(get_now)) -> dict[str, Any]:
     row = get(store, code.strip())
     if row is None:
         raise ApiError(404, "not_found", "Không tìm thấy hồ sơ", "Dossier not found")
-    return dossier_json(site, row)
+    parcel = store.one("SELECT state, number FROM locker_parcels WHERE dossier = ? AND state = 'ready'", (row["code"],)) \
+        if store.one("SELECT 1 AS x FROM sqlite_master WHERE name = 'locker_parcels'") else None
+    vi, en = words.next_step(row, parcel, now, site.tz)
+    return {**dossier_json(site, row), "next_step": vi, "next_step_en": en, "overdue": words.overdue(row, now)}
 
 
 @router.get("")

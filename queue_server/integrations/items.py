@@ -20,6 +20,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from queue_server.dossiers import routes as dossiers
+from queue_server.integrations import notify as notices
+from queue_server.lockers.config import NoticeConfig
 from queue_server.store import Tx
 
 MAX_ITEMS = 1000
@@ -48,6 +50,7 @@ class Item:
     phone: str | None
     email: str | None
     zalo_id: str | None
+    consent: bool | None = None  # the applicant agreed to notices; None: as before
 
 
 def parse_time(value: Any, tz: ZoneInfo, key: str) -> float:
@@ -131,7 +134,19 @@ def parse_item(raw: Any, tz: ZoneInfo) -> Item:
         received_ts=parse_time(raw["received_at"], tz, "received_at") if raw.get("received_at") else None,
         due_ts=parse_time(raw["due_at"], tz, "due_at") if raw.get("due_at") else None,
         applicant_name=_text(raw, "applicant_name") or "", phone=phone, email=email,
-        zalo_id=_text(raw, "zalo_id"))
+        zalo_id=_text(raw, "zalo_id"), consent=_consent(raw.get("consent")))
+
+
+def _consent(value: Any) -> bool | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0", "có", "không", "yes", "no"):
+        return value.strip().lower() in ("true", "1", "có", "yes")
+    raise ItemError(f"consent: expected true/false, got {str(value)[:20]!r}")
 
 
 def code_of(raw: Any) -> str | None:
@@ -151,10 +166,12 @@ def _details(item: Item, keep_contacts: bool) -> dict[str, Any]:
     return details
 
 
-def apply_item(tx: Tx, item: Item, now: datetime, actor: str) -> tuple[str, str]:
-    """(outcome, reason) for one checked item, inside the caller's write transaction."""
+def apply_item(tx: Tx, item: Item, now: datetime, actor: str, notify: NoticeConfig | None = None,
+               tz: ZoneInfo | None = None) -> tuple[str, str]:
+    """(outcome, reason) for one checked item, inside the caller's write transaction.
+    `notify`: the notice channels, when this road may tell the applicant (not for an import)."""
     row = dossiers.get(tx, item.code)
-    version = tx.execute("SELECT status, status_ts FROM integration_versions WHERE code = ?",
+    version = tx.execute("SELECT status, status_ts, consent FROM integration_versions WHERE code = ?",
                          (item.code,)).fetchone()
     if version is not None and item.status_ts < version[1]:
         return "stale", f"a newer status ({version[0]}) was already applied"
@@ -197,15 +214,19 @@ def apply_item(tx: Tx, item: Item, now: datetime, actor: str) -> tuple[str, str]
         else:
             outcome = "unchanged"
             reason = "result already handed over here" if status != item.status else "same status"
-    tx.execute("INSERT INTO integration_versions (code, status, status_ts, source, applied_ts) "
-               "VALUES (?,?,?,?,?) ON CONFLICT (code) DO UPDATE SET status = excluded.status, "
-               "status_ts = excluded.status_ts, source = excluded.source, applied_ts = excluded.applied_ts",
-               (item.code, item.status, item.status_ts, actor, now.timestamp()))
+    consent = item.consent if item.consent is not None else bool(version and version[2])
+    tx.execute("INSERT INTO integration_versions (code, status, status_ts, source, applied_ts, consent) "
+               "VALUES (?,?,?,?,?,?) ON CONFLICT (code) DO UPDATE SET status = excluded.status, "
+               "status_ts = excluded.status_ts, source = excluded.source, applied_ts = excluded.applied_ts, "
+               "consent = excluded.consent",
+               (item.code, item.status, item.status_ts, actor, now.timestamp(), int(consent)))
+    if notify is not None and consent and outcome == "applied":
+        notices.after_sync(tx, notify, row, dossiers.get(tx, item.code), now, tz or ZoneInfo("Asia/Ho_Chi_Minh"))
     return outcome, reason
 
 
 def apply_batch(tx: Tx, raws: list[Any], tz: ZoneInfo, now: datetime, actor: str,
-                source: str) -> list[dict[str, Any]]:
+                source: str, notify: NoticeConfig | None = None) -> list[dict[str, Any]]:
     """Per-item answers, in the order sent. Items of one dossier in one batch apply by status_at."""
     parsed: list[tuple[int, Item | None, str]] = []
     for n, raw in enumerate(raws):
@@ -220,7 +241,7 @@ def apply_batch(tx: Tx, raws: list[Any], tz: ZoneInfo, now: datetime, actor: str
             tx.execute("INSERT INTO integration_rejects (ts, source, code, reason) VALUES (?,?,?,?)",
                        (now.timestamp(), source, code_of(raws[n]), error))
             continue
-        outcome, reason = apply_item(tx, item, now, actor)
+        outcome, reason = apply_item(tx, item, now, actor, notify, tz)
         if outcome == "rejected":
             tx.execute("INSERT INTO integration_rejects (ts, source, code, reason) VALUES (?,?,?,?)",
                        (now.timestamp(), source, item.code, reason))

@@ -25,6 +25,7 @@ from queue_server.clock import iso_local
 from queue_server.deps import get_now, get_site, get_store
 from queue_server.errors import ApiError
 from queue_server.integrations import items, results
+from queue_server.notices.outbox import locker_config
 from queue_server.store import Store
 
 log = logging.getLogger("motcua.integrations")
@@ -61,10 +62,11 @@ async def push(request: Request, who: Principal = Depends(require_device("integr
         raise _too_large("Lô", "Batch")
     tz = request.app.state.site.tz
     source = f"push:{who.name}"
+    notify = locker_config(request.app).notices
 
     def apply() -> list[dict[str, Any]]:
         with store.write() as tx:
-            answers = items.apply_batch(tx, batch, tz, now, who.actor, source)
+            answers = items.apply_batch(tx, batch, tz, now, who.actor, source, notify)
             counts = items.count(answers)
             tx.execute("INSERT INTO integration_sources (name, url, last_attempt_ts, last_success_ts, applied_total, "
                        "rejected_total, lag_s) VALUES (?, 'push', ?, ?, ?, ?, 0) ON CONFLICT (name) DO UPDATE SET "
@@ -190,7 +192,7 @@ def setup(app: Any) -> None:
     async def lifespan(a: Any):
         async with inner(a) as state:
             worker = app.state.integrations_worker = Worker(app.state.store, cfg, app.state.site.tz,
-                                                            app.state.settings.clock)
+                                                            app.state.settings.clock, locker_config(app).notices)
             worker.start()
             try:
                 yield state

@@ -1,5 +1,6 @@
-"""Integration tables: the source's version of each dossier, pull cursors and health,
-rejected items, and the outbox of results reported back (status 10)."""
+"""Integration tables: the source's version of each dossier (and the applicant's consent to
+notices), notices already sent per change, pull cursors and health, rejected items, and the
+outbox of results reported back (status 10)."""
 from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
@@ -14,7 +15,11 @@ def m001_integrations(db: Database) -> None:
     run_script(db, """
     CREATE TABLE integration_versions (
         code TEXT PRIMARY KEY, status INTEGER NOT NULL, status_ts REAL NOT NULL,
-        source TEXT NOT NULL, applied_ts REAL NOT NULL);
+        source TEXT NOT NULL, applied_ts REAL NOT NULL,
+        consent INTEGER NOT NULL DEFAULT 0);  -- the applicant agreed to notices (Zalo / SMS / e-mail)
+    CREATE TABLE integration_notices (
+        code TEXT NOT NULL, key TEXT NOT NULL, ts REAL NOT NULL,
+        PRIMARY KEY (code, key));              -- one notice per change, whatever the road and retries
     CREATE TABLE integration_sources (
         name TEXT PRIMARY KEY, url TEXT NOT NULL, cursor TEXT,
         last_attempt_ts REAL, last_success_ts REAL, last_error TEXT, last_error_ts REAL,

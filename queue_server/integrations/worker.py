@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from queue_server.config import Integrations
 from queue_server.integrations import items, results
 from queue_server.integrations.sources import SourceError, open_source
+from queue_server.lockers.config import NoticeConfig
 from queue_server.store import Store
 
 log = logging.getLogger("motcua.integrations")
@@ -28,8 +29,8 @@ TICK_S = 1.0        # results waiting are looked at this often
 
 class Puller:
     def __init__(self, store: Store, cfg: Integrations, tz: ZoneInfo, clock: Callable[[], datetime],
-                 adapter: Any = None):
-        self.store, self.cfg, self.tz, self.clock = store, cfg, tz, clock
+                 adapter: Any = None, notify: NoticeConfig | None = None):
+        self.store, self.cfg, self.tz, self.clock, self.notify = store, cfg, tz, clock, notify
         self.adapter = adapter or open_source(cfg.source, cfg.key, cfg.timeout_seconds)
         with store.write() as tx:  # a changed URL starts from its own beginning
             tx.execute("INSERT INTO integration_sources (name, url) VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
@@ -46,7 +47,7 @@ class Puller:
         page = self.adapter.fetch(self.cursor(), self.cfg.page_size)
         now = self.clock()
         with self.store.write() as tx:
-            answers = items.apply_batch(tx, page.items, self.tz, now, "integration:pull", PULL)
+            answers = items.apply_batch(tx, page.items, self.tz, now, "integration:pull", PULL, self.notify)
             counts = items.count(answers)
             applied = [a["code"] for a in answers if a["result"] == "applied"]
             oldest = tx.execute(
@@ -87,9 +88,10 @@ def backoff(failures: int, cap: float) -> float:
 
 
 class Worker:
-    def __init__(self, store: Store, cfg: Integrations, tz: ZoneInfo, clock: Callable[[], datetime]):
+    def __init__(self, store: Store, cfg: Integrations, tz: ZoneInfo, clock: Callable[[], datetime],
+                 notify: NoticeConfig | None = None):
         self.store, self.cfg, self.tz, self.clock = store, cfg, tz, clock
-        self.puller = Puller(store, cfg, tz, clock)
+        self.puller = Puller(store, cfg, tz, clock, notify=notify)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 

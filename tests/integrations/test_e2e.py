@@ -71,6 +71,8 @@ def test_province_dossier_to_locker_and_status_10_back(tmp_path):
                 json={"event": event, **kw}, headers=kiosk).json()
             report("open_confirmed", parcel_id=parcel["id"], door_open=True, item=False)
             assert report("closed", parcel_id=parcel["id"], door_open=False, item=True)["result"] == "ready"
+            step = api.get(f"/api/v1/dossiers/{code}").json()["next_step"]
+            assert f"ở tủ trả kết quả, ngăn số {parcel['compartment']}" in step     # what the citizen reads
             api.post("/api/v1/notices/run", headers=live.headers("supervisor"))
 
             def pickup_code():
