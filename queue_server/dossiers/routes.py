@@ -210,7 +210,9 @@ def read(code: str, store: Store = Depends(get_store), site: SiteConfig = Depend
         raise ApiError(404, "not_found", "Không tìm thấy hồ sơ", "Dossier not found")
     parcel = store.one("SELECT state, number FROM locker_parcels WHERE dossier = ? AND state = 'ready'", (row["code"],)) \
         if store.one("SELECT 1 AS x FROM sqlite_master WHERE name = 'locker_parcels'") else None
-    vi, en = words.next_step(row, parcel, now, site.tz)
+    postal = store.one("SELECT state, address_masked FROM postal_requests WHERE code = ?", (row["code"],)) \
+        if store.one("SELECT 1 AS x FROM sqlite_master WHERE name = 'postal_requests'") else None
+    vi, en = words.next_step(row, parcel, now, site.tz, postal)
     return {**dossier_json(site, row), "next_step": vi, "next_step_en": en, "overdue": words.overdue(row, now)}
 
 

@@ -20,9 +20,19 @@ def overdue(row: dict[str, Any], now: datetime) -> bool:
     return row["status"] in OPEN and bool(row["due_ts"]) and now.timestamp() > row["due_ts"]
 
 
-def next_step(row: dict[str, Any], parcel: dict[str, Any] | None, now: datetime, tz: ZoneInfo) -> tuple[str, str]:
-    """(vi, en) sentence: what happens now and what the citizen does."""
+def next_step(row: dict[str, Any], parcel: dict[str, Any] | None, now: datetime, tz: ZoneInfo,
+              postal: dict[str, Any] | None = None) -> tuple[str, str]:
+    """(vi, en) sentence: what happens now and what the citizen does. `postal`: a request to
+    receive the result by post ({"state", "address_masked"})."""
     status, due = row["status"], day(row["due_ts"], tz)
+    if postal is not None and postal["state"] == "requested" and status in OPEN | {9}:
+        where = postal["address_masked"]
+        if status == 9:
+            return (f"Kết quả đã có và sẽ được gửi qua bưu điện đến địa chỉ ông/bà đã đăng ký ({where}).",
+                    f"The result is ready and will be sent by post to the address you gave ({where}).")
+        if status in (1, 2, 4) and not overdue(row, now):
+            return (f"Hồ sơ đang được giải quyết; kết quả sẽ được gửi qua bưu điện ({where}). Ngày hẹn trả: {due}.",
+                    f"The dossier is being processed; the result will be sent by post ({where}). Due on {due}.")
     if overdue(row, now):
         return (f"Hồ sơ đã quá ngày hẹn trả ({due}). Cơ quan giải quyết sẽ xin lỗi và hẹn lại ngày trả; "
                 "ông/bà có thể hỏi tại quầy tiếp nhận.",
