@@ -185,14 +185,18 @@ def setup(app: Any) -> None:
     app.state.integrations_worker = None
     if not cfg.source:
         return
+    from queue_server.config import ConfigError
     from queue_server.integrations.worker import Worker
+    try:  # a drop folder that cannot be made stops the server at start, naming the key
+        worker = app.state.integrations_worker = Worker(app.state.store, cfg, app.state.site.tz,
+                                                        app.state.settings.clock, locker_config(app).notices)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(app.state.site.path, "integrations.source", str(exc)) from None
     inner = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(a: Any):
         async with inner(a) as state:
-            worker = app.state.integrations_worker = Worker(app.state.store, cfg, app.state.site.tz,
-                                                            app.state.settings.clock, locker_config(app).notices)
             worker.start()
             try:
                 yield state
