@@ -210,3 +210,13 @@ def test_a_source_that_cannot_be_opened_stops_the_server_with_the_key_named(tmp_
                            capture_output=True, text=True, timeout=60)
         assert r.returncode == 2 and "configuration refused" in r.stderr and problem in r.stderr, r.stderr
         assert "Traceback" not in r.stderr
+
+
+def test_the_source_key_is_sent_and_a_wrong_one_is_an_error(store):
+    with start_onestop(per_day=0, seed=1, key="igate-secret") as guarded:
+        guarded.create()
+        with pytest.raises(SourceError, match="HTTP 401"):
+            puller(store, guarded.source_url, key="wrong").poll_once()
+        assert drain(puller(store, guarded.source_url, key="igate-secret"))["applied"] == 1
+        health = store.one("SELECT url FROM integration_sources WHERE name = 'pull'")
+        assert "igate-secret" not in json.dumps(health)
