@@ -35,6 +35,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     k.set_defaults(func=_bench_kiosk)
 
     locker.register_bench(bench)
+    from bench import onestop
+    onestop.register_bench(bench)
 
     from bench import province
     province.register(bench)

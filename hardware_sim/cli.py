@@ -1,4 +1,4 @@
-"""`motcua sim printer|scanner|locker`: run a simulated device until Ctrl-C.
+"""`motcua sim printer|scanner|locker|onestop`: run a simulated device until Ctrl-C.
 
 Each simulator module adds its own sub-command (``register_sim(sim)``).
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 
 from hardware_sim.locker import cli as locker_cli
+from hardware_sim.onestop import cli as onestop_cli
 from hardware_sim.printer import cli as printer_cli
 from hardware_sim.scanner import cli as scanner_cli
 
@@ -15,5 +16,5 @@ def register(commands: argparse._SubParsersAction) -> None:
     sim_parser = commands.add_parser("sim", help="run a simulated device behind a real pty (and TCP)")
     sim = sim_parser.add_subparsers(dest="sim", metavar="DEVICE")
     sim_parser.set_defaults(func=lambda args: (sim_parser.print_help(), 2)[1])
-    for module in (printer_cli, scanner_cli, locker_cli):
+    for module in (printer_cli, scanner_cli, locker_cli, onestop_cli):
         module.register_sim(sim)

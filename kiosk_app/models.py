@@ -171,6 +171,7 @@ class Dossier:
     procedure: str
     status_name: str = ""        # the server's words for the status (vi, en)
     status_name_en: str = ""
+    next_step: dict[str, str] = field(default_factory=dict)   # {"vi": ..., "en": ...} from the server
 
     @classmethod
     def from_api(cls, d: dict[str, Any]) -> "Dossier":
@@ -185,4 +186,6 @@ class Dossier:
                    appointment=str(_first(d, "appointment_at", "due_at", "appointment", "result_due_at", default="") or ""),
                    procedure=_name(_first(d, "procedure_name", "procedure", "title", default=""), "vi"),
                    status_name=str(d.get("status_name") or ""),
-                   status_name_en=str(d.get("status_name_en") or d.get("status_name") or ""))
+                   status_name_en=str(d.get("status_name_en") or d.get("status_name") or ""),
+                   next_step={lang: str(d[key]) for lang, key in (("vi", "next_step"), ("en", "next_step_en"))
+                              if isinstance(d.get(key), str) and d[key]})

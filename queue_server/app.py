@@ -18,10 +18,14 @@ from queue_server.dossiers import routes as dossiers_routes
 from queue_server.dossiers import schema as dossiers_schema
 from queue_server.events import routes as events_routes
 from queue_server.events.bus import EventBus
+from queue_server.integrations import routes as integrations_routes
+from queue_server.integrations import schema as integrations_schema
 from queue_server.lockers import routes as lockers_routes
 from queue_server.lockers import schema as lockers_schema
 from queue_server.notices import outbox as notices_routes
 from queue_server.notices import schema as notices_schema
+from queue_server.postal import routes as postal_routes
+from queue_server.postal import schema as postal_schema
 from queue_server.ratings import routes as ratings_routes
 from queue_server.ratings import schema as ratings_schema
 from queue_server.settings import Settings
@@ -38,12 +42,13 @@ from queue_server.voice import routes as voice_routes
 #: Every feature's schema, applied in this order at start (and by `motcua user|device add`).
 MIGRATIONS = (tickets_schema.migrations, ratings_schema.migrations, dashboard_schema.migrations,
               dossiers_schema.migrations, lockers_schema.migrations, notices_schema.migrations,
-              shipping_schema.migrations)
+              shipping_schema.migrations, integrations_schema.migrations, postal_schema.migrations)
 
 #: Every feature's routes. Routes are matched in order: the busiest (ticket issue, call next) first.
 ROUTERS = (tickets_routes.router, counters_routes.router, tickets_public.router, auth_routes.router,
            events_routes.router, web.router, voice_routes.router, ratings_routes.router,
-           dashboard_routes.router, dossiers_routes.router, lockers_routes.router, notices_routes.router)
+           dashboard_routes.router, dossiers_routes.router, lockers_routes.router, notices_routes.router,
+           integrations_routes.router, postal_routes.router)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -83,4 +88,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     web.setup(app)
     lockers_routes.setup(app)
+    integrations_routes.setup(app)
     return app

@@ -104,6 +104,26 @@ class QueueRules:
 
 
 @dataclass(frozen=True)
+class Integrations:
+    """`[integrations]`: where dossiers come from (pull adapter by URL) and results go back."""
+    source: str = ""              # onestop+http(s)://host/base, file:///drop/folder, or "" (push only)
+    key: str = ""                 # bearer key the source wants (never logged)
+    poll_seconds: float = 15.0    # between polls once caught up
+    page_size: int = 500          # items asked per poll (catching up runs pages back to back)
+    backoff_max_seconds: float = 300.0
+    timeout_seconds: float = 20.0
+    report_results: bool = True   # status 10 back to the source when a result is handed over
+    retry_base_seconds: float = 15.0  # first retry of an unacknowledged report (doubling, ≤ 30 min)
+
+    @property
+    def scheme(self) -> str:
+        return self.source.split("://", 1)[0] if self.source else ""
+
+
+INTEGRATION_SCHEMES = ("onestop+http", "onestop+https", "file")
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     path: str
     center: Center
@@ -114,6 +134,7 @@ class SiteConfig:
     counters: dict[str, Counter] = field(default_factory=dict)
     # the whole parsed file: feature modules read their own tables (e.g. sections["lockers"])
     sections: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    integrations: Integrations = field(default_factory=Integrations)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -283,4 +304,20 @@ def parse_site(data: dict[str, Any], path: Path | str = "<memory>") -> SiteConfi
     for code in services:
         if not any(code in k.services for k in counters.values()):
             raise root.fail("services", f"service {code!r} is served by no counter")
-    return SiteConfig(str(path), center, queue, tuple(windows), groups, services, counters, data)
+    return SiteConfig(str(path), center, queue, tuple(windows), groups, services, counters, data,
+                      _integrations(_Reader(path, root.get("integrations", dict, {}), "integrations.")))
+
+
+def _integrations(r: _Reader) -> Integrations:
+    source = r.get("source", str, "").strip() if r.table.get("source") != "" else ""
+    if source and source.split("://", 1)[0] not in INTEGRATION_SCHEMES or (source and "://" not in source):
+        raise r.fail("source", f"{source!r}: expected onestop+http://…, onestop+https://… or file:///folder")
+    page = r.get("page_size", int, 500)
+    if not 1 <= page <= 1000:
+        raise r.fail("page_size", f"must be 1…1000, got {page}")
+    return Integrations(source, r.get("key", str, "") if r.table.get("key") != "" else "",
+                        float(r.get("poll_seconds", (int, float), 15.0, positive=True)), page,
+                        float(r.get("backoff_max_seconds", (int, float), 300.0, positive=True)),
+                        float(r.get("timeout_seconds", (int, float), 20.0, positive=True)),
+                        r.get("report_results", bool, True),
+                        float(r.get("retry_base_seconds", (int, float), 15.0, positive=True)))

@@ -40,6 +40,13 @@ def test_demo_prints_working_urls_and_stops_cleanly(tmp_path):
         assert len(httpx.get(f"{server}/api/v1/services", timeout=10).json()) >= 8
         for device in ("printer", "scanner", "locker"):
             assert re.search(rf"{device} simulator: pty /dev/pts/\d+", out), f"{device} simulator missing"
+        # issue 15: the province simulator runs and a dossier ready there can be looked up on the server
+        ready = re.search(r"ready for a locker \(status 9\): (\S+?)[,\s]", out).group(1)
+        deadline = time.monotonic() + 30
+        while httpx.get(f"{server}/api/v1/dossiers/{ready}", timeout=10).status_code != 200:
+            assert time.monotonic() < deadline, f"{ready} never synced"
+            time.sleep(0.5)
+        assert httpx.get(f"{server}/api/v1/dossiers/{ready}", timeout=10).json()["status"] in (9, 10)
     finally:
         proc.send_signal(signal.SIGINT)
         try:

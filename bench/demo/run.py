@@ -45,6 +45,7 @@ class Demo:
         self.var = var
         self.procs: list[tuple[str, subprocess.Popen]] = []
         self.cleanups: list = []  # called after the processes stop (e.g. the province's PostgreSQL)
+        self.province_url = ""    # the one-stop simulator's, when it runs
 
     def spawn(self, name: str, args: list[str], env: dict | None = None, **kw: Any) -> subprocess.Popen:
         proc = subprocess.Popen([*MOTCUA, *args], stdout=subprocess.PIPE, stderr=open(self.var / f"{name}.log", "ab"),
@@ -103,12 +104,17 @@ def _run(demo: Demo, args: Any, var: Path, db: str) -> int:
         say(f"could not create a kiosk device key: {r.stderr.strip()[-200:]}")
 
     province = None
-    config: list[str] = []
+    base = None
     if getattr(args, "province", False):  # a province (PostgreSQL) and a second site, both shipping
         from bench.demo.province import start_province
         province = start_province(demo, var, say)
         if province:
-            config = ["--config", str(province["configs"]["trung-tam"])]
+            base = province["configs"]["trung-tam"]
+    # dossiers synced from the province's one-stop system (its simulator)
+    from bench.demo.onestop import ready_examples, start_onestop
+    site = start_onestop(demo, var, say, base) if base else start_onestop(demo, var, say)
+    site = site or base
+    config = ["--config", str(site)] if site else []
     server = demo.spawn("server", ["serve", *config, "--db", db, "--port", str(args.port), "--open-all-hours"])
     line = _first_line(server, "serving on", timeout=30)
     if not line and args.port:
@@ -155,6 +161,12 @@ def _run(demo: Demo, args: Any, var: Path, db: str) -> int:
         say(f"Scan a receipt:  motcua sim scanner --control {scanner['control_url']} scan 000.00.21.H29-230101-0001")
     if printer:
         say(f"Printer out of paper: motcua sim printer --control {printer['control_url']} fault paper_out")
+    if site:
+        examples = ready_examples(demo.province_url)
+        if examples:
+            say(f"Synced dossiers ready for a locker (status 9): {', '.join(examples)}")
+        say(f"Province outage: curl -X POST {demo.province_url}/control/faults -d '{{\"down\": true}}' "
+            f"(clear: {demo.province_url}/control/faults/clear); sync health on the dashboard")
 
     if args.no_kiosk:
         say("kiosk not started (--no-kiosk). Ctrl-C stops everything.")

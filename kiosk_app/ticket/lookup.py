@@ -83,6 +83,13 @@ class LookupMixin:
         name = self.dossier.status_name_en if self.lang == "en" else self.dossier.status_name
         return name or self.t(UNKNOWN_STATUS)
 
+    def dossier_next_step(self) -> str:
+        """What to do next, in the kiosk's language (the server words it; '' from an older server)."""
+        if self.dossier is None:
+            return ""
+        steps = self.dossier.next_step
+        return steps.get(self.lang) or steps.get("vi", "")
+
     # -- procedures ---------------------------------------------------------------------
     def open_procedures(self) -> None:
         self.touch()

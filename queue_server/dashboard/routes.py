@@ -22,6 +22,7 @@ from sqlite_utils import Database, Migrations
 from queue_server.auth.guards import Principal, require_device, require_staff
 from queue_server.clock import iso_local, service_day
 from queue_server.deps import get_now, get_site, get_store
+from queue_server.integrations import routes as integrations
 from queue_server.ratings.routes import summarize
 from queue_server.shipping.shipper import shipping_lag
 
@@ -201,12 +202,16 @@ def dashboard(request: Request, store=Depends(get_store), site=Depends(get_site)
     service_rows = services(store, site, now, day)
     device_rows = devices(store, now)
     ship = shipping(request, store, now)
+    sync = integrations.health(store, now, site.tz)
+    alert_rows = alerts(counter_rows, service_rows, device_rows) + shipping_alerts(ship)
+    alert_rows += [{"level": level, "code": code, "message": vi, "message_en": en}
+                   for level, code, vi, en in integrations.alerts(sync, now)]
+    alert_rows.sort(key=lambda a: -SEVERITY[a["level"]])
     return {
         "now": iso_local(now.timestamp()), "day": day,
         "counters": counter_rows, "services": service_rows, "devices": device_rows,
-        "alerts": alerts(counter_rows, service_rows, device_rows) + shipping_alerts(ship),
-        "ratings": summarize(store, day),
-        "shipping": ship,
+        "alerts": alert_rows, "ratings": summarize(store, day),
+        "shipping": ship, "integrations": sync,
     }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
@@ -23,6 +23,8 @@ from queue_server.config import SiteConfig
 from queue_server.deps import get_now, get_site, get_store
 from queue_server.errors import ApiError
 from queue_server.auth.ratelimit import public_rate_limit
+from queue_server.dossiers import words
+from queue_server.integrations import results as province_results
 from queue_server.store import Store, Tx
 
 log = logging.getLogger("motcua.dossiers")
@@ -127,6 +129,7 @@ def set_status(tx: Tx, code: str, status: int, now: datetime, actor: str, type_:
     tx.execute("INSERT INTO dossier_events (code, ts, type, status_from, status_to, actor) VALUES (?,?,?,?,?,?)",
                (code, now.timestamp(), type_, row["status"], status, actor))
     tx.emit("dossier.status", code=code, status=status, **status_name(status))
+    province_results.on_status(tx, row, status, type_, now)  # a province dossier handed over: report it
     log.info("dossier %s: status %s -> %s (%s) by %s", code, row["status"], status, type_, actor)
 
 
@@ -153,11 +156,26 @@ class StatusIn(BaseModel):
     status: int = Field(..., ge=1, le=10)
 
 
+def contact_problem(phone: str | None, email: str | None) -> tuple[str, str] | None:
+    """(vi, en) of what is wrong with a phone / e-mail, or None."""
+    if phone and not re.fullmatch(r"\+?\d[\d .-]{7,18}", phone):
+        return "Số điện thoại không hợp lệ", "phone: not a phone number"
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        return "Địa chỉ e-mail không hợp lệ", "email: not an e-mail address"
+    return None
+
+
 def _check_contacts(body: DossierIn) -> None:
-    if body.phone and not re.fullmatch(r"\+?\d[\d .-]{7,18}", body.phone):
-        raise ApiError(422, "validation_error", "Số điện thoại không hợp lệ", "phone: not a phone number")
-    if body.email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", body.email):
-        raise ApiError(422, "validation_error", "Địa chỉ e-mail không hợp lệ", "email: not an e-mail address")
+    problem = contact_problem(body.phone, body.email)
+    if problem:
+        raise ApiError(422, "validation_error", *problem)
+
+
+def lift_sequence(tx: Tx, agency: str, day: str, seq: int) -> None:
+    """A code made elsewhere (import, province system): the day's counter moves past it."""
+    tx.execute("INSERT INTO dossier_sequences (agency, day, last_seq) VALUES (?, ?, ?) "
+               "ON CONFLICT (agency, day) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)",
+               (agency, day, seq))
 
 
 @router.post("", status_code=201)
@@ -176,9 +194,7 @@ def create(body: DossierIn, who: Principal = Depends(require_staff("officer")),
             code = body.code.strip()
             if get(tx, code):
                 raise ApiError(409, "already_exists", f"Hồ sơ {code} đã có", f"Dossier {code} already exists")
-            tx.execute("INSERT INTO dossier_sequences (agency, day, last_seq) VALUES (?, ?, ?) "
-                       "ON CONFLICT (agency, day) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)",
-                       (agency, day, seq))
+            lift_sequence(tx, agency, day, seq)
             source = "import"
         else:
             agency = site.center.agency_id
@@ -199,11 +215,17 @@ def create(body: DossierIn, who: Principal = Depends(require_staff("officer")),
 
 
 @router.get("/{code}", dependencies=[Depends(public_rate_limit)])
-def read(code: str, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site)) -> dict[str, Any]:
+def read(code: str, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
+         now: datetime = Depends(get_now)) -> dict[str, Any]:
     row = get(store, require_code(code))
     if row is None:
         raise ApiError(404, "not_found", "Không tìm thấy hồ sơ", "Dossier not found")
-    return dossier_json(site, row)
+    parcel = store.one("SELECT state, number FROM locker_parcels WHERE dossier = ? AND state = 'ready'", (row["code"],)) \
+        if store.one("SELECT 1 AS x FROM sqlite_master WHERE name = 'locker_parcels'") else None
+    postal = store.one("SELECT state, address_masked FROM postal_requests WHERE code = ?", (row["code"],)) \
+        if store.one("SELECT 1 AS x FROM sqlite_master WHERE name = 'postal_requests'") else None
+    vi, en = words.next_step(row, parcel, now, site.tz, postal)
+    return {**dossier_json(site, row), "next_step": vi, "next_step_en": en, "overdue": words.overdue(row, now)}
 
 
 @router.get("")
@@ -228,11 +250,16 @@ def change_status(code: str, body: StatusIn, who: Principal = Depends(require_st
     return dossier_json(site, row, staff=True)
 
 
+class HandoverIn(BaseModel):
+    channel: Literal["counter", "post"] = Field("counter", description="at the counter, or sent by public post")
+
+
 @router.post("/{code}/handed-over")
-def handed_over(code: str, who: Principal = Depends(require_staff("officer")),
+def handed_over(code: str, body: HandoverIn | None = None, who: Principal = Depends(require_staff("officer")),
                 store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
                 now: datetime = Depends(get_now)) -> dict[str, Any]:
-    """Result handed over at the counter (e.g. after a return from the locker): status 10."""
+    """Result handed over at the counter (e.g. after a return from the locker) or sent by post: status 10."""
+    channel = body.channel if body else "counter"
     with store.write() as tx:
         row = get(tx, code)
         if row is None:
@@ -243,6 +270,6 @@ def handed_over(code: str, who: Principal = Depends(require_staff("officer")),
         if active:
             raise ApiError(409, "invalid_state", "Kết quả đang ở tủ, hãy thu hồi trước",
                            "The result is in a locker: retrieve it first")
-        set_status(tx, code, RETURNED, now, who.actor, "handed_over_counter", collected_ts=now.timestamp())
+        set_status(tx, code, RETURNED, now, who.actor, f"handed_over_{channel}", collected_ts=now.timestamp())
         row = get(tx, code)
     return dossier_json(site, row, staff=True)

@@ -216,6 +216,9 @@ def test_dossier_keypad_validates_and_asks_server(live_server):
     assert c.screen == "dossier" and c.lookup_state == "found"
     assert c.dossier_status_text() == "Yêu cầu bổ sung"      # the server's name for status 5
     assert c.dossier.appointment.startswith("2026-11-27T10:00") and c.dossier.procedure == "Đăng ký khai sinh"
+    assert "mang giấy tờ còn thiếu" in c.dossier_next_step()       # what to do, in plain words
+    c.toggle_language()
+    assert "bring the missing papers" in c.dossier_next_step()
 
 
 def test_procedures_come_from_the_server(live_server):

@@ -44,3 +44,13 @@ def test_bench_server_drives_the_real_server_and_reports_latency():
     assert [x["offered_tickets_per_s"] for x in loads] == [100.0, 300.0]
     assert all(x["p99_ms"] > 0 and isinstance(x["p99_ok"], bool) for x in loads)
     assert data["issue"]["server_cpu_us_per_request"] > 0
+
+
+def test_bench_onestop_reports_push_rate_catch_up_and_sync_lag():
+    out = subprocess.run([*MOTCUA, "bench", "onestop", "--batches", "2", "--history", "200", "--lag-rounds", "3"],
+                         capture_output=True, text=True, timeout=180, check=True)
+    data = json.loads(out.stdout)
+    assert data["push_new"]["items"] == 2000 and data["push_new"]["items_per_s"] > 0
+    assert data["push_again"]["items_per_s"] > 0
+    assert data["pull_catch_up"]["changes"] >= 200 and data["pull_catch_up"]["changes_per_s"] > 0
+    assert data["sync_lag_s"]["rounds"] == 3 and 0 < data["sync_lag_s"]["median"] < 10

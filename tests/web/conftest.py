@@ -164,7 +164,7 @@ def web_app(tmp_path):
     """The real app in process (TestClient) on a temp DB, with a fake clock at Monday 08:00.
     Yields (client, headers) where headers[role] is a Bearer header for every staff and device role."""
     from fastapi.testclient import TestClient
-    from queue_server.auth.accounts import add_device, add_user
+    from queue_server.auth.accounts import DEVICE_ROLES, add_device, add_user
     from queue_server.app import create_app
     from queue_server.clock import FakeClock
     from queue_server.settings import Settings
@@ -176,7 +176,7 @@ def web_app(tmp_path):
     for role, name in STAFF.items():
         add_user(store, name, role, PASSWORD)
     headers = {role: {"Authorization": "Bearer " + add_device(store, f"test-{role}", role)}
-               for role in ("kiosk", "display", "rating", "locker")}
+               for role in DEVICE_ROLES}
     with TestClient(app) as client:
         for role, name in STAFF.items():
             r = client.post("/api/v1/auth/login", json={"username": name, "password": PASSWORD})

@@ -37,6 +37,8 @@ class DossierScreen(KScreen):
                 lines.append(d.procedure)
             if d.appointment:
                 lines.append(c.t("Appointment for the result: {date}", date=_date(d.appointment)))
+            if c.dossier_next_step():
+                lines.append(c.dossier_next_step())
             ids.result.text = "\n".join(lines)
             ids.result.color = theme.INK
         else:

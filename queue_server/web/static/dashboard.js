@@ -42,6 +42,7 @@ function render(d, lockers) {
     const status = dv.stale ? "offline" : dv.status;
     return row([dv.device, el("span", { class: "pill " + (dv.stale ? "error" : dv.status), text: label("status_" + status, status) }), parts, (dv.reported_at || "").slice(11, 19)]);
   }));
+  renderSync(d.integrations);
   const r = d.ratings;
   $("ratings").replaceChildren(
     el("dt", { text: t("very_satisfied") }), el("dd", { text: String(r.levels.very_satisfied) }),
@@ -62,6 +63,23 @@ function renderShipping(s) {
     el("dt", { text: t("shipping_lag") }), el("dd", { class: s.lag_seconds > 600 ? "late" : "", text: lag }),
     el("dt", { text: t("shipping_last_ack") }), el("dd", { text: s.last_ack ? s.last_ack.slice(0, 19).replace("T", " ") : "—" }),
     el("dt", { text: t("shipping_state") }), el("dd", { "data-state": s.state, text: t("shipping_" + s.state) + (s.error ? ` (${s.error})` : "") }));
+}
+
+// Province dossier sync: one row per source (pull adapter, pushing systems), then the
+// status-10 reports the province has not acknowledged yet.
+function renderSync(sync) {
+  const rows = sync.sources.map((s) => row([
+    s.url === "push" ? s.name : s.url,
+    el("span", { class: "pill " + (s.ok ? "ok" : (s.failures >= 3 ? "error" : "warning")), text: t(s.ok ? "status_ok" : "status_error") }),
+    (s.last_success_at || "—").replace("T", " ").slice(0, 19),
+    s.lag_s === null ? "—" : `${Math.round(s.lag_s)} ${t("seconds")}`,
+    `${s.applied_total} / ${s.rejected_total}`,
+    s.last_error || "—"]));
+  $("sync-sources").tBodies[0].replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { colspan: "6", class: "muted", text: t("sync_none") }))]));
+  const pending = sync.results.unacknowledged.map((r) => el("li", { class: "alert " + (r.state === "failed" ? "error" : "warning"), "data-code": r.code,
+    text: [r.code, t("channel_" + r.channel), (r.handed_over_at || "").replace("T", " ").slice(0, 16),
+      r.attempts ? `${r.attempts} ${t("tries")}: ${r.last_error || ""}` : ""].filter(Boolean).join(" · ") }));
+  $("sync-unacked").replaceChildren(...(pending.length ? pending : [el("li", { class: "muted", text: t("sync_all_acked") })]));
 }
 
 async function refresh() {
