@@ -17,6 +17,8 @@ file, the key and the problem.
     outbox_dir = "var/outbox"    # file channel (default: <db dir>/outbox)
     [[lockers.banks]]
     kiosk = "result-1"           # id of the result kiosk the bank is attached to
+    devices = ["result-1"]       # device keys (by `motcua device add NAME`) that may drive this bank;
+                                 # default: the device named like `kiosk`. No other key touches it.
     name = "Tủ trả kết quả – sảnh tầng 1"
     boards = [0, 1]              # compact form: 16 locks per board, sizes per lock
     sizes = "SSSSMMMMMMMMLLLL"
@@ -51,6 +53,10 @@ class Bank:
     name_en: str
     compartments: tuple[Compartment, ...]
     inverted_boards: tuple[int, ...] = ()
+    devices: tuple[str, ...] = ()   # device names bound to this bank (its kiosk's own key)
+
+    def bound(self, device: str) -> bool:
+        return device in (self.devices or (self.kiosk,))
 
 
 @dataclass(frozen=True)
@@ -167,8 +173,14 @@ def parse_lockers(data: dict[str, Any], path: Path | str = "<memory>") -> Locker
             raise ConfigError(path, f"{where}kiosk", f"kiosk {kiosk!r} has two banks; list all compartments in one")
         name = _str(path, b, "name", kiosk, where)
         inverted = b.get("inverted_boards", [])
+        devices = b.get("devices", [kiosk])
+        if not isinstance(devices, list) or not devices or not all(isinstance(d, str) and d.strip() for d in devices):
+            raise ConfigError(path, f"{where}devices", "expected a non-empty list of device names")
+        taken = [d for d in devices if any(other.bound(d) for other in banks.values())]
+        if taken:
+            raise ConfigError(path, f"{where}devices", f"device {taken[0]!r} is already bound to another bank")
         banks[kiosk] = Bank(kiosk, name, _str(path, b, "name_en", name, where), _compartments(path, b, where),
-                            tuple(int(x) for x in inverted))
+                            tuple(int(x) for x in inverted), tuple(devices))
     cfg = LockerConfig(banks, float(_num(path, section, "reminder_after_days", 3.0, p)),
                        float(_num(path, section, "return_after_days", 10.0, p)),
                        _num(path, section, "max_failed_tries", 5, p, integer=True),

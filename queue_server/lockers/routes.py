@@ -40,6 +40,28 @@ def cfg_of(request: Request) -> LockerConfig:
     return locker_config(request.app)
 
 
+def own_bank(cfg: LockerConfig, kiosk: str, who: Principal):
+    """The bank, if the caller may drive it: staff, or the device key bound to it in `[[lockers.banks]]`.
+    A ticket kiosk's key (or any other device's) gets nothing, whatever citizen's code it holds."""
+    bank = rules.bank_of(cfg, kiosk)
+    if who.kind == "device" and not bank.bound(who.name):
+        raise ApiError(403, "forbidden", f"Khóa thiết bị này không gắn với tủ {kiosk}",
+                       f"This device key is not bound to the locker bank {kiosk}")
+    return bank
+
+
+async def bank_device(kiosk: str, request: Request, who: Principal = Depends(KIOSK)) -> Principal:
+    """Route dependency: a kiosk/locker key that is bound to the bank in the path (checked before the body)."""
+    own_bank(cfg_of(request), kiosk, who)
+    return who
+
+
+async def bank_reader(kiosk: str, request: Request,
+                      who: Principal = Depends(require_staff_or_device("officer", "kiosk", "locker"))) -> Principal:
+    own_bank(cfg_of(request), kiosk, who)
+    return who
+
+
 def parcel_json(p: dict[str, Any] | None, tz: Any) -> dict[str, Any] | None:
     if p is None:
         return None
@@ -70,7 +92,7 @@ def _bank_json(store: Store, cfg: LockerConfig, kiosk: str, tz: Any) -> dict[str
 def banks(request: Request, who: Principal = Depends(require_staff_or_device("officer", "kiosk", "locker", "display")),
           store: Store = Depends(get_store), site: SiteConfig = Depends(get_site)) -> list[dict[str, Any]]:
     cfg = cfg_of(request)
-    return [_bank_json(store, cfg, k, site.tz) for k in cfg.banks]
+    return [_bank_json(store, cfg, k, site.tz) for k, b in cfg.banks.items() if who.kind == "staff" or b.bound(who.name)]
 
 
 @router.get("/alerts")
@@ -214,17 +236,16 @@ class SnapshotIn(BaseModel):
 
 
 @router.get("/{kiosk}")
-def bank(kiosk: str, request: Request, who: Principal = Depends(require_staff_or_device("officer", "kiosk", "locker")),
+def bank(kiosk: str, request: Request, who: Principal = Depends(bank_reader),
          store: Store = Depends(get_store), site: SiteConfig = Depends(get_site)) -> dict[str, Any]:
     """The bank of one kiosk, with its compartment map (the kiosk builds its LockerMap from it)."""
     return _bank_json(store, cfg_of(request), kiosk, site.tz)
 
 
 @router.get("/{kiosk}/commands")
-def commands(kiosk: str, request: Request, who: Principal = Depends(KIOSK), store: Store = Depends(get_store),
+def commands(kiosk: str, request: Request, who: Principal = Depends(bank_device), store: Store = Depends(get_store),
              site: SiteConfig = Depends(get_site)) -> list[dict[str, Any]]:
     """Doors the server wants this kiosk to open: console deposits and supervised retrievals."""
-    rules.bank_of(cfg_of(request), kiosk)
     rows = store.query("SELECT p.*, c.board, c.lock FROM locker_parcels p JOIN locker_compartments c ON "
                        "c.kiosk = p.kiosk AND c.number = p.number WHERE p.kiosk = ? AND "
                        "((p.state = 'reserved' AND p.from_console = 1) OR p.state = 'retrieving') ORDER BY p.id",
@@ -234,7 +255,7 @@ def commands(kiosk: str, request: Request, who: Principal = Depends(KIOSK), stor
 
 
 @router.post("/{kiosk}/pickup/lookup")
-def pickup_lookup(kiosk: str, body: LookupIn, request: Request, who: Principal = Depends(KIOSK),
+def pickup_lookup(kiosk: str, body: LookupIn, request: Request, who: Principal = Depends(bank_device),
                   store: Store = Depends(get_store)) -> dict[str, Any]:
     return rules.lookup(store, cfg_of(request), kiosk, body.dossier.strip())
 
@@ -253,11 +274,10 @@ def _allow(app: Any, kiosk: str, per_minute: int) -> bool:
 
 
 @router.post("/{kiosk}/pickup/verify")
-def pickup_verify(kiosk: str, body: VerifyIn, request: Request, who: Principal = Depends(KIOSK),
+def pickup_verify(kiosk: str, body: VerifyIn, request: Request, who: Principal = Depends(bank_device),
                   store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
                   now: datetime = Depends(get_now)) -> Any:
     cfg = cfg_of(request)
-    rules.bank_of(cfg, kiosk)
     if cfg.kiosk_tries_per_minute and not _allow(request.app, kiosk, cfg.kiosk_tries_per_minute):
         raise ApiError(429, "rate_limited", "Quá nhiều lần thử, vui lòng chờ một phút",
                        "Too many attempts at this kiosk, please wait a minute", {"Retry-After": "60"})
@@ -274,10 +294,11 @@ def pickup_verify(kiosk: str, body: VerifyIn, request: Request, who: Principal =
 
 
 @router.post("/{kiosk}/compartments/{number}/report")
-def report(kiosk: str, number: int, body: ReportIn, request: Request, who: Principal = Depends(KIOSK),
+def report(kiosk: str, number: int, body: ReportIn, request: Request, who: Principal = Depends(bank_device),
            store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
            now: datetime = Depends(get_now)) -> dict[str, Any]:
-    """What the board said: open confirmed / failed, closed (with the item sensor), left open, a change."""
+    """What the board said: open confirmed / failed, closed (with the item sensor), left open, a change.
+    Only the bank's own key may report; a door event changes a parcel only if it names that parcel."""
     with store.write() as tx:
         out = rules.report(tx, cfg_of(request), kiosk, number, body.event, who.actor, now, door_open=body.door_open,
                            item=body.item, parcel_id=body.parcel_id, reason=body.reason, latency_s=body.latency_s)
@@ -292,12 +313,11 @@ def report(kiosk: str, number: int, body: ReportIn, request: Request, who: Princ
 
 
 @router.post("/{kiosk}/reconcile")
-def reconcile(kiosk: str, body: SnapshotIn, request: Request, who: Principal = Depends(KIOSK),
+def reconcile(kiosk: str, body: SnapshotIn, request: Request, who: Principal = Depends(bank_device),
               store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
               now: datetime = Depends(get_now)) -> dict[str, Any]:
     """The board's real state (start-up, periodic): finishes interrupted flows and raises alerts."""
     cfg = cfg_of(request)
-    rules.bank_of(cfg, kiosk)
     results = {}
     with store.write() as tx:
         for c in body.compartments:

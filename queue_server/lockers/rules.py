@@ -31,6 +31,7 @@ from queue_server.store import Store, Tx
 RESERVATION_TTL = timedelta(minutes=15)
 OPENING_GRACE_S = 60.0  # an authorised pickup the kiosk has not opened yet is left alone this long
 _ACTIVE_SQL = ", ".join(f"'{s}'" for s in ACTIVE)
+DOOR_EVENTS = ("open_confirmed", "open_failed", "closed")  # reports that move a parcel along
 
 
 def row(tx: Tx | Store, sql: str, params: tuple = ()) -> dict[str, Any] | None:
@@ -234,6 +235,12 @@ def report(tx: Tx, cfg: LockerConfig, kiosk: str, number: int, event: str, actor
         audit(tx, now, kiosk, number, f"stale_{event}", actor, reason=reason, door_open=door_open, item=item,
               parcel_id=parcel_id)
         return {"result": "stale", "parcel": parcel_by_id(tx, parcel_id)}
+    if parcel is not None and parcel_id is None and event in DOOR_EVENTS:
+        # A door event that does not name the parcel it is about moves nothing: the kiosk always names
+        # the parcel it opened, so this is a late, confused or forged report. Recorded for the audit.
+        audit(tx, now, kiosk, number, f"unbound_{event}", actor, reason=reason, door_open=door_open, item=item,
+              parcel=parcel)
+        return {"result": "ignored", "parcel": parcel}
     _sense(tx, comp, now, door_open, item)
     purpose = _purpose(parcel)
     result = "recorded"

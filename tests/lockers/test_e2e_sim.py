@@ -26,7 +26,15 @@ class Rig:
         self.slips = tmp / "slips.bin"
 
     def connect(self) -> None:
-        self.client = LockerClient(self.live.base_url, self.live.device_key("kiosk"), timeout=10)
+        if not hasattr(self, "key"):  # the bank's own key: a device named like the bank's kiosk
+            from queue_server.auth.accounts import add_device
+            from queue_server.cli.serve import open_store
+            store = open_store(self.live.db_path)
+            try:
+                self.key = add_device(store, KIOSK, "kiosk")
+            finally:
+                store.close()
+        self.client = LockerClient(self.live.base_url, self.key, timeout=10)
         self.service = LockerService.connect(self.sim.port_path, self.client, KIOSK, close_timeout=8,
                                              poll_interval=0.05, reply_timeout=0.6, open_timeout=1.0)
         self.flow = ResultFlow(KIOSK, self.client, self.service, close_timeout=8,
