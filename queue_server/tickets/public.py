@@ -1,4 +1,6 @@
-"""Citizens' endpoints (no login): site, services, procedures, ticket status, counters."""
+"""Citizens' endpoints (no login): site, services, procedures, counters; and ticket status by
+sequential id, which is for staff and devices only (ids are guessable: anyone could follow
+everyone's tickets; the citizen's own page comes with a token of its own)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,7 +12,9 @@ from queue_server.config import SiteConfig
 from queue_server.deps import get_now, get_settings, get_site, get_store
 from queue_server.errors import ApiError
 from queue_server.tickets.estimates import service_summary, ticket_estimate
+from queue_server.auth.guards import Principal, require_staff_or_device
 from queue_server.auth.ratelimit import public_rate_limit
+from queue_server.auth.roles import DEVICE_ROLES
 from queue_server.tickets.rules import get_ticket, is_open
 from queue_server.settings import Settings
 from queue_server.store import Store
@@ -87,7 +91,8 @@ def ticket_with_estimate(store: Store, site: SiteConfig, row: dict, now: datetim
 
 @router.get("/tickets/{ticket_id}", dependencies=limited, summary="Ticket state, people ahead, estimated wait")
 async def ticket_status(ticket_id: int, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
-                        now: datetime = Depends(get_now)) -> FastJSONResponse:
+                        now: datetime = Depends(get_now),
+                        who: Principal = Depends(require_staff_or_device("officer", *DEVICE_ROLES))) -> FastJSONResponse:
     return FastJSONResponse(ticket_with_estimate(store, site, get_ticket(store.db.conn, ticket_id), now))
 
 
