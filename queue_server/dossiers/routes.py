@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlite_utils import Database, Migrations
 
-from queue_server.auth.guards import Principal, require_staff
+from queue_server.auth.guards import Principal, current_principal, require_staff
 from queue_server.clock import iso_local, local
 from queue_server.config import SiteConfig
 from queue_server.deps import get_now, get_site, get_store
@@ -186,12 +186,24 @@ def create(body: DossierIn, who: Principal = Depends(require_staff("officer")),
     return dossier_json(site, row, staff=True)
 
 
+def citizen_json(site: SiteConfig, row: dict[str, Any]) -> dict[str, Any]:
+    """What anyone holding a (sequential, guessable) dossier code is told: its status and due date.
+    Not who applied, for what, where or when it was collected."""
+    return {"code": row["code"], "status": row["status"], **status_name(row["status"]),
+            "due_at": iso_local(row["due_ts"], site.tz)}
+
+
 @router.get("/{code}", dependencies=[Depends(public_rate_limit)])
-def read(code: str, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site)) -> dict[str, Any]:
+def read(code: str, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
+         who: Principal | None = Depends(current_principal)) -> dict[str, Any]:
+    """Anonymous: status and due date only. A kiosk (the citizen scanned the receipt): and the
+    procedure. Staff: the staff view (contacts masked)."""
     row = get(store, code.strip())
     if row is None:
         raise ApiError(404, "not_found", "Không tìm thấy hồ sơ", "Dossier not found")
-    return dossier_json(site, row)
+    if who is None:
+        return citizen_json(site, row)
+    return dossier_json(site, row, staff=who.kind == "staff")
 
 
 @router.get("")

@@ -7,8 +7,12 @@ file, the key and the problem.
     [lockers]
     reminder_after_days = 3      # first reminder when not collected
     return_after_days = 10       # then staff take it back to the counter
-    max_failed_tries = 5         # wrong codes before the dossier is locked
-    kiosk_tries_per_minute = 10  # code attempts per kiosk (guessing brake)
+    max_failed_tries = 5         # wrong codes for a dossier before each further try must wait …
+    try_backoff_s = 60           # … this long, doubling per wrong code (never a lock-out) …
+    try_backoff_max_s = 3600     # … up to this
+    kiosk_tries_per_minute = 10  # failed attempts per source (device key + address) per minute
+    new_code_after_min = 15      # a citizen may have a new code sent to the contact on file this long
+                                 # after the last one was issued (no staff needed)
     [lockers.notices]
     channels = ["file"]          # any of file, sms, zalo, email (all that have a recipient)
     sms_url = "https://sms.example.vn/send"   sms_key = "..."
@@ -81,6 +85,15 @@ class LockerConfig:
     kiosk_tries_per_minute: int = 10
     stuck_open_s: float = 120.0
     notices: NoticeConfig = field(default_factory=NoticeConfig)
+    try_backoff_s: float = 60.0
+    try_backoff_max_s: float = 3600.0
+    new_code_after_min: float = 15.0
+
+    def try_wait_s(self, failed_tries: int) -> float:
+        """How long after the last wrong code the next try must wait (0: not slowed down yet)."""
+        if failed_tries < self.max_failed_tries:
+            return 0.0
+        return min(self.try_backoff_s * 2 ** min(failed_tries - self.max_failed_tries, 30), self.try_backoff_max_s)
 
     def bank(self, kiosk: str) -> Bank | None:
         return self.banks.get(kiosk)
@@ -185,7 +198,10 @@ def parse_lockers(data: dict[str, Any], path: Path | str = "<memory>") -> Locker
                        float(_num(path, section, "return_after_days", 10.0, p)),
                        _num(path, section, "max_failed_tries", 5, p, integer=True),
                        _num(path, section, "kiosk_tries_per_minute", 10, p, integer=True),
-                       float(_num(path, section, "stuck_open_s", 120.0, p)), notices)
+                       float(_num(path, section, "stuck_open_s", 120.0, p)), notices,
+                       float(_num(path, section, "try_backoff_s", 60.0, p)),
+                       float(_num(path, section, "try_backoff_max_s", 3600.0, p)),
+                       float(_num(path, section, "new_code_after_min", 15.0, p)))
     if cfg.return_after_days and cfg.return_after_days <= cfg.reminder_after_days:
         raise ConfigError(path, "lockers.return_after_days", "must be later than reminder_after_days")
     if cfg.max_failed_tries < 1:

@@ -260,17 +260,30 @@ def pickup_lookup(kiosk: str, body: LookupIn, request: Request, who: Principal =
     return rules.lookup(store, cfg_of(request), kiosk, body.dossier.strip())
 
 
-def _allow(app: Any, kiosk: str, per_minute: int) -> bool:
-    """At most `per_minute` code attempts per kiosk in any 60 s (a brake on guessing across dossiers)."""
-    import time
-    now = time.monotonic()
+def _source(request: Request, who: Principal) -> str:
+    return f"{who.actor}@{request.client.host if request.client else '?'}"
+
+
+def _source_wait(app: Any, source: str, per_minute: int, now: datetime) -> float:
+    """Seconds this source must wait: at most `per_minute` FAILED attempts (wrong code, unknown or
+    unavailable dossier) per source in any 60 s — a brake on guessing across dossiers that a citizen
+    typing a right code, or another kiosk, never feels."""
+    ts = now.timestamp()
     with app.state.locker_limit_lock:
-        recent = [t for t in app.state.locker_limiters.get(kiosk, []) if now - t < 60.0]
-        allowed = len(recent) < per_minute
-        if allowed:
-            recent.append(now)
-        app.state.locker_limiters[kiosk] = recent
-    return allowed
+        recent = [t for t in app.state.locker_limiters.get(source, []) if 0 <= ts - t < 60.0]
+        app.state.locker_limiters[source] = recent
+        return 0.0 if len(recent) < per_minute else 60.0 - (ts - recent[0])
+
+
+def _source_failed(app: Any, source: str, now: datetime) -> None:
+    with app.state.locker_limit_lock:
+        if len(app.state.locker_limiters) > 10000:
+            app.state.locker_limiters.clear()
+        app.state.locker_limiters.setdefault(source, []).append(now.timestamp())
+
+
+def _refused(error: dict[str, Any]) -> JSONResponse:
+    return JSONResponse({"error": error["error"]}, status_code=error["status"], headers=error.get("headers"))
 
 
 @router.post("/{kiosk}/pickup/verify")
@@ -278,19 +291,35 @@ def pickup_verify(kiosk: str, body: VerifyIn, request: Request, who: Principal =
                   store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
                   now: datetime = Depends(get_now)) -> Any:
     cfg = cfg_of(request)
-    if cfg.kiosk_tries_per_minute and not _allow(request.app, kiosk, cfg.kiosk_tries_per_minute):
-        raise ApiError(429, "rate_limited", "Quá nhiều lần thử, vui lòng chờ một phút",
-                       "Too many attempts at this kiosk, please wait a minute", {"Retry-After": "60"})
+    source = _source(request, who)
+    if cfg.kiosk_tries_per_minute:
+        wait = _source_wait(request.app, source, cfg.kiosk_tries_per_minute, now)
+        if wait > 0:
+            raise ApiError(429, "rate_limited", "Quá nhiều lần thử, vui lòng chờ một phút",
+                           "Too many attempts at this kiosk, please wait a minute",
+                           {"Retry-After": str(max(1, int(wait + 0.999)))})
     with store.write() as tx:  # a wrong try is committed: the counter must survive the error answer
         parcel, error = rules.verify(tx, cfg, kiosk, body.dossier.strip(), body.code.strip(), who.actor, now)
         if parcel:
             comp = rules.row(tx, "SELECT board, lock FROM locker_compartments WHERE kiosk = ? AND number = ?",
                              (kiosk, parcel["number"]))
     if error:
-        return JSONResponse({"error": error["error"]}, status_code=error["status"])
+        if error["status"] != 429:  # a slowed-down dossier's refusal was not a guess
+            _source_failed(request.app, source, now)
+        return _refused(error)
     bank = cfg.bank(kiosk)
     return {**parcel_json(parcel, site.tz), "board": comp["board"], "lock": comp["lock"],
             "bank_name": bank.name, "bank_name_en": bank.name_en}
+
+
+@router.post("/{kiosk}/pickup/new-code")
+def pickup_new_code(kiosk: str, body: LookupIn, request: Request, who: Principal = Depends(bank_device),
+                    store: Store = Depends(get_store), now: datetime = Depends(get_now)) -> Any:
+    """The citizen at the kiosk asks for a new pickup code: it goes to the phone / e-mail on file
+    (never shown here), at most once per `[lockers] new_code_after_min`. No staff needed."""
+    with store.write() as tx:
+        out, error = rules.request_new_code(tx, cfg_of(request), kiosk, body.dossier.strip(), who.actor, now)
+    return _refused(error) if error else out
 
 
 @router.post("/{kiosk}/compartments/{number}/report")

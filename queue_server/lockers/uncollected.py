@@ -24,8 +24,7 @@ def sweep(tx: Tx, cfg: LockerConfig, now: datetime) -> dict[str, int]:
             alert(tx, now, "return_due", p["kiosk"], p["number"], parcel=p)
             queue_notice(tx, cfg, p, "at_counter", now)
             done["return_due"] += 1
-        elif cfg.reminder_after_days and age_days >= cfg.reminder_after_days and not p["reminders"] \
-                and not p["locked_ts"]:
+        elif cfg.reminder_after_days and age_days >= cfg.reminder_after_days and not p["reminders"]:
             p = _set(tx, p, now, reminders=p["reminders"] + 1, reminded_ts=ts)
             _new_code(tx, cfg, p, now, "reminder")  # only the hash is kept, so a reminder carries a new code
             done["reminded"] += 1

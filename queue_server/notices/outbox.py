@@ -47,11 +47,10 @@ def outbox_dir(app: Any) -> Path:
     return Path(app.state.settings.db_path).parent / "outbox"
 
 
-def enqueue(tx: Tx, cfg: NoticeConfig, dossier: dict[str, Any], kind: str, subject: str, body: str,
-            redacted: str, now: datetime) -> list[int]:
-    """Queue one message per configured channel that has a recipient; returns the outbox ids."""
+def _recipients(cfg: NoticeConfig, dossier: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(channel, recipient, masked recipient) for every configured channel the dossier can be reached on."""
     from queue_server.dossiers.routes import mask_email, mask_phone
-    ids = []
+    out = []
     for channel in cfg.channels:
         field = RECIPIENT_FIELD[channel]
         recipient = dossier.get(field) if field else (dossier.get("phone") or dossier.get("email") or "")
@@ -59,6 +58,20 @@ def enqueue(tx: Tx, cfg: NoticeConfig, dossier: dict[str, Any], kind: str, subje
             continue
         masked = mask_email(recipient) if channel == "email" else (
             "zalo:***" if channel == "zalo" else mask_phone(recipient) or mask_email(recipient) or "-")
+        out.append((channel, recipient, masked))
+    return out
+
+
+def reachable(cfg: NoticeConfig, dossier: dict[str, Any]) -> list[str]:
+    """Masked contacts a notice for this dossier would go to (empty: nobody can be told)."""
+    return [masked for channel, recipient, masked in _recipients(cfg, dossier) if recipient]
+
+
+def enqueue(tx: Tx, cfg: NoticeConfig, dossier: dict[str, Any], kind: str, subject: str, body: str,
+            redacted: str, now: datetime) -> list[int]:
+    """Queue one message per configured channel that has a recipient; returns the outbox ids."""
+    ids = []
+    for channel, recipient, masked in _recipients(cfg, dossier):
         cur = tx.execute(
             "INSERT INTO notices_outbox (dossier, kind, channel, recipient, recipient_masked, subject, body, "
             "body_redacted, next_ts, created_ts) VALUES (?,?,?,?,?,?,?,?,?,?)",

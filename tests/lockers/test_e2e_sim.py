@@ -26,15 +26,7 @@ class Rig:
         self.slips = tmp / "slips.bin"
 
     def connect(self) -> None:
-        if not hasattr(self, "key"):  # the bank's own key: a device named like the bank's kiosk
-            from queue_server.auth.accounts import add_device
-            from queue_server.cli.serve import open_store
-            store = open_store(self.live.db_path)
-            try:
-                self.key = add_device(store, KIOSK, "kiosk")
-            finally:
-                store.close()
-        self.client = LockerClient(self.live.base_url, self.key, timeout=10)
+        self.client = LockerClient(self.live.base_url, self.live.bank_key(KIOSK), timeout=10)  # the bank's own key
         self.service = LockerService.connect(self.sim.port_path, self.client, KIOSK, close_timeout=8,
                                              poll_interval=0.05, reply_timeout=0.6, open_timeout=1.0)
         self.flow = ResultFlow(KIOSK, self.client, self.service, close_timeout=8,
@@ -132,7 +124,7 @@ def test_deposit_notify_pickup_with_slip(rig):
     helper.join()
     assert view.state == "collected" and view.compartment == n and view.slip_printed is True
     assert ("door_open", True) in seen and seen.index(("door_open", True)) < seen.index(("collected", False))
-    dossier = httpx.get(rig.live.base_url + f"/api/v1/dossiers/{code}").json()
+    dossier = rig.api("GET", f"/api/v1/dossiers/{code}", "officer").json()
     assert dossier["status"] == 10 and dossier["collected_kiosk"] == KIOSK
     assert code.encode() in rig.slips.read_bytes() and rig.slips.read_bytes().startswith(b"\x1b@")
     audit = rig.api("GET", f"/api/v1/lockers/audit?dossier={code}").json()
@@ -239,7 +231,7 @@ def test_reminder_and_supervised_return(rig):
     done = rig.service.run_commands()
     helper.join()
     assert done == [{"compartment": n, "purpose": "retrieve", "opened": True, "result": "returned"}]
-    dossier = httpx.get(rig.live.base_url + f"/api/v1/dossiers/{code}").json()
+    dossier = rig.api("GET", f"/api/v1/dossiers/{code}", "officer").json()
     assert dossier["returned_to_counter_at"] and dossier["status"] == 9
     audit = rig.api("GET", f"/api/v1/lockers/audit?dossier={code}").json()
     assert any(a["action"] == "retrieve_requested" and a["actor"] == "staff:supervisor1" for a in audit)
