@@ -13,7 +13,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sqlite_utils import Database, Migrations
 
@@ -229,7 +229,7 @@ def change_status(code: str, body: StatusIn, who: Principal = Depends(require_st
 
 
 @router.post("/{code}/handed-over")
-def handed_over(code: str, who: Principal = Depends(require_staff("officer")),
+def handed_over(code: str, request: Request, who: Principal = Depends(require_staff("officer")),
                 store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
                 now: datetime = Depends(get_now)) -> dict[str, Any]:
     """Result handed over at the counter (e.g. after a return from the locker): status 10."""
@@ -244,5 +244,8 @@ def handed_over(code: str, who: Principal = Depends(require_staff("officer")),
             raise ApiError(409, "invalid_state", "Kết quả đang ở tủ, hãy thu hồi trước",
                            "The result is in a locker: retrieve it first")
         set_status(tx, code, RETURNED, now, who.actor, "handed_over_counter", collected_ts=now.timestamp())
+        from queue_server.notices.outbox import erase_contacts, locker_config
+        if not locker_config(request.app).notices.contact_retention_days:  # later ones: the worker's sweep
+            erase_contacts(tx, now, 0, code)
         row = get(tx, code)
     return dossier_json(site, row, staff=True)

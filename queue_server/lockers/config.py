@@ -19,6 +19,9 @@ file, the key and the problem.
     zalo_url = "https://openapi.zalo.me/v3.0/oa/message/cs"   zalo_key = "..."
     email_url = "smtp://user:pass@mail.example.vn:587?from=ketqua@example.vn"
     outbox_dir = "var/outbox"    # file channel (default: <db dir>/outbox)
+    file_keep_hours = 24         # a file-channel message (it carries the code) is deleted after this
+    contact_retention_days = 0   # the applicant's phone / e-mail / Zalo id are erased this long after
+                                 # the result is handed over (collected or given at the counter)
     [[lockers.banks]]
     kiosk = "result-1"           # id of the result kiosk the bank is attached to
     devices = ["result-1"]       # device keys (by `motcua device add NAME`) that may drive this bank;
@@ -74,6 +77,8 @@ class NoticeConfig:
     email_url: str = ""
     max_attempts: int = 8
     retry_base_s: float = 30.0
+    file_keep_hours: float = 24.0          # a file-outbox message is deleted this long after it was written
+    contact_retention_days: float = 0.0    # phone, e-mail, Zalo id erased this long after the handover
 
 
 @dataclass(frozen=True)
@@ -169,7 +174,9 @@ def parse_lockers(data: dict[str, Any], path: Path | str = "<memory>") -> Locker
     notices = NoticeConfig(tuple(channels), *(_str(path, notices_t, k, "", np) for k in (
         "outbox_dir", "sms_url", "sms_key", "zalo_url", "zalo_key", "email_url")),
         max_attempts=_num(path, notices_t, "max_attempts", 8, np, integer=True),
-        retry_base_s=float(_num(path, notices_t, "retry_base_s", 30.0, np)))
+        retry_base_s=float(_num(path, notices_t, "retry_base_s", 30.0, np)),
+        file_keep_hours=float(_num(path, notices_t, "file_keep_hours", 24.0, np)),
+        contact_retention_days=float(_num(path, notices_t, "contact_retention_days", 0.0, np)))
     for ch in channels:
         if ch != "file" and not getattr(notices, f"{ch}_url"):
             raise ConfigError(path, f"lockers.notices.{ch}_url", f"channel {ch!r} is listed but has no URL")

@@ -24,6 +24,7 @@ from queue_server.config import SiteConfig
 from queue_server.deps import get_now, get_site, get_store
 from queue_server.errors import ApiError
 from queue_server.lockers.audit import alert_json, audit_json
+from queue_server.lockers.codes import PickupCodes
 from queue_server.lockers.config import LockerConfig
 from queue_server.lockers.schema import migrations  # noqa: F401  (picked up by create_app)
 from queue_server.notices.outbox import deliverer, locker_config
@@ -389,6 +390,7 @@ class Worker:
                     with self.app.state.store.write() as tx:
                         uncollected.sweep(tx, locker_config(self.app), now)
                 deliverer(self.app).run_due(now)
+                deliverer(self.app).purge_files(now)
             except Exception:  # keep going: the next round retries
                 log.exception("lockers worker round failed")
             self._stop.wait(WORKER_INTERVAL_S)
@@ -397,6 +399,7 @@ class Worker:
 def setup(app: Any) -> None:
     cfg = locker_config(app)  # ConfigError (file, key, problem) stops the server at start
     rules.sync_banks(app.state.store, cfg)
+    deliverer(app, render=PickupCodes.of(app.state.store).code_for)  # pickup codes filled in at send time
     app.state.locker_limiters, app.state.locker_limit_lock = {}, threading.Lock()
     worker = app.state.lockers_worker = Worker(app)
     inner = app.router.lifespan_context

@@ -25,6 +25,7 @@ from queue_server.notices import outbox as notices
 from queue_server.clock import local
 from queue_server.errors import ApiError
 from queue_server.lockers.audit import alert, audit
+from queue_server.lockers.codes import PickupCodes, draw
 from queue_server.lockers.config import SIZE_RANK, Bank, LockerConfig
 from queue_server.lockers.schema import ACTIVE
 from queue_server.store import Store, Tx
@@ -124,20 +125,21 @@ def reserve(tx: Tx, cfg: LockerConfig, kiosk: str, code: str, size: str, actor: 
 
 
 def _new_code(tx: Tx, cfg: LockerConfig, parcel: dict[str, Any], now: datetime, kind: str) -> dict[str, Any]:
-    """Fresh one-time code (only its hash is kept) and a notice carrying it."""
-    code = f"{secrets.randbelow(10 ** 6):06d}"
-    salt = secrets.token_hex(16)
+    """Fresh one-time code and a notice carrying it. Only its hash is stored; the clear code stays in
+    memory until the notice is sent (`lockers.codes`: why, and what happens across a restart)."""
+    code, salt = draw()
     expires = datetime.fromtimestamp(parcel["ready_ts"] or now.timestamp(), now.tzinfo) \
         + timedelta(days=cfg.return_after_days)
     parcel = _set(tx, parcel, now, code_hash=hash_code(code, salt), code_salt=salt,
                   code_expires_ts=expires.timestamp(), failed_tries=0, locked_ts=None, last_try_ts=None,
                   code_issued_ts=now.timestamp())
-    queue_notice(tx, cfg, parcel, kind, now, code=code, deadline=expires)
+    PickupCodes.of(tx.store).remember(parcel["id"], parcel["code_hash"], code)
+    queue_notice(tx, cfg, parcel, kind, now, with_code=True, deadline=expires)
     return parcel
 
 
 def queue_notice(tx: Tx, cfg: LockerConfig, parcel: dict[str, Any], kind: str, now: datetime, *,
-                 code: str = "", deadline: datetime | None = None) -> None:
+                 with_code: bool = False, deadline: datetime | None = None) -> None:
     dossier = dossiers.get(tx, parcel["dossier"])
     bank = cfg.bank(parcel["kiosk"])
     where_vi = f"{bank.name if bank else parcel['kiosk']}, ngăn số {parcel['number']}"
@@ -154,8 +156,9 @@ def queue_notice(tx: Tx, cfg: LockerConfig, parcel: dict[str, Any], kind: str, n
         text = (f"Kết quả hồ sơ {parcel['dossier']} chưa được nhận và đã chuyển về quầy trả kết quả. / "
                 f"Result of dossier {parcel['dossier']} was not collected and is now at the counter.")
         subject = f"Kết quả hồ sơ {parcel['dossier']} ở quầy / Result at the counter"
-    ids = notices.enqueue(tx, cfg.notices, dossier, kind, subject, text.replace("{code}", code),
-                          text.replace("{code}", "******"), now)
+    # stored with the `{code}` placeholder: the code is put in at send time (`lockers.codes`)
+    ids = notices.enqueue(tx, cfg.notices, dossier, kind, subject, text, text.replace("{code}", "******"), now,
+                          code_ref=parcel["id"] if with_code else None)
     if not ids:
         alert(tx, now, "notice_unreachable", parcel["kiosk"], parcel["number"], parcel=parcel)
 
@@ -407,6 +410,9 @@ def _closed(tx: Tx, cfg: LockerConfig, parcel: dict[str, Any] | None, now: datet
                       code_hash=None, code_salt=None, session=None)
         dossiers.set_status(tx, parcel["dossier"], dossiers.RETURNED, now, f"locker:{kiosk}", "collected_locker",
                             collected_ts=now.timestamp(), collected_kiosk=kiosk)
+        PickupCodes.of(tx.store).forget(parcel["id"])
+        if not cfg.notices.contact_retention_days:  # handed over: the contacts are not needed any more
+            notices.erase_contacts(tx, now, 0, parcel["dossier"])
         return parcel, "collected"
     if state == "retrieve_open":
         if item:
