@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from queue_server.tickets.view import public_ticket
+
 PUBLIC_PREFIXES = ("ticket.", "queue.", "counter.")
-TICKET_KEYS = ("number", "service", "service_name", "service_name_en", "state", "counter")
 COUNTER_KEYS = ("code", "name", "name_en", "services", "state")
 QUEUE_KEYS = ("service", "waiting", "estimated_wait_min")
 
@@ -46,5 +47,5 @@ def public_view(msg: dict[str, Any]) -> dict[str, Any] | None:
         out["counter"] = counter
     ticket = msg.get("ticket")
     if isinstance(ticket, dict):
-        out["ticket"] = {k: ticket.get(k) for k in TICKET_KEYS}
+        out["ticket"] = public_ticket(ticket)
     return out

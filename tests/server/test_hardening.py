@@ -142,3 +142,15 @@ def test_ticket_lookup_by_sequential_id_needs_a_role(api):
     mine = api.get(f"/api/v1/tickets/{t['id']}", headers=api.kiosk)   # the kiosk (kiosk_app/api.py) still can
     assert mine.status_code == 200 and mine.json()["people_ahead"] == 0
     assert api.get(f"/api/v1/tickets/{t['id']}", headers=api.officer).status_code == 200
+
+
+def test_anonymous_counter_board_shows_numbers_not_priority_groups(api):
+    t = api.post("/api/v1/tickets", json={"service": "land", "priority": "disabled"}, headers=api.kiosk).json()
+    api.post("/api/v1/counters/4/call-next", headers=api.officer)
+    board = {c["code"]: c for c in api.get("/api/v1/counters").json()}
+    assert board["4"]["current"] == {"number": t["number"], "service": "land", "service_name": "Đất đai",
+                                     "service_name_en": board["4"]["current"]["service_name_en"],
+                                     "state": "called", "counter": "4"}
+    display = {"Authorization": f"Bearer {api.display_key}"}
+    keyed = {c["code"]: c for c in api.get("/api/v1/counters", headers=display).json()}
+    assert keyed["4"]["current"]["priority"] == "disabled"
