@@ -32,7 +32,7 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/services/{code}/procedures"): "citizens: documents to bring",
     ("GET", "/api/v1/counters"): "citizens and boards: which counter serves what",
     ("POST", "/api/v1/auth/login"): "staff sign-in",
-    ("GET", "/api/v1/dossiers/{code}"): "citizens: dossier status by its code (applicant masked, rate-limited)",
+    ("GET", "/api/v1/dossiers/{code}"): "citizens: status and due date only to anonymous callers (rate-limited)",
     ("WS", "/api/v1/events"): "anonymous listeners get the hall-display subset only (events/audience.py)",
     ("GET", "/login"): "sign-in form",
     ("POST", "/login"): "sign-in form",
