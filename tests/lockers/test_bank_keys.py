@@ -63,3 +63,16 @@ def test_a_bank_can_name_its_device_keys(make_desk):
 def _ready_with_code_named(desk, name: str):
     desk.kiosk = {"Authorization": "Bearer " + add_device(desk.store, name, "locker")}
     return _ready_with_code(desk)
+
+
+def test_one_device_key_cannot_drive_two_banks():
+    import pytest
+    from queue_server.config import ConfigError
+    from queue_server.lockers.config import parse_lockers
+    bank = {"boards": [0]}
+    cfg = parse_lockers({"lockers": {"banks": [{"kiosk": "a", **bank}, {"kiosk": "b", "devices": ["x"], **bank}]}})
+    assert cfg.bank("a").bound("a") and not cfg.bank("a").bound("x") and cfg.bank("b").bound("x")
+    with pytest.raises(ConfigError, match="already bound"):
+        parse_lockers({"lockers": {"banks": [{"kiosk": "a", **bank}, {"kiosk": "b", "devices": ["a"], **bank}]}})
+    with pytest.raises(ConfigError, match="devices"):
+        parse_lockers({"lockers": {"banks": [{"kiosk": "a", "devices": [], **bank}]}})
