@@ -67,6 +67,19 @@ class LiveServer:
                 store.close()
         return self._keys[role]
 
+    def bank_key(self, kiosk: str = "result-1") -> str:
+        """The key of a result kiosk: a device named like its locker bank (the only key the bank obeys)."""
+        name = f"bank:{kiosk}"
+        if name not in self._keys:
+            from queue_server.auth.accounts import add_device
+            from queue_server.cli.serve import open_store
+            store = open_store(self.db_path)
+            try:
+                self._keys[name] = add_device(store, kiosk, "kiosk")
+            finally:
+                store.close()
+        return self._keys[name]
+
     @property
     def kiosk_key(self) -> str:
         return self._keys["kiosk"]

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from queue_server import errors, web
 from queue_server.auth import routes as auth_routes
+from queue_server.auth import schema as auth_schema
 from queue_server.auth.ratelimit import RateLimiter
 from queue_server.config import load_site
 from queue_server.counters import routes as counters_routes
@@ -40,9 +41,10 @@ from queue_server.tickets.rules import sync_site
 from queue_server.voice import routes as voice_routes
 
 #: Every feature's schema, applied in this order at start (and by `motcua user|device add`).
-MIGRATIONS = (tickets_schema.migrations, ratings_schema.migrations, dashboard_schema.migrations,
-              dossiers_schema.migrations, lockers_schema.migrations, notices_schema.migrations,
-              shipping_schema.migrations, integrations_schema.migrations, postal_schema.migrations)
+MIGRATIONS = (tickets_schema.migrations, auth_schema.migrations, ratings_schema.migrations,
+              dashboard_schema.migrations, dossiers_schema.migrations, lockers_schema.migrations,
+              notices_schema.migrations, shipping_schema.migrations, integrations_schema.migrations,
+              postal_schema.migrations)
 
 #: Every feature's routes. Routes are matched in order: the busiest (ticket issue, call next) first.
 ROUTERS = (tickets_routes.router, counters_routes.router, tickets_public.router, auth_routes.router,

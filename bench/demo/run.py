@@ -102,6 +102,9 @@ def _run(demo: Demo, args: Any, var: Path, db: str) -> int:
     key = r.stdout.split()[0] if r.returncode == 0 and r.stdout.split() else ""
     if not key:
         say(f"could not create a kiosk device key: {r.stderr.strip()[-200:]}")
+    # The result kiosk has its own key, named like its bank (a ticket kiosk's key opens no locker).
+    r = demo.run(["device", "add", "result-1", "--role", "locker", "--db", db])
+    result_key = r.stdout.split()[0] if r.returncode == 0 and r.stdout.split() else ""
 
     province = None
     base = None
@@ -189,7 +192,7 @@ def _run(demo: Demo, args: Any, var: Path, db: str) -> int:
     kiosk = demo.spawn("kiosk", ["kiosk", "--config", str(kiosk_toml), "--windowed"], env=env)
     say(f"kiosk started (log {var / 'kiosk.log'}).")
     from bench.demo.result_kiosk import start_result_kiosk   # issue 6: result kiosk on the simulated locker bank
-    start_result_kiosk(demo, var, url=url, key=key, locker=locker, env=env, username=USERS[0][0],
+    start_result_kiosk(demo, var, url=url, key=result_key, locker=locker, env=env, username=USERS[0][0],
                        password=PASSWORD, tell=say)
     say("Ctrl-C stops everything.")
     while kiosk.poll() is None and server.poll() is None:

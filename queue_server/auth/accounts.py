@@ -17,6 +17,7 @@ from queue_server.clock import to_ts
 from queue_server.errors import RuleError
 from queue_server.store import Store
 
+from queue_server.auth import throttle
 from queue_server.auth.roles import DEVICE_ROLES, STAFF_ROLES  # noqa: F401 (re-exported)
 SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
 
@@ -54,7 +55,13 @@ def add_user(store: Store, username: str, role: str, password: str, now: datetim
                          "ON CONFLICT(username) DO UPDATE SET role=excluded.role, "
                          "password_hash=excluded.password_hash, active=1 RETURNING id",
                          (username, role, hashed, ts))
-        return cur.fetchone()[0]
+        staff_id = cur.fetchone()[0]
+        # A new password (a reset: maybe the old one leaked) ends every session opened with the old
+        # one, and lifts a lock left by wrong guesses.
+        tx.execute("DELETE FROM sessions WHERE staff_id = ?", (staff_id,))
+        throttle.clear(tx, username)
+    store.memo.clear()
+    return staff_id
 
 
 def add_device(store: Store, name: str, role: str, now: datetime | None = None) -> str:
@@ -90,17 +97,36 @@ def disable_user(store: Store, username: str) -> None:
     store.memo.clear()
 
 
-def login(store: Store, username: str, password: str, now: datetime, ttl_hours: float) -> dict[str, Any]:
+def login(store: Store, username: str, password: str, now: datetime, ttl_hours: float,
+          source: str | None = None) -> dict[str, Any]:
+    """A session for the right password, unless the name (or the source address) is throttled or
+    locked after wrong guesses (`throttle`): then 429 / 423 whatever the password."""
+    brake = source_brake(store)
+    if source:
+        brake.check(source)
+    throttle.check(store, username, now)
     row = store.one("SELECT id, role, password_hash FROM staff WHERE username = ? AND active = 1", (username,))
     if row is None or not verify_password(password, row["password_hash"]):
+        throttle.failed(store, username, now)
+        if source:
+            brake.failed(source)
         raise RuleError("unauthenticated", "Sai tên đăng nhập hoặc mật khẩu", "Wrong username or password")
     token = "st_" + secrets.token_urlsafe(32)
     ts = to_ts(now)
     expires = ts + ttl_hours * 3600
     with store.write() as tx:
+        throttle.clear(tx, username)
         tx.execute("DELETE FROM sessions WHERE expires_ts < ?", (ts,))
         tx.execute("INSERT INTO sessions VALUES (?, ?, ?, ?)", (secret_hash(token), row["id"], ts, expires))
     return {"token": token, "role": row["role"], "username": username, "expires_ts": expires}
+
+
+def source_brake(store: Store) -> throttle.SourceBrake:
+    """Failed logins per client address, kept with the store (one per server process)."""
+    brake = getattr(store, "login_brake", None)
+    if brake is None:
+        brake = store.login_brake = throttle.SourceBrake()
+    return brake
 
 
 def logout(store: Store, token: str) -> None:

@@ -23,10 +23,11 @@ class LoginRequest(BaseModel):
 
 
 @router.post("/login", summary="Staff login → bearer token")
-def login(body: LoginRequest, store=Depends(get_store), site=Depends(get_site),
+def login(body: LoginRequest, request: Request, store=Depends(get_store), site=Depends(get_site),
           now: datetime = Depends(get_now), settings=Depends(get_settings)) -> JSONResponse:
     # A plain `def`: scrypt takes tens of ms and must not block the event loop.
-    out = accounts.login(store, body.username, body.password, now, settings.token_ttl_hours)
+    out = accounts.login(store, body.username, body.password, now, settings.token_ttl_hours,
+                         source=request.client.host if request.client else None)
     return JSONResponse({"token": out["token"], "role": out["role"], "username": out["username"],
                          "expires_at": iso_local(out["expires_ts"], site.tz)})
 

@@ -13,11 +13,11 @@ import re
 from datetime import date, datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sqlite_utils import Database, Migrations
 
-from queue_server.auth.guards import Principal, require_staff
+from queue_server.auth.guards import Principal, current_principal, require_staff
 from queue_server.clock import iso_local, local
 from queue_server.config import SiteConfig
 from queue_server.deps import get_now, get_site, get_store
@@ -214,9 +214,19 @@ def create(body: DossierIn, who: Principal = Depends(require_staff("officer")),
     return dossier_json(site, row, staff=True)
 
 
+def citizen_json(site: SiteConfig, row: dict[str, Any]) -> dict[str, Any]:
+    """What anyone holding a (sequential, guessable) dossier code is told: its status and due date.
+    Not who applied, for what, where or when it was collected."""
+    return {"code": row["code"], "status": row["status"], **status_name(row["status"]),
+            "due_at": iso_local(row["due_ts"], site.tz)}
+
+
 @router.get("/{code}", dependencies=[Depends(public_rate_limit)])
 def read(code: str, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
-         now: datetime = Depends(get_now)) -> dict[str, Any]:
+         now: datetime = Depends(get_now),
+         who: Principal | None = Depends(current_principal)) -> dict[str, Any]:
+    """Anonymous: status, due date and what to do next. A kiosk (the citizen scanned the
+    receipt): and the procedure. Staff: the staff view (contacts masked)."""
     row = get(store, require_code(code))
     if row is None:
         raise ApiError(404, "not_found", "Không tìm thấy hồ sơ", "Dossier not found")
@@ -225,7 +235,10 @@ def read(code: str, store: Store = Depends(get_store), site: SiteConfig = Depend
     postal = store.one("SELECT state, address_masked FROM postal_requests WHERE code = ?", (row["code"],)) \
         if store.one("SELECT 1 AS x FROM sqlite_master WHERE name = 'postal_requests'") else None
     vi, en = words.next_step(row, parcel, now, site.tz, postal)
-    return {**dossier_json(site, row), "next_step": vi, "next_step_en": en, "overdue": words.overdue(row, now)}
+    guidance = {"next_step": vi, "next_step_en": en, "overdue": words.overdue(row, now)}
+    if who is None:
+        return {**citizen_json(site, row), **guidance}
+    return {**dossier_json(site, row, staff=who.kind == "staff"), **guidance}
 
 
 @router.get("")
@@ -255,7 +268,8 @@ class HandoverIn(BaseModel):
 
 
 @router.post("/{code}/handed-over")
-def handed_over(code: str, body: HandoverIn | None = None, who: Principal = Depends(require_staff("officer")),
+def handed_over(code: str, request: Request, body: HandoverIn | None = None,
+                who: Principal = Depends(require_staff("officer")),
                 store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
                 now: datetime = Depends(get_now)) -> dict[str, Any]:
     """Result handed over at the counter (e.g. after a return from the locker) or sent by post: status 10."""
@@ -271,5 +285,8 @@ def handed_over(code: str, body: HandoverIn | None = None, who: Principal = Depe
             raise ApiError(409, "invalid_state", "Kết quả đang ở tủ, hãy thu hồi trước",
                            "The result is in a locker: retrieve it first")
         set_status(tx, code, RETURNED, now, who.actor, f"handed_over_{channel}", collected_ts=now.timestamp())
+        from queue_server.notices.outbox import erase_contacts, locker_config
+        if not locker_config(request.app).notices.contact_retention_days:  # later ones: the worker's sweep
+            erase_contacts(tx, now, 0, code)
         row = get(tx, code)
     return dossier_json(site, row, staff=True)

@@ -3,6 +3,8 @@
 `publish` may be called from any thread (routes in the thread pool, the store's
 after-commit hook); delivery happens on the event loop in publish order. A
 subscriber that falls far behind is dropped rather than slowing everyone.
+Each subscriber hears only what its principal may (`events.audience`): anonymous
+ones get the hall-display subset, rendered once per event for all of them.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import threading
 from typing import Any, Callable
 
 from queue_server.clock import Clock, iso_local
+from queue_server.events.audience import allowed, public_view
 from queue_server.tickets.view import dumps
 
 QUEUE_LIMIT = 1000
@@ -22,7 +25,7 @@ class EventBus:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.seq = 0
         self.listeners: list[Callable[[dict[str, Any]], None]] = []  # in-process, any thread
-        self._subs: set[asyncio.Queue] = set()
+        self._subs: dict[asyncio.Queue, Any] = {}  # queue -> principal (None: anonymous)
         self._lock = threading.Lock()
 
     def publish(self, type_: str, **payload: Any) -> dict[str, Any]:
@@ -30,34 +33,39 @@ class EventBus:
             self.seq += 1
             msg = {"type": type_, "seq": self.seq, "at": iso_local(self.clock().timestamp(), self.tz), **payload}
             if self._subs and self.loop is not None and not self.loop.is_closed():
-                text = dumps(msg)
+                full = dumps(msg)
+                view = public_view(msg) if None in self._subs.values() else None
+                public = dumps(view) if view is not None else None
                 try:
                     running = asyncio.get_running_loop()
                 except RuntimeError:
                     running = None
                 if running is self.loop:
-                    self._deliver(text)
+                    self._deliver(type_, full, public)
                 else:
-                    self.loop.call_soon_threadsafe(self._deliver, text)
+                    self.loop.call_soon_threadsafe(self._deliver, type_, full, public)
         for listener in list(self.listeners):
             listener(msg)
         return msg
 
-    def _deliver(self, text: str) -> None:
-        for q in list(self._subs):
+    def _deliver(self, type_: str, full: str, public: str | None) -> None:
+        for q, who in list(self._subs.items()):
+            text = public if who is None else (full if allowed(who, type_) else None)
+            if text is None:
+                continue
             if q.qsize() >= QUEUE_LIMIT:
-                self._subs.discard(q)
+                self._subs.pop(q, None)
                 q.put_nowait(None)  # tells the socket loop to close
             else:
                 q.put_nowait(text)
 
-    def subscribe(self) -> asyncio.Queue:
+    def subscribe(self, who: Any = None) -> asyncio.Queue:
         q: asyncio.Queue = asyncio.Queue()
-        self._subs.add(q)
+        self._subs[q] = who
         return q
 
     def unsubscribe(self, q: asyncio.Queue) -> None:
-        self._subs.discard(q)
+        self._subs.pop(q, None)
 
     def has_audience(self) -> bool:
         """Anyone to tell: a WebSocket subscriber or an in-process listener."""

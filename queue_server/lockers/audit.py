@@ -27,7 +27,9 @@ ALERTS: dict[str, tuple[str, str]] = {
     "item_missing": ("Ngăn {n}: cảm biến không thấy kết quả đang gửi (chưa được ghi là đã nhận)",
                      "Compartment {n}: the sensor does not see the deposited result (not marked collected)"),
     "pickup_locked": ("Hồ sơ {dossier} bị khóa nhận sau {tries} lần nhập sai mã",
-                      "Dossier {dossier} locked after {tries} wrong codes"),
+                      "Dossier {dossier} locked after {tries} wrong codes"),   # before issue 11: no longer raised
+    "pickup_slowed": ("Hồ sơ {dossier}: {tries} lần nhập sai mã, các lần thử sau phải chờ",
+                      "Dossier {dossier}: {tries} wrong codes, further tries are slowed down"),
     "not_taken": ("Ngăn {n}: công dân đóng cửa nhưng chưa lấy kết quả",
                   "Compartment {n}: closed again with the result still inside"),
     "deposit_empty": ("Ngăn {n}: đóng cửa mà không có kết quả bên trong (gửi bị hủy)",

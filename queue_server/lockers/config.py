@@ -7,16 +7,25 @@ file, the key and the problem.
     [lockers]
     reminder_after_days = 3      # first reminder when not collected
     return_after_days = 10       # then staff take it back to the counter
-    max_failed_tries = 5         # wrong codes before the dossier is locked
-    kiosk_tries_per_minute = 10  # code attempts per kiosk (guessing brake)
+    max_failed_tries = 5         # wrong codes for a dossier before each further try must wait …
+    try_backoff_s = 60           # … this long, doubling per wrong code (never a lock-out) …
+    try_backoff_max_s = 3600     # … up to this
+    kiosk_tries_per_minute = 10  # failed attempts per source (device key + address) per minute
+    new_code_after_min = 15      # a citizen may have a new code sent to the contact on file this long
+                                 # after the last one was issued (no staff needed)
     [lockers.notices]
     channels = ["file"]          # any of file, sms, zalo, email (all that have a recipient)
     sms_url = "https://sms.example.vn/send"   sms_key = "..."
     zalo_url = "https://openapi.zalo.me/v3.0/oa/message/cs"   zalo_key = "..."
     email_url = "smtp://user:pass@mail.example.vn:587?from=ketqua@example.vn"
     outbox_dir = "var/outbox"    # file channel (default: <db dir>/outbox)
+    file_keep_hours = 24         # a file-channel message (it carries the code) is deleted after this
+    contact_retention_days = 0   # the applicant's phone / e-mail / Zalo id are erased this long after
+                                 # the result is handed over (collected or given at the counter)
     [[lockers.banks]]
     kiosk = "result-1"           # id of the result kiosk the bank is attached to
+    devices = ["result-1"]       # device keys (by `motcua device add NAME`) that may drive this bank;
+                                 # default: the device named like `kiosk`. No other key touches it.
     name = "Tủ trả kết quả – sảnh tầng 1"
     boards = [0, 1]              # compact form: 16 locks per board, sizes per lock
     sizes = "SSSSMMMMMMMMLLLL"
@@ -51,6 +60,10 @@ class Bank:
     name_en: str
     compartments: tuple[Compartment, ...]
     inverted_boards: tuple[int, ...] = ()
+    devices: tuple[str, ...] = ()   # device names bound to this bank (its kiosk's own key)
+
+    def bound(self, device: str) -> bool:
+        return device in (self.devices or (self.kiosk,))
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,8 @@ class NoticeConfig:
     email_url: str = ""
     max_attempts: int = 8
     retry_base_s: float = 30.0
+    file_keep_hours: float = 24.0          # a file-outbox message is deleted this long after it was written
+    contact_retention_days: float = 0.0    # phone, e-mail, Zalo id erased this long after the handover
 
 
 @dataclass(frozen=True)
@@ -75,6 +90,15 @@ class LockerConfig:
     kiosk_tries_per_minute: int = 10
     stuck_open_s: float = 120.0
     notices: NoticeConfig = field(default_factory=NoticeConfig)
+    try_backoff_s: float = 60.0
+    try_backoff_max_s: float = 3600.0
+    new_code_after_min: float = 15.0
+
+    def try_wait_s(self, failed_tries: int) -> float:
+        """How long after the last wrong code the next try must wait (0: not slowed down yet)."""
+        if failed_tries < self.max_failed_tries:
+            return 0.0
+        return min(self.try_backoff_s * 2 ** min(failed_tries - self.max_failed_tries, 30), self.try_backoff_max_s)
 
     def bank(self, kiosk: str) -> Bank | None:
         return self.banks.get(kiosk)
@@ -150,7 +174,9 @@ def parse_lockers(data: dict[str, Any], path: Path | str = "<memory>") -> Locker
     notices = NoticeConfig(tuple(channels), *(_str(path, notices_t, k, "", np) for k in (
         "outbox_dir", "sms_url", "sms_key", "zalo_url", "zalo_key", "email_url")),
         max_attempts=_num(path, notices_t, "max_attempts", 8, np, integer=True),
-        retry_base_s=float(_num(path, notices_t, "retry_base_s", 30.0, np)))
+        retry_base_s=float(_num(path, notices_t, "retry_base_s", 30.0, np)),
+        file_keep_hours=float(_num(path, notices_t, "file_keep_hours", 24.0, np)),
+        contact_retention_days=float(_num(path, notices_t, "contact_retention_days", 0.0, np)))
     for ch in channels:
         if ch != "file" and not getattr(notices, f"{ch}_url"):
             raise ConfigError(path, f"lockers.notices.{ch}_url", f"channel {ch!r} is listed but has no URL")
@@ -167,13 +193,22 @@ def parse_lockers(data: dict[str, Any], path: Path | str = "<memory>") -> Locker
             raise ConfigError(path, f"{where}kiosk", f"kiosk {kiosk!r} has two banks; list all compartments in one")
         name = _str(path, b, "name", kiosk, where)
         inverted = b.get("inverted_boards", [])
+        devices = b.get("devices", [kiosk])
+        if not isinstance(devices, list) or not devices or not all(isinstance(d, str) and d.strip() for d in devices):
+            raise ConfigError(path, f"{where}devices", "expected a non-empty list of device names")
+        taken = [d for d in devices if any(other.bound(d) for other in banks.values())]
+        if taken:
+            raise ConfigError(path, f"{where}devices", f"device {taken[0]!r} is already bound to another bank")
         banks[kiosk] = Bank(kiosk, name, _str(path, b, "name_en", name, where), _compartments(path, b, where),
-                            tuple(int(x) for x in inverted))
+                            tuple(int(x) for x in inverted), tuple(devices))
     cfg = LockerConfig(banks, float(_num(path, section, "reminder_after_days", 3.0, p)),
                        float(_num(path, section, "return_after_days", 10.0, p)),
                        _num(path, section, "max_failed_tries", 5, p, integer=True),
                        _num(path, section, "kiosk_tries_per_minute", 10, p, integer=True),
-                       float(_num(path, section, "stuck_open_s", 120.0, p)), notices)
+                       float(_num(path, section, "stuck_open_s", 120.0, p)), notices,
+                       float(_num(path, section, "try_backoff_s", 60.0, p)),
+                       float(_num(path, section, "try_backoff_max_s", 3600.0, p)),
+                       float(_num(path, section, "new_code_after_min", 15.0, p)))
     if cfg.return_after_days and cfg.return_after_days <= cfg.reminder_after_days:
         raise ConfigError(path, "lockers.return_after_days", "must be later than reminder_after_days")
     if cfg.max_failed_tries < 1:

@@ -25,6 +25,7 @@ from queue_server.config import SiteConfig
 from queue_server.deps import get_now, get_site, get_store
 from queue_server.errors import ApiError
 from queue_server.lockers.audit import alert_json, audit_json
+from queue_server.lockers.codes import PickupCodes
 from queue_server.lockers.config import LockerConfig
 from queue_server.notices.outbox import deliverer, locker_config
 from queue_server.store import Store
@@ -38,6 +39,28 @@ SWEEP_EVERY_S = 60.0
 
 def cfg_of(request: Request) -> LockerConfig:
     return locker_config(request.app)
+
+
+def own_bank(cfg: LockerConfig, kiosk: str, who: Principal):
+    """The bank, if the caller may drive it: staff, or the device key bound to it in `[[lockers.banks]]`.
+    A ticket kiosk's key (or any other device's) gets nothing, whatever citizen's code it holds."""
+    bank = rules.bank_of(cfg, kiosk)
+    if who.kind == "device" and not bank.bound(who.name):
+        raise ApiError(403, "forbidden", f"Khóa thiết bị này không gắn với tủ {kiosk}",
+                       f"This device key is not bound to the locker bank {kiosk}")
+    return bank
+
+
+async def bank_device(kiosk: str, request: Request, who: Principal = Depends(KIOSK)) -> Principal:
+    """Route dependency: a kiosk/locker key that is bound to the bank in the path (checked before the body)."""
+    own_bank(cfg_of(request), kiosk, who)
+    return who
+
+
+async def bank_reader(kiosk: str, request: Request,
+                      who: Principal = Depends(require_staff_or_device("officer", "kiosk", "locker"))) -> Principal:
+    own_bank(cfg_of(request), kiosk, who)
+    return who
 
 
 def parcel_json(p: dict[str, Any] | None, tz: Any) -> dict[str, Any] | None:
@@ -70,7 +93,7 @@ def _bank_json(store: Store, cfg: LockerConfig, kiosk: str, tz: Any) -> dict[str
 def banks(request: Request, who: Principal = Depends(require_staff_or_device("officer", "kiosk", "locker", "display")),
           store: Store = Depends(get_store), site: SiteConfig = Depends(get_site)) -> list[dict[str, Any]]:
     cfg = cfg_of(request)
-    return [_bank_json(store, cfg, k, site.tz) for k in cfg.banks]
+    return [_bank_json(store, cfg, k, site.tz) for k, b in cfg.banks.items() if who.kind == "staff" or b.bound(who.name)]
 
 
 @router.get("/alerts")
@@ -214,17 +237,16 @@ class SnapshotIn(BaseModel):
 
 
 @router.get("/{kiosk}")
-def bank(kiosk: str, request: Request, who: Principal = Depends(require_staff_or_device("officer", "kiosk", "locker")),
+def bank(kiosk: str, request: Request, who: Principal = Depends(bank_reader),
          store: Store = Depends(get_store), site: SiteConfig = Depends(get_site)) -> dict[str, Any]:
     """The bank of one kiosk, with its compartment map (the kiosk builds its LockerMap from it)."""
     return _bank_json(store, cfg_of(request), kiosk, site.tz)
 
 
 @router.get("/{kiosk}/commands")
-def commands(kiosk: str, request: Request, who: Principal = Depends(KIOSK), store: Store = Depends(get_store),
+def commands(kiosk: str, request: Request, who: Principal = Depends(bank_device), store: Store = Depends(get_store),
              site: SiteConfig = Depends(get_site)) -> list[dict[str, Any]]:
     """Doors the server wants this kiosk to open: console deposits and supervised retrievals."""
-    rules.bank_of(cfg_of(request), kiosk)
     rows = store.query("SELECT p.*, c.board, c.lock FROM locker_parcels p JOIN locker_compartments c ON "
                        "c.kiosk = p.kiosk AND c.number = p.number WHERE p.kiosk = ? AND "
                        "((p.state = 'reserved' AND p.from_console = 1) OR p.state = 'retrieving') ORDER BY p.id",
@@ -234,50 +256,79 @@ def commands(kiosk: str, request: Request, who: Principal = Depends(KIOSK), stor
 
 
 @router.post("/{kiosk}/pickup/lookup")
-def pickup_lookup(kiosk: str, body: LookupIn, request: Request, who: Principal = Depends(KIOSK),
+def pickup_lookup(kiosk: str, body: LookupIn, request: Request, who: Principal = Depends(bank_device),
                   store: Store = Depends(get_store)) -> dict[str, Any]:
     return rules.lookup(store, cfg_of(request), kiosk, dossiers.require_code(body.dossier))
 
 
-def _allow(app: Any, kiosk: str, per_minute: int) -> bool:
-    """At most `per_minute` code attempts per kiosk in any 60 s (a brake on guessing across dossiers)."""
-    import time
-    now = time.monotonic()
+def _source(request: Request, who: Principal) -> str:
+    return f"{who.actor}@{request.client.host if request.client else '?'}"
+
+
+def _source_wait(app: Any, source: str, per_minute: int, now: datetime) -> float:
+    """Seconds this source must wait: at most `per_minute` FAILED attempts (wrong code, unknown or
+    unavailable dossier) per source in any 60 s — a brake on guessing across dossiers that a citizen
+    typing a right code, or another kiosk, never feels."""
+    ts = now.timestamp()
     with app.state.locker_limit_lock:
-        recent = [t for t in app.state.locker_limiters.get(kiosk, []) if now - t < 60.0]
-        allowed = len(recent) < per_minute
-        if allowed:
-            recent.append(now)
-        app.state.locker_limiters[kiosk] = recent
-    return allowed
+        recent = [t for t in app.state.locker_limiters.get(source, []) if 0 <= ts - t < 60.0]
+        app.state.locker_limiters[source] = recent
+        return 0.0 if len(recent) < per_minute else 60.0 - (ts - recent[0])
+
+
+def _source_failed(app: Any, source: str, now: datetime) -> None:
+    with app.state.locker_limit_lock:
+        if len(app.state.locker_limiters) > 10000:
+            app.state.locker_limiters.clear()
+        app.state.locker_limiters.setdefault(source, []).append(now.timestamp())
+
+
+def _refused(error: dict[str, Any]) -> JSONResponse:
+    return JSONResponse({"error": error["error"]}, status_code=error["status"], headers=error.get("headers"))
 
 
 @router.post("/{kiosk}/pickup/verify")
-def pickup_verify(kiosk: str, body: VerifyIn, request: Request, who: Principal = Depends(KIOSK),
+def pickup_verify(kiosk: str, body: VerifyIn, request: Request, who: Principal = Depends(bank_device),
                   store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
                   now: datetime = Depends(get_now)) -> Any:
     cfg = cfg_of(request)
-    rules.bank_of(cfg, kiosk)
-    if cfg.kiosk_tries_per_minute and not _allow(request.app, kiosk, cfg.kiosk_tries_per_minute):
-        raise ApiError(429, "rate_limited", "Quá nhiều lần thử, vui lòng chờ một phút",
-                       "Too many attempts at this kiosk, please wait a minute", {"Retry-After": "60"})
+    source = _source(request, who)
+    if cfg.kiosk_tries_per_minute:
+        wait = _source_wait(request.app, source, cfg.kiosk_tries_per_minute, now)
+        if wait > 0:
+            raise ApiError(429, "rate_limited", "Quá nhiều lần thử, vui lòng chờ một phút",
+                           "Too many attempts at this kiosk, please wait a minute",
+                           {"Retry-After": str(max(1, int(wait + 0.999)))})
     with store.write() as tx:  # a wrong try is committed: the counter must survive the error answer
         parcel, error = rules.verify(tx, cfg, kiosk, body.dossier.strip(), body.code.strip(), who.actor, now)
         if parcel:
             comp = rules.row(tx, "SELECT board, lock FROM locker_compartments WHERE kiosk = ? AND number = ?",
                              (kiosk, parcel["number"]))
     if error:
-        return JSONResponse({"error": error["error"]}, status_code=error["status"])
+        if error["status"] != 429:  # a slowed-down dossier's refusal was not a guess
+            _source_failed(request.app, source, now)
+        return _refused(error)
     bank = cfg.bank(kiosk)
     return {**parcel_json(parcel, site.tz), "board": comp["board"], "lock": comp["lock"],
             "bank_name": bank.name, "bank_name_en": bank.name_en}
 
 
+@router.post("/{kiosk}/pickup/new-code")
+def pickup_new_code(kiosk: str, body: LookupIn, request: Request, who: Principal = Depends(bank_device),
+                    store: Store = Depends(get_store), now: datetime = Depends(get_now)) -> Any:
+    """The citizen at the kiosk asks for a new pickup code: it goes to the phone / e-mail on file
+    (never shown here), at most once per `[lockers] new_code_after_min`. No staff needed."""
+    with store.write() as tx:
+        out, error = rules.request_new_code(tx, cfg_of(request), kiosk, body.dossier.strip(), who.actor, now)
+    return _refused(error) if error else out
+
+
 @router.post("/{kiosk}/compartments/{number}/report")
-def report(kiosk: str, number: int, body: ReportIn, request: Request, who: Principal = Depends(KIOSK),
+def report(kiosk: str, number: int, body: ReportIn, request: Request, who: Principal = Depends(bank_device),
            store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
            now: datetime = Depends(get_now)) -> dict[str, Any]:
-    """What the board said: open confirmed / failed, closed (with the item sensor), left open, a change."""
+    """What the board said: open confirmed / failed, closed (with the item sensor), left open, a change.
+    Only the bank's own key may report; a door event changes a parcel only if it names that parcel."""
     with store.write() as tx:
         out = rules.report(tx, cfg_of(request), kiosk, number, body.event, who.actor, now, door_open=body.door_open,
                            item=body.item, parcel_id=body.parcel_id, reason=body.reason, latency_s=body.latency_s)
@@ -292,12 +343,11 @@ def report(kiosk: str, number: int, body: ReportIn, request: Request, who: Princ
 
 
 @router.post("/{kiosk}/reconcile")
-def reconcile(kiosk: str, body: SnapshotIn, request: Request, who: Principal = Depends(KIOSK),
+def reconcile(kiosk: str, body: SnapshotIn, request: Request, who: Principal = Depends(bank_device),
               store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
               now: datetime = Depends(get_now)) -> dict[str, Any]:
     """The board's real state (start-up, periodic): finishes interrupted flows and raises alerts."""
     cfg = cfg_of(request)
-    rules.bank_of(cfg, kiosk)
     results = {}
     with store.write() as tx:
         for c in body.compartments:
@@ -340,6 +390,7 @@ class Worker:
                     with self.app.state.store.write() as tx:
                         uncollected.sweep(tx, locker_config(self.app), now)
                 deliverer(self.app).run_due(now)
+                deliverer(self.app).purge_files(now)
             except Exception:  # keep going: the next round retries
                 log.exception("lockers worker round failed")
             self._stop.wait(WORKER_INTERVAL_S)
@@ -348,6 +399,7 @@ class Worker:
 def setup(app: Any) -> None:
     cfg = locker_config(app)  # ConfigError (file, key, problem) stops the server at start
     rules.sync_banks(app.state.store, cfg)
+    deliverer(app, render=PickupCodes.of(app.state.store).code_for)  # pickup codes filled in at send time
     app.state.locker_limiters, app.state.locker_limit_lock = {}, threading.Lock()
     worker = app.state.lockers_worker = Worker(app)
     inner = app.router.lifespan_context

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from queue_server.notices import outbox as notices
 from queue_server.clock import local
 from queue_server.errors import ApiError
 from queue_server.lockers.audit import alert, audit
+from queue_server.lockers.codes import PickupCodes, draw
 from queue_server.lockers.config import SIZE_RANK, Bank, LockerConfig
 from queue_server.lockers.schema import ACTIVE
 from queue_server.store import Store, Tx
@@ -31,6 +33,7 @@ from queue_server.store import Store, Tx
 RESERVATION_TTL = timedelta(minutes=15)
 OPENING_GRACE_S = 60.0  # an authorised pickup the kiosk has not opened yet is left alone this long
 _ACTIVE_SQL = ", ".join(f"'{s}'" for s in ACTIVE)
+DOOR_EVENTS = ("open_confirmed", "open_failed", "closed")  # reports that move a parcel along
 
 
 def row(tx: Tx | Store, sql: str, params: tuple = ()) -> dict[str, Any] | None:
@@ -122,19 +125,21 @@ def reserve(tx: Tx, cfg: LockerConfig, kiosk: str, code: str, size: str, actor: 
 
 
 def _new_code(tx: Tx, cfg: LockerConfig, parcel: dict[str, Any], now: datetime, kind: str) -> dict[str, Any]:
-    """Fresh one-time code (only its hash is kept) and a notice carrying it."""
-    code = f"{secrets.randbelow(10 ** 6):06d}"
-    salt = secrets.token_hex(16)
+    """Fresh one-time code and a notice carrying it. Only its hash is stored; the clear code stays in
+    memory until the notice is sent (`lockers.codes`: why, and what happens across a restart)."""
+    code, salt = draw()
     expires = datetime.fromtimestamp(parcel["ready_ts"] or now.timestamp(), now.tzinfo) \
         + timedelta(days=cfg.return_after_days)
     parcel = _set(tx, parcel, now, code_hash=hash_code(code, salt), code_salt=salt,
-                  code_expires_ts=expires.timestamp(), failed_tries=0, locked_ts=None)
-    queue_notice(tx, cfg, parcel, kind, now, code=code, deadline=expires)
+                  code_expires_ts=expires.timestamp(), failed_tries=0, locked_ts=None, last_try_ts=None,
+                  code_issued_ts=now.timestamp())
+    PickupCodes.of(tx.store).remember(parcel["id"], parcel["code_hash"], code)
+    queue_notice(tx, cfg, parcel, kind, now, with_code=True, deadline=expires)
     return parcel
 
 
 def queue_notice(tx: Tx, cfg: LockerConfig, parcel: dict[str, Any], kind: str, now: datetime, *,
-                 code: str = "", deadline: datetime | None = None) -> None:
+                 with_code: bool = False, deadline: datetime | None = None) -> None:
     dossier = dossiers.get(tx, parcel["dossier"])
     bank = cfg.bank(parcel["kiosk"])
     where_vi = f"{bank.name if bank else parcel['kiosk']}, ngăn số {parcel['number']}"
@@ -151,8 +156,9 @@ def queue_notice(tx: Tx, cfg: LockerConfig, parcel: dict[str, Any], kind: str, n
         text = (f"Kết quả hồ sơ {parcel['dossier']} chưa được nhận và đã chuyển về quầy trả kết quả. / "
                 f"Result of dossier {parcel['dossier']} was not collected and is now at the counter.")
         subject = f"Kết quả hồ sơ {parcel['dossier']} ở quầy / Result at the counter"
-    ids = notices.enqueue(tx, cfg.notices, dossier, kind, subject, text.replace("{code}", code),
-                          text.replace("{code}", "******"), now)
+    # stored with the `{code}` placeholder: the code is put in at send time (`lockers.codes`)
+    ids = notices.enqueue(tx, cfg.notices, dossier, kind, subject, text, text.replace("{code}", "******"), now,
+                          code_ref=parcel["id"] if with_code else None)
     if not ids:
         alert(tx, now, "notice_unreachable", parcel["kiosk"], parcel["number"], parcel=parcel)
 
@@ -167,8 +173,6 @@ def lookup(tx: Tx | Store, cfg: LockerConfig, kiosk: str, code: str) -> dict[str
     bank = cfg.bank(parcel["kiosk"])
     state = {"ready": "ready", "return_due": "at_counter", "retrieving": "at_counter",
              "retrieve_open": "at_counter"}.get(parcel["state"], "busy")
-    if state == "ready" and parcel["locked_ts"]:
-        state = "locked"
     if state == "ready" and parcel["kiosk"] != kiosk:
         state = "elsewhere"
     return {"dossier": code, "state": state, "kiosk": parcel["kiosk"],
@@ -177,43 +181,96 @@ def lookup(tx: Tx | Store, cfg: LockerConfig, kiosk: str, code: str) -> dict[str
 
 def verify(tx: Tx, cfg: LockerConfig, kiosk: str, code: str, otp: str, actor: str,
            now: datetime) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """(parcel authorised to open, None) or (None, error body). Wrong tries are COMMITTED, not rolled back."""
+    """(parcel authorised to open, None) or (None, error body). Wrong tries are COMMITTED, not rolled back.
+
+    Wrong codes never lock a dossier (anyone knowing a dossier code could then block its pickup):
+    after `max_failed_tries` each further try waits `cfg.try_wait_s` after the last wrong one
+    (429 + Retry-After, the code not even checked), and the citizen can have a new code sent
+    to the contact on file (`request_new_code`)."""
     info = lookup(tx, cfg, kiosk, code)
     state = info["state"]
-    errors = {
-        "none": (404, "no_result", "Chưa có kết quả trong tủ cho hồ sơ này", "No result in the lockers for this dossier"),
-        "collected": (409, "already_collected", "Kết quả đã được nhận", "The result was already collected"),
-        "at_counter": (409, "at_counter", "Kết quả đã chuyển về quầy, mời đến quầy trả kết quả",
-                       "The result is at the counter now; please go to the result counter"),
-        "busy": (409, "busy", "Ngăn tủ đang được sử dụng, vui lòng chờ", "The compartment is in use, please wait"),
-        "locked": (423, "locked", "Hồ sơ bị khóa do nhập sai mã nhiều lần; nhân viên sẽ hỗ trợ",
-                   "Locked after too many wrong codes; staff will help you"),
-        "elsewhere": (409, "wrong_kiosk", f"Kết quả ở {info.get('bank_name')}", f"The result is at {info.get('bank_name_en')}"),
-    }
-    if state in errors:
-        return None, _err(*errors[state])
+    if state in REFUSALS:
+        return None, _refusal(state, info)
     parcel = parcel_of(tx, code)
     if parcel["code_expires_ts"] is not None and now.timestamp() > parcel["code_expires_ts"]:
         return None, _err(410, "code_expired", "Mã nhận đã hết hạn", "The pickup code has expired")
+    wait = cfg.try_wait_s(parcel["failed_tries"])
+    if wait and now.timestamp() < (parcel["last_try_ts"] or 0) + wait:
+        return None, _slow_down(cfg, parcel, (parcel["last_try_ts"] or 0) + wait - now.timestamp())
     good = bool(parcel["code_hash"]) and otp.isdigit() and len(otp) == 6 and hmac.compare_digest(
         hash_code(otp, parcel["code_salt"]), parcel["code_hash"])
     if not good:
         tries = parcel["failed_tries"] + 1
-        left = max(cfg.max_failed_tries - tries, 0)
         audit(tx, now, kiosk, parcel["number"], "wrong_code", actor, purpose="pickup", parcel=parcel, tries=tries)
-        if left == 0:
-            parcel = _set(tx, parcel, now, failed_tries=tries, locked_ts=now.timestamp())
-            alert(tx, now, "pickup_locked", parcel["kiosk"], parcel["number"], parcel=parcel, tries=tries)
-            return None, _err(423, "locked", "Nhập sai mã quá nhiều lần, hồ sơ đã bị khóa; nhân viên đã được báo",
-                              "Too many wrong codes: the dossier is locked and staff have been told", tries_left=0)
-        _set(tx, parcel, now, failed_tries=tries)
-        return None, _err(403, "wrong_code", f"Mã không đúng, còn {left} lần thử",
-                          f"Wrong code, {left} tries left", tries_left=left)
+        parcel = _set(tx, parcel, now, failed_tries=tries, last_try_ts=now.timestamp())
+        if tries == cfg.max_failed_tries:
+            alert(tx, now, "pickup_slowed", parcel["kiosk"], parcel["number"], parcel=parcel, tries=tries)
+        left = max(cfg.max_failed_tries - tries, 0)
+        body = _err(403, "wrong_code", f"Mã không đúng, còn {left} lần thử", f"Wrong code, {left} tries left",
+                    tries_left=left)
+        if not left:
+            body["error"]["retry_after_s"] = int(math.ceil(cfg.try_wait_s(tries)))
+            body["headers"] = {"Retry-After": str(body["error"]["retry_after_s"])}
+        return None, body
     session = secrets.token_urlsafe(12)
-    parcel = _set(tx, parcel, now, state="opening", session=session, failed_tries=0,
+    parcel = _set(tx, parcel, now, state="opening", session=session, failed_tries=0, last_try_ts=None,
                   open_requested_ts=now.timestamp())
     audit(tx, now, kiosk, parcel["number"], "pickup_authorised", actor, purpose="pickup", parcel=parcel)
     return parcel, None
+
+
+REFUSALS = {
+    "none": (404, "no_result", "Chưa có kết quả trong tủ cho hồ sơ này", "No result in the lockers for this dossier"),
+    "collected": (409, "already_collected", "Kết quả đã được nhận", "The result was already collected"),
+    "at_counter": (409, "at_counter", "Kết quả đã chuyển về quầy, mời đến quầy trả kết quả",
+                   "The result is at the counter now; please go to the result counter"),
+    "busy": (409, "busy", "Ngăn tủ đang được sử dụng, vui lòng chờ", "The compartment is in use, please wait"),
+    "elsewhere": (409, "wrong_kiosk", "Kết quả ở {bank_name}", "The result is at {bank_name_en}"),
+}
+
+
+def _refusal(state: str, info: dict[str, Any]) -> dict[str, Any]:
+    status, code, vi, en = REFUSALS[state]
+    return _err(status, code, vi.format(bank_name=info.get("bank_name")), en.format(bank_name_en=info.get("bank_name_en")))
+
+
+def _slow_down(cfg: LockerConfig, parcel: dict[str, Any], wait_s: float) -> dict[str, Any]:
+    wait = int(math.ceil(wait_s))
+    minutes = max(1, int(math.ceil(wait / 60)))
+    body = _err(429, "rate_limited", f"Đã nhập sai mã nhiều lần: vui lòng thử lại sau {minutes} phút, "
+                f"hoặc yêu cầu gửi mã mới về điện thoại đã đăng ký",
+                f"Too many wrong codes: try again in {minutes} min, or ask for a new code to be sent to "
+                f"the phone on file", retry_after_s=wait)
+    body["headers"] = {"Retry-After": str(wait)}
+    return body
+
+
+def request_new_code(tx: Tx, cfg: LockerConfig, kiosk: str, code: str, actor: str,
+                     now: datetime) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The citizen's own way back (no staff): a new code to the contact ON FILE, never to the asker,
+    at most once per `new_code_after_min`. The old code stops working; wrong tries start over.
+    Returns ({"dossier", "sent_to": [masked]}, None) or (None, error body)."""
+    info = lookup(tx, cfg, kiosk, code)
+    if info["state"] in REFUSALS:
+        return None, _refusal(info["state"], info)
+    parcel = parcel_of(tx, code)
+    issued = parcel["code_issued_ts"] or parcel["ready_ts"] or 0
+    wait = issued + cfg.new_code_after_min * 60 - now.timestamp()
+    if wait > 0:
+        minutes = max(1, int(math.ceil(wait / 60)))
+        body = _err(429, "rate_limited", f"Mã vừa được gửi; có thể yêu cầu mã mới sau {minutes} phút",
+                    f"A code was sent recently; a new one can be requested in {minutes} min",
+                    retry_after_s=int(math.ceil(wait)))
+        body["headers"] = {"Retry-After": str(int(math.ceil(wait)))}
+        return None, body
+    dossier = dossiers.get(tx, code)
+    sent_to = notices.reachable(cfg.notices, dossier)
+    if not sent_to:
+        return None, _err(409, "no_contact", "Hồ sơ không có số điện thoại hay e-mail để gửi mã; mời đến quầy",
+                          "No phone or e-mail on file to send a code to; please go to the counter")
+    audit(tx, now, kiosk, parcel["number"], "new_code_requested", actor, purpose="pickup", parcel=parcel)
+    _new_code(tx, cfg, parcel, now, "new_code")
+    return {"dossier": code, "sent_to": sent_to}, None
 
 
 def _err(status: int, code: str, vi: str, en: str, **extra: Any) -> dict[str, Any]:
@@ -234,6 +291,12 @@ def report(tx: Tx, cfg: LockerConfig, kiosk: str, number: int, event: str, actor
         audit(tx, now, kiosk, number, f"stale_{event}", actor, reason=reason, door_open=door_open, item=item,
               parcel_id=parcel_id)
         return {"result": "stale", "parcel": parcel_by_id(tx, parcel_id)}
+    if parcel is not None and parcel_id is None and event in DOOR_EVENTS:
+        # A door event that does not name the parcel it is about moves nothing: the kiosk always names
+        # the parcel it opened, so this is a late, confused or forged report. Recorded for the audit.
+        audit(tx, now, kiosk, number, f"unbound_{event}", actor, reason=reason, door_open=door_open, item=item,
+              parcel=parcel)
+        return {"result": "ignored", "parcel": parcel}
     _sense(tx, comp, now, door_open, item)
     purpose = _purpose(parcel)
     result = "recorded"
@@ -347,6 +410,9 @@ def _closed(tx: Tx, cfg: LockerConfig, parcel: dict[str, Any] | None, now: datet
                       code_hash=None, code_salt=None, session=None)
         dossiers.set_status(tx, parcel["dossier"], dossiers.RETURNED, now, f"locker:{kiosk}", "collected_locker",
                             collected_ts=now.timestamp(), collected_kiosk=kiosk)
+        PickupCodes.of(tx.store).forget(parcel["id"])
+        if not cfg.notices.contact_retention_days:  # handed over: the contacts are not needed any more
+            notices.erase_contacts(tx, now, 0, parcel["dossier"])
         return parcel, "collected"
     if state == "retrieve_open":
         if item:

@@ -60,3 +60,13 @@ def m001_lockers(db: Database) -> None:
         ack_ts REAL, ack_by TEXT);
     CREATE INDEX locker_alerts_open ON locker_alerts (state, kiosk);
     """)
+
+
+@migrations()
+def m002_pickup_brakes(db: Database) -> None:
+    # Wrong codes slow a dossier down instead of locking it (last_try_ts: the wait runs from the
+    # last wrong code); a citizen may ask for a new code a while after the last one was issued.
+    run_script(db, """
+    ALTER TABLE locker_parcels ADD COLUMN last_try_ts REAL;
+    ALTER TABLE locker_parcels ADD COLUMN code_issued_ts REAL;
+    """)

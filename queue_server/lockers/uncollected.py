@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from queue_server.errors import ApiError
+from queue_server.notices import outbox as notices
 from queue_server.lockers.audit import alert, audit
 from queue_server.lockers.config import LockerConfig
 from queue_server.lockers.rules import RESERVATION_TTL, _new_code, _set, queue_notice, row
@@ -15,7 +16,8 @@ from queue_server.store import Tx
 
 def sweep(tx: Tx, cfg: LockerConfig, now: datetime) -> dict[str, int]:
     """Reminders after N days, return-to-counter after M days, stale reservations dropped."""
-    done = {"reminded": 0, "return_due": 0, "expired_reservations": 0}
+    done = {"reminded": 0, "return_due": 0, "expired_reservations": 0,
+            "contacts_erased": notices.erase_contacts(tx, now, cfg.notices.contact_retention_days)}
     ts = now.timestamp()
     for p in tx.db.query("SELECT * FROM locker_parcels WHERE state = 'ready'"):
         age_days = (ts - p["ready_ts"]) / 86400
@@ -24,8 +26,7 @@ def sweep(tx: Tx, cfg: LockerConfig, now: datetime) -> dict[str, int]:
             alert(tx, now, "return_due", p["kiosk"], p["number"], parcel=p)
             queue_notice(tx, cfg, p, "at_counter", now)
             done["return_due"] += 1
-        elif cfg.reminder_after_days and age_days >= cfg.reminder_after_days and not p["reminders"] \
-                and not p["locked_ts"]:
+        elif cfg.reminder_after_days and age_days >= cfg.reminder_after_days and not p["reminders"]:
             p = _set(tx, p, now, reminders=p["reminders"] + 1, reminded_ts=ts)
             _new_code(tx, cfg, p, now, "reminder")  # only the hash is kept, so a reminder carries a new code
             done["reminded"] += 1

@@ -4,8 +4,13 @@ A request only INSERTs into `notices_outbox` inside its own transaction; a
 background worker (started by `queue_server.lockers.routes`) delivers due rows with
 retries and exponential back-off, so a slow SMS gateway never blocks anyone.
 Channels (`queue_server.notices.adapters`): file outbox (default), SMS and
-Zalo OA over HTTP, e-mail over SMTP. A message body (it carries the one-time
-code) is wiped once delivered or given up; only a redacted copy stays.
+Zalo OA over HTTP, e-mail over SMTP.
+
+Personal data at rest: a row's body never holds a pickup code (a `{code}` placeholder and
+`code_ref`, filled in only when the message is handed to its channel — see
+`queue_server.lockers.codes`); once a row is sent or given up its body and recipient are
+wiped and only a redacted copy stays; a file-outbox message is deleted `file_keep_hours`
+after it was written; a pending message for a dossier whose contacts were erased is dropped.
 """
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ import logging
 import threading
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from fastapi import APIRouter, Depends, Request
 from sqlite_utils import Database, Migrations
@@ -47,11 +52,10 @@ def outbox_dir(app: Any) -> Path:
     return Path(app.state.settings.db_path).parent / "outbox"
 
 
-def enqueue(tx: Tx, cfg: NoticeConfig, dossier: dict[str, Any], kind: str, subject: str, body: str,
-            redacted: str, now: datetime) -> list[int]:
-    """Queue one message per configured channel that has a recipient; returns the outbox ids."""
+def _recipients(cfg: NoticeConfig, dossier: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(channel, recipient, masked recipient) for every configured channel the dossier can be reached on."""
     from queue_server.dossiers.routes import mask_email, mask_phone
-    ids = []
+    out = []
     for channel in cfg.channels:
         field = RECIPIENT_FIELD[channel]
         recipient = dossier.get(field) if field else (dossier.get("phone") or dossier.get("email") or "")
@@ -59,11 +63,26 @@ def enqueue(tx: Tx, cfg: NoticeConfig, dossier: dict[str, Any], kind: str, subje
             continue
         masked = mask_email(recipient) if channel == "email" else (
             "zalo:***" if channel == "zalo" else mask_phone(recipient) or mask_email(recipient) or "-")
+        out.append((channel, recipient, masked))
+    return out
+
+
+def reachable(cfg: NoticeConfig, dossier: dict[str, Any]) -> list[str]:
+    """Masked contacts a notice for this dossier would go to (empty: nobody can be told)."""
+    return [masked for channel, recipient, masked in _recipients(cfg, dossier) if recipient]
+
+
+def enqueue(tx: Tx, cfg: NoticeConfig, dossier: dict[str, Any], kind: str, subject: str, body: str,
+            redacted: str, now: datetime, code_ref: int | None = None) -> list[int]:
+    """Queue one message per configured channel that has a recipient; returns the outbox ids.
+    With `code_ref`, `{code}` in the body is replaced at send time by `Deliverer.render(code_ref)`."""
+    ids = []
+    for channel, recipient, masked in _recipients(cfg, dossier):
         cur = tx.execute(
             "INSERT INTO notices_outbox (dossier, kind, channel, recipient, recipient_masked, subject, body, "
-            "body_redacted, next_ts, created_ts) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "body_redacted, next_ts, created_ts, code_ref) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (dossier["code"], kind, channel, recipient, masked, subject, body, redacted,
-             now.timestamp(), now.timestamp()))
+             now.timestamp(), now.timestamp(), code_ref))
         ids.append(cur.lastrowid)
     if not ids:
         log.warning("dossier %s: no channel can reach the applicant (%s notice not queued)", dossier["code"], kind)
@@ -75,9 +94,11 @@ def enqueue(tx: Tx, cfg: NoticeConfig, dossier: dict[str, Any], kind: str, subje
 class Deliverer:
     """Sends due outbox rows; one at a time per process (the worker and `POST /run` share it)."""
 
-    def __init__(self, store: Store, cfg: NoticeConfig, outbox: Path, adapters: dict[str, Adapter] | None = None):
-        self.store, self.cfg = store, cfg
+    def __init__(self, store: Store, cfg: NoticeConfig, outbox: Path, adapters: dict[str, Adapter] | None = None,
+                 render: Callable[[int, datetime], str | None] | None = None):
+        self.store, self.cfg, self.outbox = store, cfg, Path(outbox)
         self.adapters = adapters if adapters is not None else make_adapters(cfg, outbox)
+        self.render = render   # code_ref -> the clear code now, or None: the message is obsolete
         self._lock = threading.Lock()
 
     def run_due(self, now: datetime, limit: int = 50) -> dict[str, int]:
@@ -89,13 +110,45 @@ class Deliverer:
                 done[self._send(row, now)] += 1
         return done
 
+    def purge_files(self, now: datetime) -> int:
+        """Delete file-outbox messages older than `file_keep_hours` (a gateway had its time to take them)."""
+        rows = self.store.query("SELECT id FROM notices_outbox WHERE channel = 'file' AND state = 'sent' AND "
+                                "purged_ts IS NULL AND sent_ts <= ?",
+                                (now.timestamp() - self.cfg.file_keep_hours * 3600,))
+        for row in rows:
+            try:
+                (self.outbox / f"{row['id']:08d}.json").unlink(missing_ok=True)
+            except OSError as exc:
+                log.error("notice %s: cannot delete its outbox file: %s", row["id"], exc.strerror or exc)
+                continue
+            with self.store.write() as tx:
+                tx.execute("UPDATE notices_outbox SET purged_ts = ? WHERE id = ?", (now.timestamp(), row["id"]))
+        return len(rows)
+
+    def _drop(self, row: dict[str, Any], now: datetime, why: str) -> str:
+        with self.store.write() as tx:
+            tx.execute("UPDATE notices_outbox SET state='failed', last_error=?, body=NULL, "
+                       "recipient=NULL WHERE id=?", (why, row["id"]))
+            tx.emit("notice.failed", id=row["id"], dossier=row["dossier"], channel=row["channel"])
+        log.info("notice %s (%s, %s) not sent: %s", row["id"], row["kind"], row["channel"], why)
+        return "failed"
+
     def _send(self, row: dict[str, Any], now: datetime) -> str:
         adapter = self.adapters.get(row["channel"])
         error, permanent = None, False
+        text = row["body"] or ""
+        if not row["recipient"] and row["channel"] != "file":
+            return self._drop(row, now, "contact erased")
+        if row["code_ref"] is not None:
+            code = self.render(row["code_ref"], now) if self.render else None
+            if code is None:
+                return self._drop(row, now, "obsolete: the result is no longer waiting, or the citizen "
+                                  "already has the current code")
+            text = text.replace("{code}", code)
         try:
             if adapter is None:
                 raise SendError(f"channel {row['channel']!r} is not configured", permanent=True)
-            adapter.send(row["id"], row["recipient"] or "", row["subject"], row["body"] or "")
+            adapter.send(row["id"], row["recipient"] or "", row["subject"], text)
         except SendError as exc:
             error, permanent = str(exc), exc.permanent
         except Exception as exc:  # a broken adapter must not kill the worker
@@ -110,8 +163,8 @@ class Deliverer:
                          row["recipient_masked"])
                 return "sent"
             if permanent or attempts >= self.cfg.max_attempts:
-                tx.execute("UPDATE notices_outbox SET state='failed', attempts=?, last_error=?, body=NULL "
-                           "WHERE id=?", (attempts, error[:300], row["id"]))
+                tx.execute("UPDATE notices_outbox SET state='failed', attempts=?, last_error=?, body=NULL, "
+                           "recipient=NULL WHERE id=?", (attempts, error[:300], row["id"]))
                 tx.emit("notice.failed", id=row["id"], dossier=row["dossier"], channel=row["channel"])
                 log.error("notice %s (%s) to %s given up after %d attempt(s): %s", row["id"], row["channel"],
                           row["recipient_masked"], attempts, error)
@@ -124,11 +177,35 @@ class Deliverer:
             return "retry"
 
 
-def deliverer(app: Any) -> Deliverer:
+def deliverer(app: Any, render: Callable[[int, datetime], str | None] | None = None) -> Deliverer:
+    """The app's one deliverer (made on first call; `render` fills pickup codes in — lockers give it)."""
     d = getattr(app.state, "notices_deliverer", None)
     if d is None:
-        d = app.state.notices_deliverer = Deliverer(app.state.store, locker_config(app).notices, outbox_dir(app))
+        d = app.state.notices_deliverer = Deliverer(app.state.store, locker_config(app).notices, outbox_dir(app),
+                                                    render=render)
     return d
+
+
+def erase_contacts(tx: Tx, now: datetime, retention_days: float, code: str | None = None) -> int:
+    """Phone, e-mail and Zalo id of dossiers whose result was handed over (status 10) at least
+    `retention_days` ago are erased (Decree 13/2023: kept no longer than needed), with every
+    message still waiting to reach them. Returns how many dossiers were cleared."""
+    where = "status = 10 AND COALESCE(collected_ts, status_ts) <= ? AND " \
+            "(phone IS NOT NULL OR email IS NOT NULL OR zalo_id IS NOT NULL)"
+    params: list[Any] = [now.timestamp() - retention_days * 86400]
+    if code is not None:
+        where += " AND code = ?"
+        params.append(code)
+    codes = [r[0] for r in tx.execute(f"SELECT code FROM dossiers WHERE {where}", params).fetchall()]
+    for c in codes:
+        tx.execute("UPDATE dossiers SET phone = NULL, email = NULL, zalo_id = NULL WHERE code = ?", (c,))
+        tx.execute("UPDATE notices_outbox SET state = 'failed', last_error = 'contact erased', body = NULL, "
+                   "recipient = NULL WHERE dossier = ? AND state = 'pending'", (c,))
+        tx.execute("INSERT INTO dossier_events (code, ts, type, actor) VALUES (?, ?, 'contacts_erased', 'retention')",
+                   (c, now.timestamp()))
+    if codes:
+        log.info("contacts erased for %d dossier(s) handed over %g day(s) ago or more", len(codes), retention_days)
+    return len(codes)
 
 
 def notice_json(row: dict[str, Any], tz: Any) -> dict[str, Any]:
@@ -158,5 +235,6 @@ def listing(request: Request, dossier: str | None = None, state: str | None = No
 @router.post("/run")
 def run_now(request: Request, who: Principal = Depends(require_staff("supervisor")),
             now: datetime = Depends(get_now)) -> dict[str, int]:
-    """Deliver what is due now (the worker does this by itself every few seconds)."""
-    return deliverer(request.app).run_due(now)
+    """Deliver what is due now, delete old file-outbox messages (the worker does this by itself)."""
+    d = deliverer(request.app)
+    return {**d.run_due(now), "purged": d.purge_files(now)}

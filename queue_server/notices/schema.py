@@ -21,3 +21,14 @@ def m001_outbox(db: Database) -> None:
     CREATE INDEX notices_due ON notices_outbox (state, next_ts);
     CREATE INDEX notices_dossier ON notices_outbox (dossier);
     """)
+
+
+@migrations()
+def m002_codes_by_reference(db: Database) -> None:
+    # code_ref: the parcel whose pickup code goes into `{code}` at send time (never stored in clear);
+    # purged_ts: when the file-outbox copy of a sent message was deleted.
+    run_script(db, """
+    ALTER TABLE notices_outbox ADD COLUMN code_ref INTEGER;
+    ALTER TABLE notices_outbox ADD COLUMN purged_ts REAL;
+    CREATE INDEX notices_code_ref ON notices_outbox (code_ref) WHERE code_ref IS NOT NULL;
+    """)

@@ -1,4 +1,6 @@
-"""Citizens' endpoints (no login): site, services, procedures, ticket status, counters."""
+"""Citizens' endpoints (no login): site, services, procedures, counters; and ticket status by
+sequential id, which is for staff and devices only (ids are guessable: anyone could follow
+everyone's tickets; the citizen's own page comes with a token of its own)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,11 +12,14 @@ from queue_server.config import SiteConfig
 from queue_server.deps import get_now, get_settings, get_site, get_store
 from queue_server.errors import ApiError
 from queue_server.tickets.estimates import service_summary, ticket_estimate
+from queue_server.auth.guards import Principal, current_principal, require_staff_or_device
 from queue_server.auth.ratelimit import public_rate_limit
+from queue_server.auth.roles import DEVICE_ROLES
 from queue_server.tickets.rules import get_ticket, is_open
 from queue_server.settings import Settings
 from queue_server.store import Store
-from queue_server.tickets.view import TICKET_COLUMNS, FastJSONResponse, counter_json, procedure_json, service_json, ticket_json
+from queue_server.tickets.view import (TICKET_COLUMNS, FastJSONResponse, counter_json, procedure_json, public_ticket,
+                                      service_json, ticket_json)
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
 limited = [Depends(public_rate_limit)]
@@ -87,13 +92,21 @@ def ticket_with_estimate(store: Store, site: SiteConfig, row: dict, now: datetim
 
 @router.get("/tickets/{ticket_id}", dependencies=limited, summary="Ticket state, people ahead, estimated wait")
 async def ticket_status(ticket_id: int, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
-                        now: datetime = Depends(get_now)) -> FastJSONResponse:
+                        now: datetime = Depends(get_now),
+                        who: Principal = Depends(require_staff_or_device("officer", *DEVICE_ROLES))) -> FastJSONResponse:
     return FastJSONResponse(ticket_with_estimate(store, site, get_ticket(store.db.conn, ticket_id), now))
 
 
 @router.get("/counters", dependencies=limited, summary="Counters: state and the ticket each one holds")
-async def counters(store: Store = Depends(get_store), site: SiteConfig = Depends(get_site)) -> FastJSONResponse:
+async def counters(store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
+                   who: Principal | None = Depends(current_principal)) -> FastJSONResponse:
+    """Anonymous callers see each counter's current ticket as a hall display shows it (number and
+    service); staff and devices also see its priority group and times."""
     current = {r["counter"]: r for r in store.query(
         f"SELECT {TICKET_COLUMNS} FROM tickets WHERE state IN ('called', 'serving')")}
     rows = {r["code"]: r for r in store.query("SELECT code, state FROM counters")}
-    return FastJSONResponse([counter_json(site, rows[code], current.get(code)) for code in site.counters if code in rows])
+    out = [counter_json(site, rows[code], current.get(code)) for code in site.counters if code in rows]
+    if who is None:
+        for c in out:
+            c["current"] = public_ticket(c["current"])
+    return FastJSONResponse(out)

@@ -44,6 +44,14 @@ def ticket_json(site: SiteConfig, row: dict[str, Any], ahead: int | None = None,
     }
 
 
+#: What a hall display shows of a ticket: anonymous callers and listeners get only this.
+PUBLIC_TICKET_KEYS = ("number", "service", "service_name", "service_name_en", "state", "counter")
+
+
+def public_ticket(ticket: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if ticket is None else {k: ticket.get(k) for k in PUBLIC_TICKET_KEYS}
+
+
 def procedure_json(p: Procedure) -> dict[str, Any]:
     fee = "Miễn phí / Free" if p.fee_vnd == 0 else f"{p.fee_vnd:,} đồng".replace(",", ".")
     limit = ("Trong ngày / Same day" if p.time_limit_days == 0

@@ -26,7 +26,7 @@ def kiosk(server_factory, tmp_path):
     live = server_factory()
     sim = LockerSim([0, 1], state_file=str(tmp_path / "locker.json"), baudrate=19200, open_delay=0.05,
                     close_after=0.0, control_port=0).start()
-    cfg = KioskConfig(server_url=live.base_url, device_key=live.kiosk_key, role="result", kiosk_id="result-1",
+    cfg = KioskConfig(server_url=live.base_url, device_key=live.bank_key("result-1"), role="result", kiosk_id="result-1",
                       locker_url=sim.port_path, idle_timeout=30, idle_countdown=10)
     runner, clock = ThreadRunner(), Clock()
     c = ResultKioskController(cfg, runner=runner, clock=clock)

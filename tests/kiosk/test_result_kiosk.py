@@ -32,7 +32,7 @@ class Bank:
         self.live, self.locker, self.printer = live, locker, printer
 
     def config(self, **kw) -> dict:
-        return {"server_url": self.live.base_url, "device_key": self.live.kiosk_key, "role": "result",
+        return {"server_url": self.live.base_url, "device_key": self.live.bank_key(KIOSK), "role": "result",
                 "kiosk_id": KIOSK, "locker_url": self.locker.port_path, "printer_url": self.printer.port_path,
                 "idle_timeout": 300, "idle_countdown": 10, **kw}
 
@@ -53,7 +53,7 @@ class Bank:
         p = r.json()
         board, lock = divmod(p["compartment"] - 1, 16)
         self.locker.control("put_item", board=board, lock=lock, force=True)
-        key = {"Authorization": f"Bearer {self.live.kiosk_key}"}
+        key = {"Authorization": f"Bearer {self.live.bank_key(KIOSK)}"}
         for event, item in (("open_confirmed", False), ("closed", True)):
             r = httpx.post(f"{self.live.base_url}/api/v1/lockers/{KIOSK}/compartments/{p['compartment']}/report",
                            headers=key, json={"event": event, "parcel_id": p["id"], "door_open": event != "closed",

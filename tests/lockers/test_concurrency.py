@@ -47,7 +47,7 @@ def test_console_deposit_is_opened_by_the_kiosk(server_factory, tmp_path):
     live = server_factory()
     sim = LockerSim([0, 1], baudrate=19200, open_delay=0.05, close_after=0.0, control_port=0).start()
     try:
-        client = LockerClient(live.base_url, live.device_key("kiosk"))
+        client = LockerClient(live.base_url, live.bank_key(KIOSK))   # the bank's own key
         service = LockerService.connect(sim.port_path, client, KIOSK, close_timeout=8, poll_interval=0.05)
         code = httpx.post(live.base_url + "/api/v1/dossiers", json={"applicant_name": "Hà Văn Tú", "email": "tu@example.vn"},
                           headers=live.headers("officer")).json()["code"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from queue_server.lockers.codes import PickupCodes
 from queue_server.lockers.config import NoticeConfig
 from queue_server.notices.outbox import Deliverer
 from queue_server.notices.adapters import HttpSms, Smtp, ZaloOA
@@ -59,7 +60,8 @@ def test_sms_retries_with_backoff_then_delivers(make_desk):
     desk = _sms(make_desk, gw)
     try:
         cfg = NoticeConfig(channels=("sms",), sms_url=gw.url, sms_key="k-123", retry_base_s=30)
-        deliver = Deliverer(desk.store, cfg, desk.outbox, {"sms": HttpSms(gw.url, "k-123")})
+        deliver = Deliverer(desk.store, cfg, desk.outbox, {"sms": HttpSms(gw.url, "k-123")},
+                            render=PickupCodes.of(desk.store).code_for)
         code = _queue(desk)
         now = desk.clock()
         assert deliver.run_due(now) == {"sent": 0, "retry": 1, "failed": 0}
@@ -81,7 +83,8 @@ def test_refused_message_is_given_up_and_zalo_error_codes(make_desk):
     desk = _sms(make_desk, gw)
     try:
         cfg = NoticeConfig(channels=("sms",), sms_url=gw.url)
-        deliver = Deliverer(desk.store, cfg, desk.outbox, {"sms": HttpSms(gw.url, "k")})
+        deliver = Deliverer(desk.store, cfg, desk.outbox, {"sms": HttpSms(gw.url, "k")},
+                            render=PickupCodes.of(desk.store).code_for)
         _queue(desk)
         assert deliver.run_due(desk.clock()) == {"sent": 0, "retry": 0, "failed": 1}
         row = desk.store.one("SELECT * FROM notices_outbox")

@@ -58,11 +58,11 @@ def test_issue_status_call_and_finish_flow(api):
     first = issue(api).json()
     second = issue(api).json()
     assert (first["number"], second["number"]) == ("A001", "A002")
-    status = api.get(f"/api/v1/tickets/{second['id']}").json()
+    status = api.get(f"/api/v1/tickets/{second['id']}", headers=api.kiosk).json()
     assert status["state"] == "waiting" and status["people_ahead"] == 1 and status["estimated_wait_min"] >= 1
     called = api.post("/api/v1/counters/2/call-next", headers=api.officer)
     assert called.status_code == 200 and called.json()["number"] == "A001" and called.json()["counter"] == "2"
-    assert api.get(f"/api/v1/tickets/{second['id']}").json()["people_ahead"] == 0
+    assert api.get(f"/api/v1/tickets/{second['id']}", headers=api.kiosk).json()["people_ahead"] == 0
     tid = called.json()["id"]
     assert api.post(f"/api/v1/tickets/{tid}/start", headers=api.officer).json()["state"] == "serving"
     assert api.post(f"/api/v1/tickets/{tid}/finish", headers=api.officer).json()["state"] == "done"
@@ -96,7 +96,7 @@ def test_invalid_body_is_422_with_readable_message(api):
 
 
 def test_errors_have_code_and_bilingual_message(api):
-    r = api.get("/api/v1/tickets/999")
+    r = api.get("/api/v1/tickets/999", headers=api.kiosk)
     assert r.status_code == 404
     assert r.json() == {"error": {"code": "not_found",
                                   "message": "Không tìm thấy số thứ tự 999 / Ticket 999 not found"}}
@@ -141,7 +141,7 @@ def test_transfer_recall_cancel_pause_over_http(api):
     api.post("/api/v1/counters/2/call-next", headers=api.officer)
     new = api.post(f"/api/v1/tickets/{t['id']}/transfer", json={"service": "civil"}, headers=api.officer).json()
     assert new["number"] == "B001" and new["arrived_at"] == t["arrived_at"] and new["transferred_from"] == t["id"]
-    assert api.get(f"/api/v1/tickets/{t['id']}").json()["state"] == "transferred"
+    assert api.get(f"/api/v1/tickets/{t['id']}", headers=api.kiosk).json()["state"] == "transferred"
     called = api.post("/api/v1/counters/5/call-next", headers=api.officer).json()
     assert called["id"] == new["id"]
     assert api.post(f"/api/v1/tickets/{new['id']}/recall", headers=api.officer).json()["recalls"] == 1

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 KIOSK = "result-1"
 
 
-def locker_key(server, name: str = "ketqua-1") -> str:
+def locker_key(server, name: str = KIOSK) -> str:  # the bank's own key
     store = open_store(server.db_path)
     try:
         return add_device(store, name, "locker")
