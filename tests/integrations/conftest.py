@@ -39,8 +39,9 @@ class Hub:
         assert r.status_code == 200, r.text
         return [a["result"] for a in r.json()["results"]]
 
-    def dossier(self, n: int) -> dict:
-        r = self.client.get(f"/api/v1/dossiers/{CODE.format(n)}")
+    def dossier(self, n: int, *, anonymous: bool = False) -> dict:
+        """The staff view (contacts masked); ``anonymous``: what anyone with the code sees."""
+        r = self.client.get(f"/api/v1/dossiers/{CODE.format(n)}", headers={} if anonymous else self.staff)
         assert r.status_code == 200, r.text
         return r.json()
 

@@ -45,7 +45,7 @@ def test_lookup_says_what_to_do_next(hub):
     steps = {}
     for n, status in ((1, 4), (2, 5), (3, 6), (4, 9), (5, 3)):
         hub.push(item(n, status=status))
-        d = hub.dossier(n)
+        d = hub.dossier(n, anonymous=True)          # what the citizen sees
         steps[status] = (d["next_step"], d["next_step_en"], d["overdue"])
     assert "Ngày hẹn trả kết quả: 04/12/2026" in steps[4][0] and "nothing to do" in steps[4][1]
     assert "bổ sung" in steps[5][0] and "More documents" in steps[5][1]
@@ -53,8 +53,8 @@ def test_lookup_says_what_to_do_next(hub):
     assert "quầy trả kết quả" in steps[9][0] and not steps[9][2]
     assert "không được tiếp nhận" in steps[3][0]
     r = hub.client.post(f"/api/v1/dossiers/{CODE.format(4)}/handed-over", headers=hub.staff)
-    assert r.status_code == 200 and hub.dossier(4)["next_step"] == "Đã trả kết quả ngày 23/11/2026."
+    assert r.status_code == 200 and hub.dossier(4, anonymous=True)["next_step"] == "Đã trả kết quả ngày 23/11/2026."
     hub.clock.advance(days=12)                                     # past 04/12 17:00 and still processing
-    late = hub.dossier(1)
+    late = hub.dossier(1, anonymous=True)
     assert late["overdue"] and "quá ngày hẹn trả (04/12/2026)" in late["next_step"]
-    assert not hub.dossier(4)["overdue"]
+    assert not hub.dossier(4, anonymous=True)["overdue"]

@@ -17,10 +17,11 @@ def test_new_then_same_again_is_unchanged_names_masked_contacts_hidden(hub, capl
     assert [a["result"] for a in r.json()["results"]] == ["applied", "applied"]
     assert r.json()["counts"] == {"applied": 2, "unchanged": 0, "stale": 0, "rejected": 0}
     assert hub.results(item(1), item(2, applicant_name="Trần Thị Bích", phone="0987654321")) == ["unchanged"] * 2
-    public = hub.dossier(1)
+    public = hub.dossier(1, anonymous=True)
     assert public["status"] == 2 and public["status_name"] == "Đã tiếp nhận"
-    assert public["applicant"] == "N*** V*** A***" and public["due_at"] == "2026-12-04T17:00:00+07:00"
+    assert "applicant" not in public and public["due_at"] == "2026-12-04T17:00:00+07:00"   # anonymous: no name
     staff = hub.client.get("/api/v1/dossiers", headers=hub.staff).json()
+    assert "N*** V*** A***" in {d["applicant"] for d in staff}
     assert {d["source"] for d in staff} == {"onestop"} and {d["phone"] for d in staff} == {"*******678", "*******321"}
     everything = json.dumps(staff) + json.dumps(public) + caplog.text + r.text
     for secret in ("Nguyễn", "Trần Thị", "0912345678", "0987654321", "an.nguyen"):

@@ -19,7 +19,8 @@ def test_dossier_codes_are_per_agency_per_day_and_names_masked(desk, caplog):
     assert desk.dossier()["code"] == "000.00.00.H56-261124-0001"
     public = desk.client.get(f"/api/v1/dossiers/{a['code']}").json()
     assert public["status"] == 2 and public["status_name"] == "Đã tiếp nhận" and "phone" not in public
-    assert set(public) == {"code", "status", "status_name", "status_name_en", "due_at"}  # nothing more
+    assert set(public) == {"code", "status", "status_name", "status_name_en", "due_at",
+                           "next_step", "next_step_en", "overdue"}  # nothing more: no name, no procedure
     listing = desk.client.get("/api/v1/dossiers", headers=desk.staff).text
     everything = listing + json.dumps(public) + caplog.text
     for secret in ("Nguyễn", "Văn An", "0912345678", "Trần Thị"):

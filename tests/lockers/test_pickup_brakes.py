@@ -85,4 +85,5 @@ def test_dossier_codes_are_not_published_to_anonymous_listeners(desk):
             seen.append(staff.receive_json())
         assert any(m["type"] == "locker.parcel" and m["dossier"] == d["code"] for m in seen)   # staff still see it
     public = desk.client.get(f"/api/v1/dossiers/{d['code']}").json()
-    assert set(public) == {"code", "status", "status_name", "status_name_en", "due_at"}
+    assert set(public) == {"code", "status", "status_name", "status_name_en", "due_at",
+                           "next_step", "next_step_en", "overdue"}
