@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="motcua queue server", version="1",
                   description=f"{site.center.name} — hàng đợi, số thứ tự, quầy / queue, tickets, counters",
-                  lifespan=lifespan)
+                  lifespan=lifespan, docs_url=None, redoc_url=None)  # /docs: web.docs (no CDN)
     app.state.settings, app.state.site, app.state.store, app.state.bus = settings, site, store, bus
     app.state.rate_limiter = RateLimiter(settings.public_rate_per_minute) if settings.public_rate_per_minute else None
     errors.install(app)

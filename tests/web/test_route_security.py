@@ -23,8 +23,6 @@ from queue_server.auth.accounts import DEVICE_ROLES, STAFF_ROLES
 PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): "API description",
     ("GET", "/docs"): "API description",
-    ("GET", "/docs/oauth2-redirect"): "API description",
-    ("GET", "/redoc"): "API description",
     ("GET", "/api/v1/health"): "liveness probe",
     ("GET", "/api/v1/site"): "citizens: center name, hours",
     ("GET", "/api/v1/services"): "citizens: services and waits",
@@ -39,6 +37,7 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("POST", "/login"): "sign-in form",
     ("POST", "/logout"): "clears the caller's own cookie",
     ("MOUNT", "/web/static"): "scripts and styles of the pages",
+    ("MOUNT", "/docs/assets"): "Swagger UI's scripts and styles (served from the box, no CDN)",
 }
 
 # Routes guarded inside the handler instead of by a `require_*` dependency:
