@@ -35,9 +35,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """queue_server's own commands: serve, user, device."""
-    from queue_server.cli import serve
+    """queue_server's own commands: serve, user, device, check."""
+    from queue_server.cli import check, serve
     serve.register(commands)
+    check.register(commands)
 
 
 if __name__ == "__main__":  # pragma: no cover
