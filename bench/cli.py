@@ -34,6 +34,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     locker.register_bench(bench)
 
+    from bench import reliability
+    reliability.register(bench)
+
 
 def _demo(args: argparse.Namespace) -> int:
     from bench.demo.run import run_demo
