@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from queue_server import errors, web
-from queue_server.edge import BodyLimits
+from queue_server.edge import BodyLimits, SecurityHeaders
 from queue_server.auth import routes as auth_routes
 from queue_server.auth.ratelimit import RateLimiter
 from queue_server.config import load_site
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limiter = RateLimiter(settings.public_rate_per_minute) if settings.public_rate_per_minute else None
     errors.install(app)
     app.add_middleware(BodyLimits)  # 413 / 415 before any route reads a body
+    app.add_middleware(SecurityHeaders)  # CSP, nosniff, no Referer, no framing: on every answer
     for router in ROUTERS:
         app.include_router(router)
     web.setup(app)

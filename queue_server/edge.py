@@ -75,3 +75,33 @@ class BodyLimits:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await self.app(scope, replay, send)
         return await self.app(scope, receive, send)
+
+
+# -- every response: what a browser may do with it --------------------------------------------
+# Scripts only from the box's own files (no inline script: a value that slipped into a page
+# cannot run), no framing (clickjacking of the console), no MIME sniffing, and no Referer
+# (a display's URL carries its device key).
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def with_headers(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), *SECURITY_HEADERS]
+            await send(message)
+        await self.app(scope, receive, with_headers)
