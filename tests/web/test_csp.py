@@ -1,5 +1,5 @@
-"""Web hardening: a strict CSP (no inline script, no framing), nosniff and no Referer on every
-answer — and every page still works in Chromium with the CSP enforced."""
+"""Web hardening: a strict CSP (no inline script, no framing), nosniff and no Referer to other
+sites on every answer — and every page still works in Chromium with the CSP enforced."""
 from __future__ import annotations
 
 import httpx
@@ -18,7 +18,7 @@ def test_every_answer_carries_the_security_headers(server):
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0], path
         assert "frame-ancestors 'none'" in csp, path
         assert r.headers.get("x-content-type-options") == "nosniff", path
-        assert r.headers.get("referrer-policy") == "no-referrer", path
+        assert r.headers.get("referrer-policy") == "same-origin", path
     page = server.get("/display", None, params={"token": server.display_key}).text
     assert "<script>" not in page and "window.PAGE =" not in page  # data comes as JSON, not code
 
