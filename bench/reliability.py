@@ -188,8 +188,8 @@ def write_doc(fuzzed: dict[str, Any], matrix: list[dict[str, Any]], path: Path =
              "| status | responses |", "|---|---|",
              *[f"| {status} | {n} |" for status, n in fuzzed["statuses"].items()], "",
              f"Statuses returned but not declared in the OpenAPI document: "
-             f"{len(fuzzed['undocumented_statuses'])} (operation, status) pairs (mostly 401/403/404/409 "
-             "answers of guarded routes; declaring them is left to do).", "",
+             f"{len(fuzzed['undocumented_statuses'])} (operation, status) pairs"
+             + (f": {fuzzed['undocumented_statuses'][:10]}" if fuzzed["undocumented_statuses"] else "") + ".", "",
              "## Crash matrix", "",
              f"A real server under {THREADS} client threads doing one kind of change is SIGKILLed once "
              f"{KILL_AFTER_ACKS}+ changes were answered, restarted on the same file, then every change "

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from queue_server import errors, web
+from queue_server import openapi as openapi_doc
 from queue_server.edge import BodyLimits, SecurityHeaders
 from queue_server.auth import routes as auth_routes
 from queue_server.auth.ratelimit import RateLimiter
@@ -74,4 +75,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     web.setup(app)
     lockers_routes.setup(app)
+    openapi_doc.install(app)  # security schemes and every error status in /openapi.json
     return app
