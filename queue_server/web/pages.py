@@ -13,6 +13,7 @@ is remembered in a cookie.
 from __future__ import annotations
 
 import hmac
+import math
 import secrets
 from pathlib import Path
 from urllib.parse import quote
@@ -165,9 +166,11 @@ def device_key(who, secret: str) -> dict:
 def _speed(request: Request) -> float:
     # Test hook: `?speed=4` plays announcements 4× faster (order and overlap rules unchanged).
     try:
-        return min(max(float(request.query_params.get("speed", "1")), 0.5), 8.0)
+        speed = float(request.query_params.get("speed", "1"))
     except ValueError:
         return 1.0
+    # NaN would pass min/max and make the page's JSON data unreadable (JSON has no NaN).
+    return min(max(speed, 0.5), 8.0) if math.isfinite(speed) else 1.0
 
 
 @router.get("/display", response_class=HTMLResponse)

@@ -2,7 +2,9 @@
 sites on every answer — and every page still works in Chromium with the CSP enforced."""
 from __future__ import annotations
 
-import httpx
+import json
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -21,6 +23,10 @@ def test_every_answer_carries_the_security_headers(server):
         assert r.headers.get("referrer-policy") == "same-origin", path
     page = server.get("/display", None, params={"token": server.display_key}).text
     assert "<script>" not in page and "window.PAGE =" not in page  # data comes as JSON, not code
+    for speed in ("nan", "inf", "-1e999"):  # the data block stays valid JSON whatever the URL says
+        html = server.get("/display", None, params={"token": server.display_key, "speed": speed}).text
+        data = re.search(r'id="page-data">(.*?)</script>', html, re.S).group(1)
+        assert json.loads(data)["speed"] in (0.5, 1.0, 8.0)
 
 
 def _watch(page) -> list[str]:
