@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from queue_server.bounds import MAX_COMPARTMENTS, CompartmentNo, RowId
 from queue_server.lockers import rules
@@ -131,6 +131,7 @@ def parcels(state: str | None = None, dossier: str | None = None, limit: Annotat
 
 # -- staff actions --------------------------------------------------------------------------
 class DepositIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field would be ignored
     dossier: str = Field(..., min_length=1, max_length=64)
     size: Literal["S", "M", "L"] = "S"
     from_console: bool = False
@@ -203,6 +204,7 @@ class VerifyIn(LookupIn):
 
 
 class ReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field would be ignored
     event: Literal["unlock_sent", "open_confirmed", "open_failed", "closed", "left_open", "board_lost", "sensor"]
     door_open: bool | None = None
     item: bool | None = None
@@ -212,6 +214,7 @@ class ReportIn(BaseModel):
 
 
 class CompartmentState(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field would be ignored
     compartment: CompartmentNo
     door_open: bool | None = None
     item: bool | None = None

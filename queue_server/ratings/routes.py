@@ -18,7 +18,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlite_utils import Database, Migrations
 
 from queue_server.bounds import CleanText, RowId
@@ -41,6 +41,7 @@ PENDING_MINUTES = 15
 
 
 class RatingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt reason would be dropped
     ticket_id: RowId
     level: Literal["very_satisfied", "satisfied", "dissatisfied"]
     reason: CleanText | None = Field(default=None, max_length=500)

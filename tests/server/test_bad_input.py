@@ -127,6 +127,17 @@ def test_empty_dossiers_and_misspelt_fields_are_refused(live_server):
     assert_clear_4xx(post({"applicant_name": "Vũ Thị Lan", "phone_number": "0901234567"}))  # the phone would be lost
 
 
+@pytest.mark.parametrize("path,body,who", [
+    ("/api/v1/lockers/result-1/compartments/1/report", {"event": "sensor", "dooropen": True}, "kiosk"),
+    ("/api/v1/lockers/result-1/deposits", {"dossier": "X", "sise": "L"}, "officer"),
+    ("/api/v1/ratings", {"ticket_id": 1, "level": "dissatisfied", "resaon": "chờ lâu"}, "rating"),
+], ids=["report", "deposit", "rating"])
+def test_misspelt_fields_are_refused_not_dropped(live_server, path, body, who):
+    r = httpx.post(live_server.base_url + path, json=body, headers=live_server.headers(who), timeout=30)
+    assert_clear_4xx(r)
+    assert next(k for k in body if k not in ("event", "dossier", "ticket_id", "level")) in r.json()["error"]["message"]
+
+
 def test_reconcile_lists_longer_than_a_bank_are_refused(live_server):
     compartments = [{"compartment": 1, "door_open": False, "item": False}] * 1001
     r = httpx.post(live_server.base_url + "/api/v1/lockers/result-1/reconcile", json={"compartments": compartments},
