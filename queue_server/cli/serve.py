@@ -70,7 +70,7 @@ def run(app, args: argparse.Namespace) -> int:
     import uvicorn
     try:
         sock = bind(args.host, args.port)
-    except OSError as exc:
+    except (OSError, OverflowError) as exc:  # OverflowError: a port past 65535
         print(f"motcua serve: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
     # Everything built so far lives as long as the server: keep it out of the collector's

@@ -119,3 +119,11 @@ def test_a_healthy_database_still_starts_also_after_a_crash(tmp_path):
         r.terminate()
         r.wait(15)
     assert os.path.getsize(tmp_path / "new" / "m.sqlite") > 0
+
+
+def test_a_port_out_of_range_is_one_line_not_a_traceback(tmp_path):
+    r = subprocess.run([str(MOTCUA), "serve", "--db", str(tmp_path / "m.sqlite"), "--port", "99999999"],
+                       capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines() == [
+        "motcua serve: cannot listen on 127.0.0.1:99999999: bind(): port must be 0-65535."]
