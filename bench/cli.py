@@ -41,6 +41,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     from bench import province
     province.register(bench)
 
+    from bench import reliability
+    reliability.register(bench)
+
 
 def _demo(args: argparse.Namespace) -> int:
     from bench.demo.run import run_demo

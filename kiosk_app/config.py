@@ -5,6 +5,7 @@ problem (technicians read it on a console), never a traceback deep in Kivy.
 """
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -85,13 +86,23 @@ def load_config(path: str | Path | None) -> KioskConfig:
     path = Path(path)
     name = str(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
     except FileNotFoundError:
         raise ConfigError(name, "-", "file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(name, "-", "is a directory, not a file") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(name, "-", f"not UTF-8 text ({exc.reason})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(name, "-", f"not valid TOML: {exc}") from None
+    # A file cut short (a copy or a save interrupted) can still be valid TOML and would
+    # run on defaults or on half a number ("idle_timeout = 6" from 60): refuse it.
+    if not text.strip():
+        raise ConfigError(name, "-", "the file is empty")
+    if not text.endswith("\n"):
+        raise ConfigError(name, "-", "the file ends in the middle of a line (cut short?); "
+                          "a complete file ends with a newline")
     return parse_config(raw, name)
 
 
@@ -122,7 +133,13 @@ def _coerce(name: str, label: str, value: Any, kind: type) -> Any:
             return value
         raise ConfigError(name, label, f"must be true or false, got {value!r}")
     if kind is float and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # a TOML integer with hundreds of digits
+            number = math.inf
+        if not math.isfinite(number):
+            raise ConfigError(name, label, f"must be a finite number, got {str(value)[:20]}")
+        return number
     if kind is int and isinstance(value, int) and not isinstance(value, bool):
         return value
     if kind is str and isinstance(value, str):
@@ -142,8 +159,8 @@ def _check(cfg: KioskConfig, name: str) -> None:
         raise ConfigError(name, "[kiosk] role", f"must be one of {', '.join(ROLES)}, got {cfg.role!r}")
     if cfg.language not in LANGUAGES:
         raise ConfigError(name, "[kiosk] language", f"must be one of {', '.join(LANGUAGES)}, got {cfg.language!r}")
-    if cfg.idle_timeout < 3:
-        raise ConfigError(name, "[kiosk] idle_timeout", f"must be at least 3 seconds, got {cfg.idle_timeout}")
+    if not 3 <= cfg.idle_timeout <= 3600:
+        raise ConfigError(name, "[kiosk] idle_timeout", f"must be 3..3600 seconds, got {cfg.idle_timeout}")
     if not 0 < cfg.idle_countdown < cfg.idle_timeout:
         raise ConfigError(name, "[kiosk] idle_countdown", "must be above 0 and below idle_timeout")
     if not 0.2 <= cfg.printer_timeout <= 60:

@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from queue_server import errors, web
+from queue_server import openapi as openapi_doc
+from queue_server.edge import BodyLimits, SecurityHeaders
 from queue_server.auth import routes as auth_routes
 from queue_server.auth import schema as auth_schema
 from queue_server.auth.ratelimit import RateLimiter
@@ -80,15 +82,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="motcua queue server", version="1",
                   description=f"{site.center.name} — hàng đợi, số thứ tự, quầy / queue, tickets, counters",
-                  lifespan=lifespan)
+                  lifespan=lifespan, docs_url=None, redoc_url=None)  # /docs: web.docs (no CDN)
     app.state.settings, app.state.site, app.state.store, app.state.bus = settings, site, store, bus
     app.state.voice_cache = voice_routes.make_cache(settings.db_path)
     app.state.shipper = shipper
     app.state.rate_limiter = RateLimiter(settings.public_rate_per_minute) if settings.public_rate_per_minute else None
     errors.install(app)
+    app.add_middleware(BodyLimits)  # 413 / 415 before any route reads a body
+    app.add_middleware(SecurityHeaders)  # CSP, nosniff, no Referer, no framing: on every answer
     for router in ROUTERS:
         app.include_router(router)
     web.setup(app)
     lockers_routes.setup(app)
     integrations_routes.setup(app)
+    openapi_doc.install(app)  # security schemes and every error status in /openapi.json
     return app

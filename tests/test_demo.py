@@ -1,5 +1,6 @@
 """`make demo` is the first thing a new user runs: it must start the center, print working
-page URLs with demo credentials, and stop everything it started on Ctrl-C."""
+page URLs with demo credentials, and stop everything it started on Ctrl-C, and on SIGTERM
+(systemd, `kill`) alike: SIGTERM used to leave its nine children running."""
 import os
 import re
 import signal
@@ -9,11 +10,13 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 MOTCUA = Path(sys.executable).parent / "motcua"
 
 
-def test_demo_prints_working_urls_and_stops_cleanly(tmp_path):
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_demo_prints_working_urls_and_stops_cleanly(tmp_path, stop_signal):
     proc = subprocess.Popen([str(MOTCUA), "demo", "--var", str(tmp_path), "--port", "0", "--no-kiosk"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
@@ -48,7 +51,7 @@ def test_demo_prints_working_urls_and_stops_cleanly(tmp_path):
             time.sleep(0.5)
         assert httpx.get(f"{server}/api/v1/dossiers/{ready}", timeout=10).json()["status"] in (9, 10)
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop_signal)
         try:
             proc.wait(30)
         finally:
@@ -57,4 +60,9 @@ def test_demo_prints_working_urls_and_stops_cleanly(tmp_path):
     assert proc.returncode == 0
     # nothing the demo started is left running
     left = subprocess.run(["pgrep", "-s", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    if left:  # do not leave them running for the next tests either
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     assert not left, f"processes left behind: {left}"

@@ -79,16 +79,26 @@ class Demo:
         return info
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def run_demo(args: Any) -> int:
     var = Path(args.var).resolve()
     var.mkdir(parents=True, exist_ok=True)
     demo = Demo(var)
     db = str(var / "motcua.sqlite")
+    # SIGTERM (systemd, `kill`, a closed terminal) must stop the children as Ctrl-C does:
+    # by default it ends this process at once and leaves every part running.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
     try:
         return _run(demo, args, var, db)
     except KeyboardInterrupt:
         return 0
     finally:
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # a second signal must not cut the stop short
+            signal.signal(signum, signal.SIG_IGN)
         say("stopping…")
         demo.stop()
 

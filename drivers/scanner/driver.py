@@ -29,6 +29,10 @@ log = logging.getLogger("motcua.drivers.scanner")
 
 READ_SIZE = 4096
 POLL = 0.1  # s; longest a read blocks, so stop() and the stale-partial check stay prompt
+# A scanner sends a code in one burst (at 9600 baud a byte every ~1 ms). Bytes that come
+# after this much silence start a new frame: an unterminated half-frame before them is
+# line noise, and gluing it to the next code would lose a real scan.
+FRAME_GAP = 0.3  # s
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,7 @@ class Scanner:
         max_frame: int = DEFAULT_MAX_FRAME,
         debounce: float = 1.0,
         stale_after: float = 1.0,
+        frame_gap: float = FRAME_GAP,
         reconnect_min: float = 0.1,
         reconnect_max: float = 5.0,
         queue_size: int = 100,
@@ -130,6 +135,7 @@ class Scanner:
         self.on_reject = on_reject
         self.on_health = on_health
         self.stale_after = stale_after
+        self.frame_gap = frame_gap
         self.reconnect_min = reconnect_min
         self.reconnect_max = reconnect_max
         self.codes: queue.Queue[Scan] = queue.Queue(maxsize=queue_size)
@@ -220,6 +226,10 @@ class Scanner:
                 data += transport.read(READ_SIZE, 0)
             now = time.monotonic()
             if data:
+                if splitter.pending and now - last_byte >= self.frame_gap:
+                    event = splitter.flush_stale()  # inter-character timeout: a new frame starts here
+                    if event is not None:
+                        self._handle(event)
                 last_byte = now
                 with self._lock:
                     self._health.bytes_read += len(data)

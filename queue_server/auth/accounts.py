@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -43,7 +44,27 @@ def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def normalise_username(username: str) -> str:
+    """NFC form of a user name; ValueError unless it is 1–64 Latin letters (Vietnamese
+    diacritics included), digits and . _ - (Cyrillic "а", full-width or invisible
+    characters would make a name that reads like another one)."""
+    name = unicodedata.normalize("NFC", username.strip())
+    if not 1 <= len(name) <= 64:
+        raise ValueError("username must have 1 to 64 characters")
+    for ch in name:
+        if not (ch in "._-" or "0" <= ch <= "9" or unicodedata.name(ch, "").startswith("LATIN ")):
+            raise ValueError(f"username may hold only Latin letters, digits and . _ - (not {ch!r})")
+    return name
+
+
+def username_skeleton(name: str) -> str:
+    """What a name looks like to a reader: no diacritics, no case ("Cán.bộ" ~ "can.bo")."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().replace("đ", "d")
+
+
 def add_user(store: Store, username: str, role: str, password: str, now: datetime | None = None) -> int:
+    username = normalise_username(username)
     if role not in STAFF_ROLES:
         raise ValueError(f"role must be one of {', '.join(STAFF_ROLES)}, got {role!r}")
     if len(password) < 8:
@@ -51,6 +72,10 @@ def add_user(store: Store, username: str, role: str, password: str, now: datetim
     ts = to_ts(now) if now else datetime.now().timestamp()
     hashed = hash_password(password)
     with store.write() as tx:
+        skeleton = username_skeleton(username)
+        for (other,) in tx.execute("SELECT username FROM staff WHERE username != ?", (username,)).fetchall():
+            if username_skeleton(other) == skeleton:
+                raise ValueError(f"username {username!r} looks like the existing {other!r}: choose another")
         cur = tx.execute("INSERT INTO staff (username, role, password_hash, created_ts) VALUES (?, ?, ?, ?) "
                          "ON CONFLICT(username) DO UPDATE SET role=excluded.role, "
                          "password_hash=excluded.password_hash, active=1 RETURNING id",
@@ -101,6 +126,7 @@ def login(store: Store, username: str, password: str, now: datetime, ttl_hours: 
           source: str | None = None) -> dict[str, Any]:
     """A session for the right password, unless the name (or the source address) is throttled or
     locked after wrong guesses (`throttle`): then 429 / 423 whatever the password."""
+    username = unicodedata.normalize("NFC", username.strip())  # as stored by add_user
     brake = source_brake(store)
     if source:
         brake.check(source)

@@ -2,14 +2,15 @@
 
 Dependencies are `async def` on purpose: FastAPI runs plain `def` dependencies
 in the thread pool, which costs more than the whole ticket transaction.
-Credentials come as `Authorization: Bearer …` (or `?token=` for browsers and
-WebSockets). Staff roles are ordered (admin ≥ supervisor ≥ officer); device
+Credentials come as `Authorization: Bearer …`, `?token=` (reads and WebSockets of
+displays and tablets) or the staff pages' session cookie (see `bearer`). Staff roles are ordered (admin ≥ supervisor ≥ officer); device
 roles must match exactly.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable
+from urllib.parse import urlsplit
 
 from fastapi import Depends
 from starlette.requests import HTTPConnection
@@ -33,11 +34,32 @@ class Principal:
         return f"{self.kind}:{self.name}"
 
 
+#: The staff pages' session: an HttpOnly, SameSite=strict cookie set by POST /login.
+SESSION_COOKIE = "motcua_token"
+
+
 def bearer(conn: HTTPConnection) -> str | None:
+    """The caller's secret: `Authorization: Bearer`, else `?token=` on reads and WebSockets
+    (displays and tablets cannot set a header; a key in a URL must never make a change),
+    else the staff session cookie of a same-origin request."""
     header = conn.headers.get("authorization", "")
     if header[:7].lower() == "bearer ":
         return header[7:].strip() or None
-    return conn.query_params.get("token") or None
+    if conn.scope["type"] == "websocket" or conn.scope.get("method") in ("GET", "HEAD"):
+        token = conn.query_params.get("token")
+        if token:
+            return token
+    cookie = conn.cookies.get(SESSION_COOKIE)
+    if cookie and cookie.startswith("st_") and same_origin(conn):
+        return cookie
+    return None
+
+
+def same_origin(conn: HTTPConnection) -> bool:
+    """False when the browser says the request comes from another site's page (a cookie must
+    not act for it: cross-site WebSocket or form). No Origin header: not a cross-site browser call."""
+    origin = conn.headers.get("origin")
+    return not origin or urlsplit(origin).netloc == conn.headers.get("host")
 
 
 async def current_principal(conn: HTTPConnection) -> Principal | None:

@@ -14,8 +14,11 @@ DEFAULT_DB = Path("var/motcua.sqlite")
 
 
 def open_store(db_path: Path):
+    """The store for CLI commands; DatabaseRefused (a ValueError) for a damaged or empty file."""
     from queue_server.app import MIGRATIONS
+    from queue_server.dbfile import check_database
     from queue_server.store import Store
+    check_database(Path(db_path))
     return Store(db_path, MIGRATIONS)
 
 
@@ -31,8 +34,11 @@ def bind(host: str, port: int) -> socket.socket:
 
 def serve(args: argparse.Namespace, customize=None) -> int:
     """Run the server; ``customize(app)`` lets a harness (the bench) add to the app first."""
+    import sqlite3
+
     from queue_server.app import create_app
     from queue_server.clock import ShiftedClock, utc_now
+    from queue_server.dbfile import DatabaseRefused, check_database
     from queue_server.settings import Settings
     try:
         clock = ShiftedClock(args.clock_start) if args.clock_start else utc_now
@@ -47,9 +53,16 @@ def serve(args: argparse.Namespace, customize=None) -> int:
         return serve_sites(args, settings_for)
     settings = settings_for(Path(args.config), Path(args.db))
     try:
+        check_database(settings.db_path)  # before anything may write to it
         app = create_app(settings)
     except ConfigError as exc:
         print(f"motcua serve: configuration refused: {exc}", file=sys.stderr)
+        return 2
+    except DatabaseRefused as exc:
+        print(f"motcua serve: database refused: {exc}", file=sys.stderr)
+        return 2
+    except (sqlite3.Error, OSError) as exc:  # e.g. a read-only or full disk
+        print(f"motcua serve: cannot open the database {settings.db_path}: {exc}", file=sys.stderr)
         return 2
     if customize:
         customize(app)
@@ -60,7 +73,7 @@ def run(app, args: argparse.Namespace) -> int:
     import uvicorn
     try:
         sock = bind(args.host, args.port)
-    except OSError as exc:
+    except (OSError, OverflowError) as exc:  # OverflowError: a port past 65535
         print(f"motcua serve: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
     # Everything built so far lives as long as the server: keep it out of the collector's

@@ -2,7 +2,7 @@
 
 A code is generated inside the one write transaction that inserts the dossier
 (per agency and local day), so two concurrent creations never share a number;
-an imported code (from the reception system) lifts the day's counter past it.
+an imported code (from the reception system) is skipped when the counter reaches it.
 Applicant names are stored masked only; phone / e-mail / Zalo id are kept for
 notices and never leave the server in clear (responses and logs mask them).
 """
@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 import re
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlite_utils import Database, Migrations
 
+from queue_server.bounds import CleanText, Day, Moment
 from queue_server.auth.guards import Principal, current_principal, require_staff
 from queue_server.clock import iso_local, local
 from queue_server.config import SiteConfig
@@ -102,11 +103,16 @@ def dossier_json(site: SiteConfig, row: dict[str, Any], *, staff: bool = False) 
 
 # -- rules (plain functions; lockers call them inside their own transaction) -----
 def next_code(tx: Tx, agency: str, now: datetime) -> tuple[str, str, int]:
+    """The day's next free number. Imported codes do not move the counter (one import of
+    `…-9999` used to end the day's numbering): a number an import already took is skipped."""
     day = local(now).strftime("%y%m%d")
-    tx.execute("INSERT INTO dossier_sequences (agency, day, last_seq) VALUES (?, ?, 1) "
-               "ON CONFLICT (agency, day) DO UPDATE SET last_seq = last_seq + 1", (agency, day))
-    seq = tx.execute("SELECT last_seq FROM dossier_sequences WHERE agency = ? AND day = ?",
-                     (agency, day)).fetchone()[0]
+    row = tx.execute("SELECT last_seq FROM dossier_sequences WHERE agency = ? AND day = ?", (agency, day)).fetchone()
+    seq = (row[0] if row else 0) + 1
+    while seq <= 9999 and tx.execute("SELECT 1 FROM dossiers WHERE agency = ? AND day = ? AND seq = ?",
+                                     (agency, day, seq)).fetchone():
+        seq += 1
+    tx.execute("INSERT INTO dossier_sequences (agency, day, last_seq) VALUES (?, ?, ?) "
+               "ON CONFLICT (agency, day) DO UPDATE SET last_seq = excluded.last_seq", (agency, day, seq))
     if seq > 9999:
         raise ApiError(409, "daily_cap_reached", f"Đã hết số hồ sơ trong ngày của cơ quan {agency}",
                        f"No dossier numbers left today for agency {agency}")
@@ -140,16 +146,23 @@ def note(tx: Tx, code: str, type_: str, now: datetime, actor: str, data: str | N
 
 # -- API -----------------------------------------------------------------------
 class DossierIn(BaseModel):
-    code: str | None = Field(None, description="existing code from the reception system (import)")
-    procedure: str = Field("", max_length=200)
-    applicant_name: str = Field("", max_length=200, description="stored masked only")
+    model_config = ConfigDict(extra="forbid")  # a misspelt field would be dropped silently
+    code: str | None = Field(None, max_length=64, description="existing code from the reception system (import)")
+    procedure: CleanText = Field("", max_length=200)
+    applicant_name: CleanText = Field("", max_length=200, description="stored masked only")
     phone: str | None = Field(None, max_length=20)
     email: str | None = Field(None, max_length=200)
     zalo_id: str | None = Field(None, max_length=100)
-    received_at: datetime | None = None
-    due_at: datetime | None = None
-    due_date: date | None = None
+    received_at: Moment | None = None
+    due_at: Moment | None = None
+    due_date: Day | None = None
     status: int = Field(2, ge=1, le=10)
+
+    @model_validator(mode="after")
+    def not_empty(self) -> "DossierIn":
+        if not (self.code or self.procedure.strip() or self.applicant_name.strip()):
+            raise ValueError("a dossier needs a code, a procedure or an applicant name")
+        return self
 
 
 class StatusIn(BaseModel):
@@ -171,13 +184,6 @@ def _check_contacts(body: DossierIn) -> None:
         raise ApiError(422, "validation_error", *problem)
 
 
-def lift_sequence(tx: Tx, agency: str, day: str, seq: int) -> None:
-    """A code made elsewhere (import, province system): the day's counter moves past it."""
-    tx.execute("INSERT INTO dossier_sequences (agency, day, last_seq) VALUES (?, ?, ?) "
-               "ON CONFLICT (agency, day) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)",
-               (agency, day, seq))
-
-
 @router.post("", status_code=201)
 def create(body: DossierIn, who: Principal = Depends(require_staff("officer")),
            store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
@@ -194,7 +200,6 @@ def create(body: DossierIn, who: Principal = Depends(require_staff("officer")),
             code = body.code.strip()
             if get(tx, code):
                 raise ApiError(409, "already_exists", f"Hồ sơ {code} đã có", f"Dossier {code} already exists")
-            lift_sequence(tx, agency, day, seq)
             source = "import"
         else:
             agency = site.center.agency_id
@@ -242,7 +247,7 @@ def read(code: str, store: Store = Depends(get_store), site: SiteConfig = Depend
 
 
 @router.get("")
-def listing(status: int | None = None, limit: int = 200, who: Principal = Depends(require_staff("officer")),
+def listing(status: Annotated[int, Field(ge=1, le=10)] | None = None, limit: Annotated[int, Field(ge=1, le=1000)] = 200, who: Principal = Depends(require_staff("officer")),
             store: Store = Depends(get_store), site: SiteConfig = Depends(get_site)) -> list[dict[str, Any]]:
     where, params = ("WHERE status = ?", [status]) if status else ("", [])
     rows = store.query(f"SELECT * FROM dossiers {where} ORDER BY created_ts DESC LIMIT ?",

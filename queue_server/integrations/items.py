@@ -180,7 +180,6 @@ def apply_item(tx: Tx, item: Item, now: datetime, actor: str, notify: NoticeConf
     when = datetime.fromtimestamp(item.status_ts, timezone.utc)
     if row is None:
         status = item.status
-        dossiers.lift_sequence(tx, item.agency, item.day, item.seq)
         tx.db["dossiers"].insert({
             "code": item.code, "agency": item.agency, "day": item.day, "seq": item.seq,
             **_details(item, status not in FINISHED), "status": status, "status_ts": item.status_ts,

@@ -10,12 +10,13 @@ import logging
 import threading
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from queue_server.bounds import MAX_COMPARTMENTS, CompartmentNo, RowId
 from queue_server.dossiers import routes as dossiers
 from queue_server.lockers import rules
 from queue_server.lockers import uncollected
@@ -97,7 +98,7 @@ def banks(request: Request, who: Principal = Depends(require_staff_or_device("of
 
 
 @router.get("/alerts")
-def alerts(state: Literal["open", "ack", "all"] = "open", limit: int = 200,
+def alerts(state: Literal["open", "ack", "all"] = "open", limit: Annotated[int, Field(ge=1, le=1000)] = 200,
            who: Principal = Depends(require_staff("supervisor")), store: Store = Depends(get_store),
            site: SiteConfig = Depends(get_site)) -> list[dict[str, Any]]:
     where = "" if state == "all" else "WHERE state = ?"
@@ -107,7 +108,7 @@ def alerts(state: Literal["open", "ack", "all"] = "open", limit: int = 200,
 
 
 @router.post("/alerts/{alert_id}/ack")
-def ack(alert_id: int, who: Principal = Depends(require_staff("supervisor")), store: Store = Depends(get_store),
+def ack(alert_id: RowId, who: Principal = Depends(require_staff("supervisor")), store: Store = Depends(get_store),
         site: SiteConfig = Depends(get_site), now: datetime = Depends(get_now)) -> dict[str, Any]:
     with store.write() as tx:
         cur = tx.execute("UPDATE locker_alerts SET state = 'ack', ack_ts = ?, ack_by = ? WHERE id = ? AND state = 'open'",
@@ -119,7 +120,8 @@ def ack(alert_id: int, who: Principal = Depends(require_staff("supervisor")), st
 
 
 @router.get("/audit")
-def audit_log(kiosk: str | None = None, compartment: int | None = None, dossier: str | None = None, limit: int = 200,
+def audit_log(kiosk: str | None = None, compartment: CompartmentNo | None = None, dossier: str | None = None,
+              limit: Annotated[int, Field(ge=1, le=5000)] = 200,
               who: Principal = Depends(require_staff("supervisor")), store: Store = Depends(get_store),
               site: SiteConfig = Depends(get_site)) -> list[dict[str, Any]]:
     where, params = [], []
@@ -133,7 +135,7 @@ def audit_log(kiosk: str | None = None, compartment: int | None = None, dossier:
 
 
 @router.get("/parcels")
-def parcels(state: str | None = None, dossier: str | None = None, limit: int = 200,
+def parcels(state: str | None = None, dossier: str | None = None, limit: Annotated[int, Field(ge=1, le=1000)] = 200,
             who: Principal = Depends(require_staff("officer")), store: Store = Depends(get_store),
             site: SiteConfig = Depends(get_site)) -> list[dict[str, Any]]:
     where, params = [], []
@@ -152,6 +154,7 @@ def parcels(state: str | None = None, dossier: str | None = None, limit: int = 2
 
 # -- staff actions --------------------------------------------------------------------------
 class DepositIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field would be ignored
     dossier: str = Field(..., min_length=1, max_length=64)
     size: Literal["S", "M", "L"] = "S"
     from_console: bool = False
@@ -175,7 +178,7 @@ def deposit(kiosk: str, body: DepositIn, request: Request, who: Principal = Depe
 
 
 @router.post("/parcels/{parcel_id}/retrieve")
-def retrieve(parcel_id: int, request: Request, who: Principal = Depends(require_staff("supervisor")),
+def retrieve(parcel_id: RowId, request: Request, who: Principal = Depends(require_staff("supervisor")),
              store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
              now: datetime = Depends(get_now)) -> dict[str, Any]:
     """Supervised opening: the result goes back to the counter; the kiosk opens the door (see /commands)."""
@@ -185,7 +188,7 @@ def retrieve(parcel_id: int, request: Request, who: Principal = Depends(require_
 
 
 @router.post("/parcels/{parcel_id}/new-code")
-def new_code(parcel_id: int, request: Request, who: Principal = Depends(require_staff("supervisor")),
+def new_code(parcel_id: RowId, request: Request, who: Principal = Depends(require_staff("supervisor")),
              store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
              now: datetime = Depends(get_now)) -> dict[str, Any]:
     """Unlock after a lockout (identity checked by staff): a new code is sent to the applicant."""
@@ -195,7 +198,7 @@ def new_code(parcel_id: int, request: Request, who: Principal = Depends(require_
 
 
 @router.post("/{kiosk}/compartments/{number}/enable")
-def enable(kiosk: str, number: int, who: Principal = Depends(require_staff("supervisor")),
+def enable(kiosk: str, number: CompartmentNo, who: Principal = Depends(require_staff("supervisor")),
            store: Store = Depends(get_store), now: datetime = Depends(get_now)) -> dict[str, Any]:
     with store.write() as tx:
         cur = tx.execute("UPDATE locker_compartments SET disabled = 0, disabled_reason = NULL "
@@ -224,16 +227,26 @@ class VerifyIn(LookupIn):
 
 
 class ReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field would be ignored
     event: Literal["unlock_sent", "open_confirmed", "open_failed", "closed", "left_open", "board_lost", "sensor"]
     door_open: bool | None = None
     item: bool | None = None
-    parcel_id: int | None = None
+    parcel_id: RowId | None = None
     reason: str | None = Field(None, max_length=200)
-    latency_s: float | None = None
+    latency_s: float | None = Field(None, ge=0, le=3600)
+
+
+class CompartmentState(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field would be ignored
+    compartment: CompartmentNo
+    door_open: bool | None = None
+    item: bool | None = None
 
 
 class SnapshotIn(BaseModel):
-    compartments: list[dict[str, Any]] = Field(..., description="[{compartment, door_open, item}] read from the board")
+    # A bank has at most a few hundred doors: a longer list is a fault, not a snapshot.
+    compartments: list[CompartmentState] = Field(..., max_length=MAX_COMPARTMENTS,
+                                                 description="[{compartment, door_open, item}] read from the board")
 
 
 @router.get("/{kiosk}")
@@ -324,7 +337,7 @@ def pickup_new_code(kiosk: str, body: LookupIn, request: Request, who: Principal
 
 
 @router.post("/{kiosk}/compartments/{number}/report")
-def report(kiosk: str, number: int, body: ReportIn, request: Request, who: Principal = Depends(bank_device),
+def report(kiosk: str, number: CompartmentNo, body: ReportIn, request: Request, who: Principal = Depends(bank_device),
            store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
            now: datetime = Depends(get_now)) -> dict[str, Any]:
     """What the board said: open confirmed / failed, closed (with the item sensor), left open, a change.
@@ -351,16 +364,10 @@ def reconcile(kiosk: str, body: SnapshotIn, request: Request, who: Principal = D
     results = {}
     with store.write() as tx:
         for c in body.compartments:
-            try:
-                number, door_open, item = int(c["compartment"]), c.get("door_open"), c.get("item")
-            except (KeyError, TypeError, ValueError):
-                raise ApiError(422, "validation_error", "Dữ liệu ngăn tủ không hợp lệ",
-                               "compartments: each needs compartment, door_open, item") from None
-            out = rules.report(tx, cfg, kiosk, number, "sensor", who.actor, now,
-                               door_open=None if door_open is None else bool(door_open),
-                               item=None if item is None else bool(item))
+            out = rules.report(tx, cfg, kiosk, c.compartment, "sensor", who.actor, now,
+                               door_open=c.door_open, item=c.item)
             if out["result"] != "recorded":
-                results[str(number)] = out["result"]
+                results[str(c.compartment)] = out["result"]
     return {"kiosk": kiosk, "changes": results}
 
 

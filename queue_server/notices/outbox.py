@@ -18,9 +18,10 @@ import logging
 import threading
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Annotated, Any, Callable
 
 from fastapi import APIRouter, Depends, Request
+from pydantic import Field
 from sqlite_utils import Database, Migrations
 
 from queue_server.auth.guards import Principal, require_staff
@@ -217,7 +218,8 @@ def notice_json(row: dict[str, Any], tz: Any) -> dict[str, Any]:
 
 
 @router.get("")
-def listing(request: Request, dossier: str | None = None, state: str | None = None, limit: int = 200,
+def listing(request: Request, dossier: str | None = None, state: str | None = None,
+            limit: Annotated[int, Field(ge=1, le=1000)] = 200,
             who: Principal = Depends(require_staff("supervisor")),
             store: Store = Depends(get_store)) -> list[dict[str, Any]]:
     where, params = [], []

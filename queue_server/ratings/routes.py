@@ -18,9 +18,10 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlite_utils import Database, Migrations
 
+from queue_server.bounds import CleanText, RowId
 from queue_server.auth.guards import Principal, require_device, require_staff, require_staff_or_device
 from queue_server.clock import iso_local, service_day
 from queue_server.deps import get_now, get_site, get_store
@@ -40,9 +41,10 @@ PENDING_MINUTES = 15
 
 
 class RatingIn(BaseModel):
-    ticket_id: int
+    model_config = ConfigDict(extra="forbid")  # a misspelt reason would be dropped
+    ticket_id: RowId
     level: Literal["very_satisfied", "satisfied", "dissatisfied"]
-    reason: str | None = Field(default=None, max_length=500)
+    reason: CleanText | None = Field(default=None, max_length=500)
 
 
 def officer_of(store, ticket_id: int) -> str | None:

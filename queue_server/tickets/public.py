@@ -7,6 +7,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends
 
+from queue_server.bounds import RowId
 from queue_server.clock import service_day, to_ts
 from queue_server.config import SiteConfig
 from queue_server.deps import get_now, get_settings, get_site, get_store
@@ -91,7 +92,7 @@ def ticket_with_estimate(store: Store, site: SiteConfig, row: dict, now: datetim
 
 
 @router.get("/tickets/{ticket_id}", dependencies=limited, summary="Ticket state, people ahead, estimated wait")
-async def ticket_status(ticket_id: int, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
+async def ticket_status(ticket_id: RowId, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
                         now: datetime = Depends(get_now),
                         who: Principal = Depends(require_staff_or_device("officer", *DEVICE_ROLES))) -> FastJSONResponse:
     return FastJSONResponse(ticket_with_estimate(store, site, get_ticket(store.db.conn, ticket_id), now))

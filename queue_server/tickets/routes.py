@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from queue_server.bounds import CleanText, RowId
 from queue_server.tickets import rules
 from queue_server.auth.guards import Principal, check_principal, principal_of, require_staff, require_staff_or_device
 from queue_server.clock import service_day, to_ts
@@ -40,7 +41,7 @@ class TransferRequest(BaseModel):
 
 class CancelRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str | None = Field(None, max_length=200)
+    reason: CleanText | None = Field(None, max_length=200)
 
 
 ISSUE_BODY = {"requestBody": {"required": True, "content": {"application/json": {
@@ -96,7 +97,7 @@ async def issue(request: Request) -> FastJSONResponse:
 
 
 @router.get("/tickets", summary="Tickets of a day; state=waiting comes in calling order")
-async def list_tickets(state: str | None = Query(None), service: str | None = Query(None),
+async def list_tickets(state: str | None = Query(None, max_length=32), service: str | None = Query(None, max_length=32),
                        day: str | None = Query(None, pattern=r"^\d{4}-\d{2}-\d{2}$"),
                        limit: int = Query(500, ge=1, le=5000),
                        store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
@@ -134,7 +135,7 @@ TICKET_ACTIONS = (
 def _add_ticket_action(name: str, path: str, summary: str) -> None:
     rule = getattr(rules, name)
 
-    async def action(ticket_id: int, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
+    async def action(ticket_id: RowId, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
                      now: datetime = Depends(get_now), who: Principal = Staff) -> FastJSONResponse:
         return FastJSONResponse(ticket_json(site, await store.run(lambda: rule(store, site, now, ticket_id, who.actor))))
 
@@ -147,7 +148,7 @@ for _name, _path, _summary in TICKET_ACTIONS:
 
 
 @router.post("/tickets/{ticket_id}/transfer", summary="Move to another service, keeping the arrival time")
-async def transfer(ticket_id: int, body: TransferRequest, store: Store = Depends(get_store),
+async def transfer(ticket_id: RowId, body: TransferRequest, store: Store = Depends(get_store),
                    site: SiteConfig = Depends(get_site), now: datetime = Depends(get_now),
                    who: Principal = Staff) -> FastJSONResponse:
     row = await store.run(lambda: rules.transfer(store, site, now, ticket_id, body.service, who.actor))
@@ -155,7 +156,7 @@ async def transfer(ticket_id: int, body: TransferRequest, store: Store = Depends
 
 
 @router.post("/tickets/{ticket_id}/cancel", summary="Cancel a waiting or called ticket")
-async def cancel(ticket_id: int, body: CancelRequest | None = Body(None), store: Store = Depends(get_store),
+async def cancel(ticket_id: RowId, body: CancelRequest | None = Body(None), store: Store = Depends(get_store),
                  site: SiteConfig = Depends(get_site), now: datetime = Depends(get_now),
                  who: Principal = Staff) -> FastJSONResponse:
     reason = body.reason if body else None

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from queue_server.web import api, pages
+from queue_server.web import api, docs, pages
 
 router = APIRouter()
 router.include_router(pages.router)
@@ -19,6 +19,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 def setup(app: FastAPI) -> None:
     # Scripts and styles only: no data, no credentials, so public.
     app.mount("/web/static", StaticFiles(directory=str(STATIC)), name="web-static")
+    docs.setup(app)  # /docs from the box, not a CDN
 
 
 __all__ = ["router", "setup"]

@@ -10,9 +10,9 @@ from __future__ import annotations
 from fastapi import Request
 
 from queue_server.auth import accounts
-from queue_server.auth.guards import RANK, Principal
+from queue_server.auth.guards import RANK, SESSION_COOKIE, Principal
 
-COOKIE = "motcua_token"
+COOKIE = SESSION_COOKIE
 LANG_COOKIE = "motcua_lang"
 
 
@@ -23,10 +23,15 @@ class PageDenied(Exception):
 
 
 def page_secret(request: Request) -> str | None:
+    """Header, else a device key in `?token=` (a TV's or tablet's bookmarked URL), else the
+    session cookie. A staff session token is never taken from a URL (it would sit in histories)."""
     header = request.headers.get("authorization", "")
     if header[:7].lower() == "bearer ":
         return header[7:].strip() or None
-    return request.query_params.get("token") or request.cookies.get(COOKIE) or None
+    token = request.query_params.get("token")
+    if token and token.startswith("dk_"):
+        return token
+    return request.cookies.get(COOKIE) or None
 
 
 def page_principal(request: Request) -> tuple[Principal | None, str | None]:

@@ -18,6 +18,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sign_in": ("Đăng nhập", "Sign in"),
     "sign_out": ("Đăng xuất", "Sign out"),
     "login_failed": ("Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password."),
+    "login_expired": ("Biểu mẫu đăng nhập đã hết hạn, vui lòng đăng nhập lại.", "The sign-in form expired, please sign in again."),
     "login_required": ("Vui lòng đăng nhập để tiếp tục.", "Please sign in to continue."),
     "forbidden": ("Tài khoản này không có quyền mở trang này.", "This account may not open this page."),
     "device_key_required": ("Thiếu hoặc sai khóa thiết bị.", "Missing or wrong device key."),

@@ -12,6 +12,9 @@ is remembered in a cookie.
 """
 from __future__ import annotations
 
+import hmac
+import math
+import secrets
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,6 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from queue_server.auth import accounts
+from queue_server.auth.guards import same_origin
 from queue_server.clock import service_day
 from queue_server.errors import RuleError
 from queue_server.auth.ratelimit import public_rate_limit
@@ -56,8 +60,24 @@ def denied(request: Request, exc: PageDenied, *, device_title: str | None = None
         return render(request, "device_key.html", status=401, title=device_title)
     query = "&".join(f"{k}={quote(v)}" for k, v in request.query_params.items() if k != "token")
     nxt = request.url.path + (f"?{query}" if query else "")
-    return render(request, "login.html", status=401, next=nxt, message=translator(page_lang(request))("login_required"),
-                  failed=False)
+    return login_page(request, 401, nxt, translator(page_lang(request))("login_required"))
+
+
+# -- login CSRF: a sign-in form posted from another site (logging a person into someone
+# else's account) lacks the value this form carries in a hidden field and in a cookie.
+LOGIN_COOKIE = "motcua_login"
+
+
+def login_page(request: Request, status: int, nxt: str, message: str | None, failed: bool = False) -> HTMLResponse:
+    csrf = secrets.token_urlsafe(24)
+    response = render(request, "login.html", status=status, next=nxt, message=message, failed=failed, csrf=csrf)
+    response.set_cookie(LOGIN_COOKIE, csrf, httponly=True, samesite="strict", max_age=3600, path="/login")
+    return response
+
+
+def login_form_genuine(request: Request, csrf: str) -> bool:
+    cookie = request.cookies.get(LOGIN_COOKIE, "")
+    return bool(csrf) and hmac.compare_digest(cookie.encode(), csrf.encode()) and same_origin(request)
 
 
 def site_data(request: Request) -> dict:
@@ -83,21 +103,23 @@ def _safe_next(nxt: str | None) -> str:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "/console"):
-    return render(request, "login.html", next=_safe_next(next), message=None, failed=False)
+    return login_page(request, 200, _safe_next(next), None)
 
 
 @router.post("/login", response_class=HTMLResponse, dependencies=[Depends(public_rate_limit)])
 def login_submit(request: Request, username: str = Form(..., max_length=64),
-                 password: str = Form(..., max_length=256), next: str = Form("/console")):
+                 password: str = Form(..., max_length=256), next: str = Form("/console"),
+                 csrf: str = Form("", max_length=64)):
     app = request.app
+    if not login_form_genuine(request, csrf):
+        return login_page(request, 403, _safe_next(next), translator(page_lang(request))("login_expired"), True)
     try:
         session = accounts.login(app.state.store, username.strip(), password, app.state.settings.clock(),
                                  app.state.settings.token_ttl_hours)
     except RuleError:
-        lang = page_lang(request)
-        return render(request, "login.html", status=401, next=_safe_next(next),
-                      message=translator(lang)("login_failed"), failed=True)
+        return login_page(request, 401, _safe_next(next), translator(page_lang(request))("login_failed"), True)
     response = RedirectResponse(_safe_next(next), status_code=303)
+    response.delete_cookie(LOGIN_COOKIE, path="/login")
     response.set_cookie(COOKIE, session["token"], httponly=True, samesite="strict",
                         max_age=int(app.state.settings.token_ttl_hours * 3600), path="/")
     return response
@@ -105,6 +127,8 @@ def login_submit(request: Request, username: str = Form(..., max_length=64),
 
 @router.post("/logout")
 def logout(request: Request):
+    if not same_origin(request):  # another site's page may not sign people out
+        return RedirectResponse("/login", status_code=303)
     secret = request.cookies.get(COOKIE)
     if secret and secret.startswith("st_"):
         accounts.logout(request.app.state.store, secret)
@@ -119,8 +143,8 @@ def console(request: Request):
         who, secret = require_page(request, "officer")
     except PageDenied as exc:
         return denied(request, exc)
-    page = {"token": secret, "user": who.name, "role": who.role, **site_data(request),
-            "counter": request.query_params.get("counter")}
+    # No credential in the page: its scripts call the API with the HttpOnly session cookie.
+    page = {"user": who.name, "role": who.role, **site_data(request), "counter": request.query_params.get("counter")}
     return render(request, "console.html", page)
 
 
@@ -130,16 +154,23 @@ def dashboard(request: Request):
         who, secret = require_page(request, "supervisor")
     except PageDenied as exc:
         return denied(request, exc)
-    return render(request, "dashboard.html", {"token": secret, "user": who.name, "role": who.role,
-                                              **site_data(request)})
+    return render(request, "dashboard.html", {"user": who.name, "role": who.role, **site_data(request)})
+
+
+def device_key(who, secret: str) -> dict:
+    """A display's or tablet's key (already in the URL it was given) for its scripts' API
+    calls in a header; a staff session stays in its cookie, never in the page."""
+    return {"token": secret} if who.kind == "device" else {}
 
 
 def _speed(request: Request) -> float:
     # Test hook: `?speed=4` plays announcements 4× faster (order and overlap rules unchanged).
     try:
-        return min(max(float(request.query_params.get("speed", "1")), 0.5), 8.0)
+        speed = float(request.query_params.get("speed", "1"))
     except ValueError:
         return 1.0
+    # NaN would pass min/max and make the page's JSON data unreadable (JSON has no NaN).
+    return min(max(speed, 0.5), 8.0) if math.isfinite(speed) else 1.0
 
 
 @router.get("/display", response_class=HTMLResponse)
@@ -149,7 +180,7 @@ def display(request: Request):
     except PageDenied as exc:
         return denied(request, exc, device_title=translator(page_lang(request))("display_title"))
     voice = request.query_params.get("voice", "vi")
-    return render(request, "display.html", {"token": secret, **site_data(request), "speed": _speed(request),
+    return render(request, "display.html", {**device_key(who, secret), **site_data(request), "speed": _speed(request),
                                             "voice_lang": voice if voice in ("vi", "en") else "vi"})
 
 
@@ -164,7 +195,7 @@ def rate(request: Request, counter: str):
         return Response(f"Không có quầy {quote(counter)} / Counter not found", status_code=404,
                         media_type="text/plain; charset=utf-8")
     cfg = site.counters[counter]
-    return render(request, "rate.html", {"token": secret, **site_data(request), "counter": counter,
+    return render(request, "rate.html", {**device_key(who, secret), **site_data(request), "counter": counter,
                                          "counter_name": cfg.name, "counter_name_en": cfg.name_en})
 
 

@@ -122,9 +122,11 @@ def launch_chromium(playwright_driver):
 def new_page(browser: Browser):
     contexts = []
 
-    def make(width: int = 1440, height: int = 900) -> Page:
+    def make(width: int = 1440, height: int = 900, enforce_csp: bool = False) -> Page:
+        # Playwright's wait_for_function evaluates its predicate with eval(), which the pages'
+        # CSP forbids: flow tests bypass the CSP; test_csp.py runs the pages under it.
         ctx = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN",
-                                  timezone_id="Asia/Ho_Chi_Minh")
+                                  timezone_id="Asia/Ho_Chi_Minh", bypass_csp=not enforce_csp)
         contexts.append(ctx)
         page = ctx.new_page()
         page.set_default_timeout(10_000)

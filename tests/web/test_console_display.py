@@ -139,7 +139,7 @@ def test_blocked_autoplay_shows_enable_sound_button_then_plays(server, launch_ch
     # Playwright's evaluate() counts as a user gesture, so until the block has
     # happened this test watches only network and console events.
     with launch_chromium(autoplay="user-gesture-required") as strict:
-        page = strict.new_page(viewport={"width": 1920, "height": 1080})
+        page = strict.new_page(viewport={"width": 1920, "height": 1080}, bypass_csp=True)  # wait_for_function
         with page.expect_websocket() as ws_info:
             page.goto(f"{server.base_url}/display?token={server.display_key}&speed=8")
         ws_info.value.wait_for_event("framereceived")             # hello: the display is live

@@ -3,6 +3,14 @@
 // to catch up (re-read the state over REST) every time it is (re)opened.
 "use strict";
 
+// The page's data comes as JSON blocks in the HTML (no inline script under the CSP).
+function pageData(id) {
+  const node = document.getElementById(id);
+  try { return node ? JSON.parse(node.textContent) : {}; } catch (e) { return {}; }
+}
+window.I18N = pageData("i18n-data");
+window.PAGE = pageData("page-data");
+
 function t(key) { return (window.I18N && window.I18N[key]) || key; }
 
 class ApiError extends Error {

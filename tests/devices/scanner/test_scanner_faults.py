@@ -143,3 +143,19 @@ def test_tcp_scanner_restarted_on_its_port_reconnects(reader_for):
             _wait(lambda: second.state()["tcp_clients"] == 1)
             second.control("scan", text="BACK")
             assert r.text() == "BACK"
+
+
+def test_a_code_scanned_soon_after_unterminated_noise_is_read_clean(sim, link, reader_for):
+    """Noise with no suffix, then a real code 0.7 s later (before the 1 s idle
+    drop): the code used to be glued to the noise and lost. The silence between them
+    starts a new frame."""
+    with reader_for(link) as r:  # the driver's own timings
+        for seed in range(3):
+            sim.control("noise", length=24, seed=seed)
+            time.sleep(0.7)  # well past the 0.3 s frame gap, well before the 1 s idle drop
+            sim.control("scan", text="000.00.21.H29-230101-0042")
+            assert r.text() == "000.00.21.H29-230101-0042"
+            rejected = r.reject()
+            assert rejected.code == "stale_partial" and rejected.length == 24
+        r.no_more()
+        assert r.scanner.health().codes == 3
