@@ -101,7 +101,10 @@ class LiveServer:
         return self._tokens[role]
 
     def headers(self, who: str = "officer") -> dict[str, str]:
-        """Bearer header for a staff role ("officer"…) or a device role ("kiosk", "display"…)."""
+        """Bearer header for a staff role ("officer"…), a device role ("kiosk", "display"…), or
+        "bank": the result kiosk result-1, the only key its locker bank obeys."""
+        if who == "bank":
+            return {"Authorization": f"Bearer {self.bank_key()}"}
         secret = self.token(who) if who in STAFF else self.device_key(who)
         return {"Authorization": f"Bearer {secret}"}
 

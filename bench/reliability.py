@@ -53,7 +53,7 @@ class Round:
 
     # -- preparation and load, per operation ------------------------------------------------
     def prepare(self) -> list[Any]:
-        kiosk, staff = self.client("kiosk"), self.client("officer")
+        kiosk, staff = self.client("bank"), self.client("officer")   # result-1: a kiosk with a locker bank
         if self.op in ("call", "transfer"):
             for _ in range(400 if self.op == "call" else 200):
                 kiosk.post("/api/v1/tickets", json={"service": "land"})
@@ -96,7 +96,7 @@ class Round:
         return sorted(found.items())
 
     def work(self, n: int, items: list[Any]) -> None:
-        kiosk, staff = self.client("kiosk"), self.client("officer")
+        kiosk, staff = self.client("bank"), self.client("officer")   # result-1: a kiosk with a locker bank
         counter = str(n + 2)  # 2..5: counters that serve land (and civil) tickets
         mine = items[n::THREADS]
         while not self.stop.is_set():

@@ -8,8 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from queue_server import errors, web
-from queue_server import openapi as openapi_doc
-from queue_server.edge import BodyLimits, SecurityHeaders
+from queue_server.edge import openapi as openapi_doc
+from queue_server.edge.limits import BodyLimits, SecurityHeaders
 from queue_server.auth import routes as auth_routes
 from queue_server.auth import schema as auth_schema
 from queue_server.auth.ratelimit import RateLimiter

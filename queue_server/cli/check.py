@@ -10,7 +10,7 @@ from queue_server.cli.serve import DEFAULT_DB
 
 
 def check(args: argparse.Namespace) -> int:
-    from queue_server.invariants import LIMIT, audit
+    from queue_server.integrity.invariants import LIMIT, audit
     findings = audit(Path(args.db))
     broken = [f for f in findings if not f.ok]
     if args.json:

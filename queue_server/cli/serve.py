@@ -16,7 +16,7 @@ DEFAULT_DB = Path("var/motcua.sqlite")
 def open_store(db_path: Path):
     """The store for CLI commands; DatabaseRefused (a ValueError) for a damaged or empty file."""
     from queue_server.app import MIGRATIONS
-    from queue_server.dbfile import check_database
+    from queue_server.integrity.dbfile import check_database
     from queue_server.store import Store
     check_database(Path(db_path))
     return Store(db_path, MIGRATIONS)
@@ -38,7 +38,7 @@ def serve(args: argparse.Namespace, customize=None) -> int:
 
     from queue_server.app import create_app
     from queue_server.clock import ShiftedClock, utc_now
-    from queue_server.dbfile import DatabaseRefused, check_database
+    from queue_server.integrity.dbfile import DatabaseRefused, check_database
     from queue_server.settings import Settings
     try:
         clock = ShiftedClock(args.clock_start) if args.clock_start else utc_now

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlite_utils import Database, Migrations
 
-from queue_server.bounds import CleanText, Day, Moment
+from queue_server.edge.bounds import CleanText, Day, Moment
 from queue_server.auth.guards import Principal, current_principal, require_staff
 from queue_server.clock import iso_local, local
 from queue_server.config import SiteConfig

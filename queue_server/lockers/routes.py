@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from queue_server.bounds import MAX_COMPARTMENTS, CompartmentNo, RowId
+from queue_server.edge.bounds import MAX_COMPARTMENTS, CompartmentNo, RowId
 from queue_server.dossiers import routes as dossiers
 from queue_server.lockers import rules
 from queue_server.lockers import uncollected

@@ -21,7 +21,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlite_utils import Database, Migrations
 
-from queue_server.bounds import CleanText, RowId
+from queue_server.edge.bounds import CleanText, RowId
 from queue_server.auth.guards import Principal, require_device, require_staff, require_staff_or_device
 from queue_server.clock import iso_local, service_day
 from queue_server.deps import get_now, get_site, get_store

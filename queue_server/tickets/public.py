@@ -7,7 +7,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends
 
-from queue_server.bounds import RowId
+from queue_server.edge.bounds import RowId
 from queue_server.clock import service_day, to_ts
 from queue_server.config import SiteConfig
 from queue_server.deps import get_now, get_settings, get_site, get_store

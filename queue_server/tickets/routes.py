@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from queue_server.bounds import CleanText, RowId
+from queue_server.edge.bounds import CleanText, RowId
 from queue_server.tickets import rules
 from queue_server.auth.guards import Principal, check_principal, principal_of, require_staff, require_staff_or_device
 from queue_server.clock import service_day, to_ts

@@ -51,9 +51,9 @@ def test_integers_past_sqlite_range_in_paths_and_queries_get_422(live_server, me
 @pytest.mark.parametrize("path,body,who", [
     ("/api/v1/tickets/1/transfer", {"service": "civil"}, "officer"),
     ("/api/v1/ratings", {"ticket_id": HUGE, "level": "satisfied"}, "rating"),
-    ("/api/v1/lockers/result-1/compartments/1/report", {"event": "sensor", "parcel_id": HUGE}, "kiosk"),
-    ("/api/v1/lockers/result-1/compartments/1/report", {"event": "sensor", "latency_s": 1e300}, "kiosk"),
-    ("/api/v1/lockers/result-1/reconcile", {"compartments": [{"compartment": HUGE}]}, "kiosk"),
+    ("/api/v1/lockers/result-1/compartments/1/report", {"event": "sensor", "parcel_id": HUGE}, "bank"),
+    ("/api/v1/lockers/result-1/compartments/1/report", {"event": "sensor", "latency_s": 1e300}, "bank"),
+    ("/api/v1/lockers/result-1/reconcile", {"compartments": [{"compartment": HUGE}]}, "bank"),
 ], ids=["transfer-path", "rating-ticket", "report-parcel", "report-latency", "reconcile-number"])
 def test_integers_past_range_in_bodies_get_422(live_server, path, body, who):
     if path.endswith("/transfer"):
@@ -128,7 +128,7 @@ def test_empty_dossiers_and_misspelt_fields_are_refused(live_server):
 
 
 @pytest.mark.parametrize("path,body,who", [
-    ("/api/v1/lockers/result-1/compartments/1/report", {"event": "sensor", "dooropen": True}, "kiosk"),
+    ("/api/v1/lockers/result-1/compartments/1/report", {"event": "sensor", "dooropen": True}, "bank"),
     ("/api/v1/lockers/result-1/deposits", {"dossier": "X", "sise": "L"}, "officer"),
     ("/api/v1/ratings", {"ticket_id": 1, "level": "dissatisfied", "resaon": "chờ lâu"}, "rating"),
 ], ids=["report", "deposit", "rating"])
@@ -141,7 +141,7 @@ def test_misspelt_fields_are_refused_not_dropped(live_server, path, body, who):
 def test_reconcile_lists_longer_than_a_bank_are_refused(live_server):
     compartments = [{"compartment": 1, "door_open": False, "item": False}] * 1001
     r = httpx.post(live_server.base_url + "/api/v1/lockers/result-1/reconcile", json={"compartments": compartments},
-                   headers=live_server.headers("kiosk"), timeout=30)
+                   headers=live_server.headers("bank"), timeout=30)
     assert_clear_4xx(r)
 
 

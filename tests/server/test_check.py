@@ -23,7 +23,7 @@ def check(db: Path, *extra: str) -> subprocess.CompletedProcess:
 
 def day_of_work(live: LiveServer) -> None:
     """Tickets in every state, a transfer, dossiers, a parcel deposited in a locker."""
-    kiosk, officer = live.headers("kiosk"), live.headers("officer")
+    kiosk, officer, bank = live.headers("kiosk"), live.headers("officer"), live.headers("bank")
     post = lambda path, who=officer, **kw: httpx.post(live.base_url + path, headers=who, timeout=30, **kw)  # noqa: E731
     ids = [post("/api/v1/tickets", kiosk, json={"service": s}).json()["id"] for s in ["land"] * 6 + ["civil"] * 3]
     called = [post("/api/v1/counters/1/call-next", json={}).json()["id"] for _ in range(5)]
@@ -37,9 +37,9 @@ def day_of_work(live: LiveServer) -> None:
     post("/api/v1/dossiers", json={"code": code[:-4] + "0042", "applicant_name": "Trần Thị Bích"})
     p = post("/api/v1/lockers/result-1/deposits", json={"dossier": code, "size": "S"}).json()
     report = f"/api/v1/lockers/result-1/compartments/{p['compartment']}/report"
-    assert post(report, kiosk, json={"event": "open_confirmed", "parcel_id": p["id"], "door_open": True,
+    assert post(report, bank, json={"event": "open_confirmed", "parcel_id": p["id"], "door_open": True,
                                      "item": False}).status_code == 200
-    assert post(report, kiosk, json={"event": "closed", "parcel_id": p["id"], "door_open": False,
+    assert post(report, bank, json={"event": "closed", "parcel_id": p["id"], "door_open": False,
                                      "item": True}).json()["result"] == "ready"
 
 

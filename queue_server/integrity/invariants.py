@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote
 
-from queue_server.dbfile import DatabaseRefused, check_database
+from queue_server.integrity.dbfile import DatabaseRefused, check_database
 
 LIMIT = 5  # examples quoted per broken invariant
 

@@ -1,0 +1,1 @@
+"""Is the database sound: the file check at start, and `motcua check`'s invariants."""
