@@ -26,6 +26,7 @@ from queue_server.ratings import routes as ratings_routes
 from queue_server.ratings import schema as ratings_schema
 from queue_server.settings import Settings
 from queue_server.store import Store
+from queue_server.tickets import citizen as tickets_citizen
 from queue_server.tickets import public as tickets_public
 from queue_server.tickets import routes as tickets_routes
 from queue_server.tickets import schema as tickets_schema
@@ -37,7 +38,8 @@ MIGRATIONS = (tickets_schema.migrations, ratings_schema.migrations, dashboard_sc
               dossiers_schema.migrations, lockers_schema.migrations, notices_schema.migrations)
 
 #: Every feature's routes. Routes are matched in order: the busiest (ticket issue, call next) first.
-ROUTERS = (tickets_routes.router, counters_routes.router, tickets_public.router, auth_routes.router,
+ROUTERS = (tickets_routes.router, counters_routes.router, tickets_public.router, tickets_citizen.router,
+           auth_routes.router,
            events_routes.router, web.router, voice_routes.router, ratings_routes.router,
            dashboard_routes.router, dossiers_routes.router, lockers_routes.router, notices_routes.router)
 

@@ -79,6 +79,7 @@ class Center:
     agency_id: str
     address: str
     timezone: str
+    public_url: str = ""   # base of the citizen's ticket links; "" = the URL the request came in on
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,10 @@ def parse_site(data: dict[str, Any], path: Path | str = "<memory>") -> SiteConfi
     root = _Reader(path, data, "")
     c = _Reader(path, root.get("center", dict), "center.")
     center = Center(c.get("name", str), c.get("name_en", str, c.table.get("name", "")),
-                    c.get("agency_id", str), c.get("address", str, ""), c.get("timezone", str))
+                    c.get("agency_id", str), c.get("address", str, ""), c.get("timezone", str),
+                    c.get("public_url", str, "").rstrip("/"))
+    if center.public_url and not re.match(r"^https?://[^/\s]+(/\S*)?$", center.public_url):
+        raise c.fail("public_url", f"expected an http(s) URL like https://motcua.example.vn, got {center.public_url!r}")
     if not AGENCY_ID.match(center.agency_id):
         raise c.fail("agency_id", f"{center.agency_id!r} is not an agency ID like 000.00.00.H56")
     try:

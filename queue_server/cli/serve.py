@@ -42,7 +42,7 @@ def serve(args: argparse.Namespace, customize=None) -> int:
     settings = Settings(config_path=Path(args.config), db_path=Path(args.db), clock=clock,
                         enforce_windows=not args.open_all_hours,
                         public_rate_per_minute=args.public_rate_per_minute,
-                        durable_commits=args.sync == "full")
+                        durable_commits=args.sync == "full", public_url=(getattr(args, "public_url", "") or "").rstrip("/"))
     try:
         app = create_app(settings)
     except ConfigError as exc:
@@ -66,7 +66,9 @@ def run(app, args: argparse.Namespace) -> int:
     gc.freeze()
     port = sock.getsockname()[1]
     print(f"motcua: serving on http://{args.host}:{port}", flush=True)
-    config = uvicorn.Config(app, log_level=args.log_level, access_log=False, lifespan="on")
+    # Citizens' live ticket streams end by themselves within a minute; a stop does not wait for them.
+    config = uvicorn.Config(app, log_level=args.log_level, access_log=False, lifespan="on",
+                            timeout_graceful_shutdown=3)
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 
@@ -143,6 +145,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                          "faster under heavy load (servers with a battery-backed disk cache)"))
     p.add_argument("--public-rate-per-minute", type=int, default=600,
                    help="requests a minute one anonymous client may make (default 600; 0 = no limit)")
+    p.add_argument("--public-url", default="",
+                   help=("base of the citizens' ticket links printed in the QR, e.g. https://motcua.example.vn "
+                         "(default: [center] public_url, else the address the kiosk reaches the server on)"))
     p.set_defaults(func=serve)
 
     user = commands.add_parser("user", help="staff accounts").add_subparsers(dest="user_cmd", metavar="ACTION")

@@ -105,3 +105,14 @@ def service_summary(db: Any, site: SiteConfig, day: str, memo: Memo | None = Non
             "estimated_wait_min": wait_minutes(n, rolling_service_seconds(db, site, code, memo), cap),
         }
     return out
+
+
+def wait_range(minutes: int | None) -> tuple[int, int] | None:
+    """An honest range around a point estimate: queues are noisy, a single minute is not."""
+    if minutes is None:
+        return None
+    if minutes <= 0:
+        return (0, 0)
+    low = max(0, math.floor(minutes * 0.8))
+    high = max(low + 1, math.ceil(minutes * 1.25 + 2))
+    return (low, high)

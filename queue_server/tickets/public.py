@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from queue_server.clock import service_day, to_ts
 from queue_server.config import SiteConfig
 from queue_server.deps import get_now, get_settings, get_site, get_store
 from queue_server.errors import ApiError
 from queue_server.tickets.estimates import service_summary, ticket_estimate
+from queue_server.auth.guards import principal_of
 from queue_server.auth.ratelimit import public_rate_limit
+from queue_server.tickets.citizen import ticket_link
 from queue_server.tickets.rules import get_ticket, is_open
 from queue_server.settings import Settings
 from queue_server.store import Store
@@ -86,9 +88,12 @@ def ticket_with_estimate(store: Store, site: SiteConfig, row: dict, now: datetim
 
 
 @router.get("/tickets/{ticket_id}", dependencies=limited, summary="Ticket state, people ahead, estimated wait")
-async def ticket_status(ticket_id: int, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
-                        now: datetime = Depends(get_now)) -> FastJSONResponse:
-    return FastJSONResponse(ticket_with_estimate(store, site, get_ticket(store.db.conn, ticket_id), now))
+async def ticket_status(ticket_id: int, request: Request, store: Store = Depends(get_store),
+                        site: SiteConfig = Depends(get_site), now: datetime = Depends(get_now)) -> FastJSONResponse:
+    body = ticket_with_estimate(store, site, get_ticket(store.db.conn, ticket_id), now)
+    if principal_of(request) is not None:  # the link is the citizen's key: only staff and devices see it
+        body["status_url"] = ticket_link(request, ticket_id)
+    return FastJSONResponse(body)
 
 
 @router.get("/counters", dependencies=limited, summary="Counters: state and the ticket each one holds")

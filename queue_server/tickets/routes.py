@@ -15,6 +15,7 @@ from queue_server.auth.guards import Principal, check_principal, principal_of, r
 from queue_server.clock import service_day, to_ts
 from queue_server.config import SiteConfig
 from queue_server.deps import get_now, get_site, get_store
+from queue_server.tickets.citizen import ticket_link
 from queue_server.tickets.estimates import waiting_candidates
 from queue_server.tickets.ordering import Rule
 from queue_server.tickets.public import ticket_with_estimate
@@ -92,7 +93,9 @@ async def issue(request: Request) -> FastJSONResponse:
         # Staff may issue outside the windows (late appointments); kiosks follow them.
         enforce_windows=state.settings.enforce_windows and who.kind == "device"))
     headers = {"Idempotent-Replayed": "true"} if replayed else None
-    return FastJSONResponse(ticket_with_estimate(store, site, row, now), status_code=201, headers=headers)
+    body = ticket_with_estimate(store, site, row, now)
+    body["status_url"] = ticket_link(request, row["id"])  # the citizen's page: on screen and in the QR
+    return FastJSONResponse(body, status_code=201, headers=headers)
 
 
 @router.get("/tickets", summary="Tickets of a day; state=waiting comes in calling order")

@@ -201,3 +201,13 @@ def m006_waiting_count_with_the_number(db: Database) -> None:
     # every insert, 11-14 µs of a ~60 µs ticket (docs/benchmarks-server.md). State changes
     # and deletes stay counted by the m004 triggers; `sync_site` recounts the day at start.
     run_script(db, "DROP TRIGGER tickets_waiting_insert;")
+
+
+@migrations()
+def m007_ticket_link_key(db: Database) -> None:
+    # The secret that signs every ticket's page token (tickets/links.py): one random key per
+    # database, so tokens survive restarts and need no column, no index, no write per ticket.
+    run_script(db, """
+    CREATE TABLE ticket_link_key (id INTEGER PRIMARY KEY CHECK (id = 1), key BLOB NOT NULL);
+    INSERT INTO ticket_link_key (id, key) VALUES (1, randomblob(32));
+    """)

@@ -59,7 +59,11 @@ def test_normal_ticket_in_two_taps_without_printer(live_server):
     assert c.screen == "ticket" and c.issue_state == "issued"
     assert c.ticket.number.startswith("B") and c.ticket.service_code == "civil"
     assert c.print_state == "none"            # no printer: shown on screen with its QR
-    assert c.ticket.status_url == f"{live_server.base_url}/t/{c.ticket.id}"
+    # the citizen's page: an unguessable token, never the ticket id
+    assert c.ticket.status_url.startswith(f"{live_server.base_url}/t/")
+    token = c.ticket.status_url.rsplit("/", 1)[1]
+    assert len(token) >= 22 and token != c.ticket.id
+    assert httpx.get(c.ticket.status_url).status_code == 200
     assert len(waiting_tickets(live_server, "civil")) == before + 1
     assert c.history[-3:] == ["home", "services", "ticket"]
 
