@@ -12,6 +12,7 @@ from queue_server.auth import routes as auth_routes
 from queue_server.auth.ratelimit import RateLimiter
 from queue_server.config import load_site
 from queue_server.counters import routes as counters_routes
+from queue_server.counters.presence import sweep_idle
 from queue_server.dashboard import routes as dashboard_routes
 from queue_server.dashboard import schema as dashboard_schema
 from queue_server.dossiers import routes as dossiers_routes
@@ -44,6 +45,19 @@ ROUTERS = (tickets_routes.router, counters_routes.router, tickets_public.router,
            dashboard_routes.router, dossiers_routes.router, lockers_routes.router, notices_routes.router)
 
 
+async def _sign_out_idle(store: Store, site, settings: Settings) -> None:
+    """Officers idle past [queue] idle_sign_out_minutes are signed out (their counters close)."""
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS)
+        try:
+            await store.run(lambda: sweep_idle(store, site, settings.clock()))
+        except Exception:  # a busy database: the next round does it
+            pass
+
+
+SWEEP_SECONDS = 20.0
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     site = load_site(settings.config_path)  # ConfigError names file, key and problem
@@ -59,7 +73,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Everything built so far (app, routes, models, config) lives as long as the process:
         # keep it out of the collector's generations so a full collection walks only new objects.
         gc.freeze()
+        sweeper = asyncio.ensure_future(_sign_out_idle(store, site, settings))
         yield
+        sweeper.cancel()
         bus.loop = None
         store.close()
 

@@ -87,6 +87,8 @@ class QueueRules:
     max_wait_minutes: float
     max_recalls: int
     rolling_window: int
+    idle_sign_out_minutes: float = 30.0     # an officer with no action at the counter this long is signed out
+    call_next_unstarted: str = "no_show"    # call-next over a called, never started ticket: no_show | refuse
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,11 @@ def parse_site(data: dict[str, Any], path: Path | str = "<memory>") -> SiteConfi
 
     q = _Reader(path, root.get("queue", dict), "queue.")
     queue = QueueRules(float(q.get("max_wait_minutes", (int, float), positive=True)),
-                       q.get("max_recalls", int, 3), q.get("rolling_window", int, 20, positive=True))
+                       q.get("max_recalls", int, 3), q.get("rolling_window", int, 20, positive=True),
+                       float(q.get("idle_sign_out_minutes", (int, float), 30, positive=True)),
+                       q.get("call_next_unstarted", str, "no_show"))
+    if queue.call_next_unstarted not in ("no_show", "refuse"):
+        raise q.fail("call_next_unstarted", f"expected 'no_show' or 'refuse', got {queue.call_next_unstarted!r}")
     if queue.max_recalls < 0:
         raise q.fail("max_recalls", "must be ≥ 0")
 

@@ -42,7 +42,8 @@ def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def add_user(store: Store, username: str, role: str, password: str, now: datetime | None = None) -> int:
+def add_user(store: Store, username: str, role: str, password: str, now: datetime | None = None,
+             display_name: str | None = None) -> int:
     if role not in STAFF_ROLES:
         raise ValueError(f"role must be one of {', '.join(STAFF_ROLES)}, got {role!r}")
     if len(password) < 8:
@@ -50,10 +51,12 @@ def add_user(store: Store, username: str, role: str, password: str, now: datetim
     ts = to_ts(now) if now else datetime.now().timestamp()
     hashed = hash_password(password)
     with store.write() as tx:
-        cur = tx.execute("INSERT INTO staff (username, role, password_hash, created_ts) VALUES (?, ?, ?, ?) "
-                         "ON CONFLICT(username) DO UPDATE SET role=excluded.role, "
-                         "password_hash=excluded.password_hash, active=1 RETURNING id",
-                         (username, role, hashed, ts))
+        # display name: what citizens read (rating tablet, counter); kept when not given again
+        cur = tx.execute("INSERT INTO staff (username, role, password_hash, created_ts, display_name) "
+                         "VALUES (?, ?, ?, ?, ?) ON CONFLICT(username) DO UPDATE SET role=excluded.role, "
+                         "password_hash=excluded.password_hash, active=1, "
+                         "display_name=COALESCE(excluded.display_name, staff.display_name) RETURNING id",
+                         (username, role, hashed, ts, (display_name or "").strip() or None))
         return cur.fetchone()[0]
 
 

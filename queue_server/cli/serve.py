@@ -81,7 +81,7 @@ def user_add(args: argparse.Namespace) -> int:
         password = getpass.getpass(f"Mật khẩu cho {args.name} / password for {args.name}: ")
     try:
         store = open_store(Path(args.db))
-        add_user(store, args.name, args.role, password)
+        add_user(store, args.name, args.role, password, display_name=args.display_name)
     except ValueError as exc:
         print(f"motcua user add: {exc}", file=sys.stderr)
         return 2
@@ -155,6 +155,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     ua.add_argument("name")
     ua.add_argument("--role", choices=STAFF_ROLES, required=True)
     ua.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    ua.add_argument("--display-name", help="the name citizens read, e.g. \"Nguyễn Thị Lan\" (default: the login)")
     ua.add_argument("--db", default=str(DEFAULT_DB))
     ua.set_defaults(func=user_add)
     ud = user.add_parser("disable", help="stop an account: no login, its sessions end")

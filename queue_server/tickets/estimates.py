@@ -32,7 +32,9 @@ def rolling_service_seconds(db: Any, site: SiteConfig, service: str, memo: Memo 
 def open_counters(db: Any, memo: Memo | None = None) -> frozenset[str]:
     if memo is not None:
         return memo.get("open", lambda: open_counters(db))
-    return frozenset(r[0] for r in db.execute("SELECT code FROM counters WHERE state = 'open'"))
+    # open = not paused and someone signed in (counters/presence.py): an empty counter serves nobody
+    return frozenset(r[0] for r in db.execute(
+        "SELECT c.code FROM counters c JOIN counter_presence p ON p.counter = c.code WHERE c.state = 'open'"))
 
 
 _CAPACITY: dict[tuple[int, str, frozenset[str]], tuple[SiteConfig, float]] = {}

@@ -13,6 +13,7 @@ from queue_server.tickets.estimates import service_summary, ticket_estimate
 from queue_server.auth.guards import principal_of
 from queue_server.auth.ratelimit import public_rate_limit
 from queue_server.tickets.citizen import ticket_link
+from queue_server.counters.presence import counter_rows
 from queue_server.tickets.rules import get_ticket, is_open
 from queue_server.settings import Settings
 from queue_server.store import Store
@@ -100,5 +101,5 @@ async def ticket_status(ticket_id: int, request: Request, store: Store = Depends
 async def counters(store: Store = Depends(get_store), site: SiteConfig = Depends(get_site)) -> FastJSONResponse:
     current = {r["counter"]: r for r in store.query(
         f"SELECT {TICKET_COLUMNS} FROM tickets WHERE state IN ('called', 'serving')")}
-    rows = {r["code"]: r for r in store.query("SELECT code, state FROM counters")}
+    rows = counter_rows(store.db.conn, site)
     return FastJSONResponse([counter_json(site, rows[code], current.get(code)) for code in site.counters if code in rows])

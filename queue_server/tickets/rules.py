@@ -17,6 +17,7 @@ from queue_server.tickets.estimates import service_wait
 from queue_server.tickets.ordering import Candidate, Rule
 from queue_server.store import Store, Tx
 from queue_server.tickets.view import TICKET_COLUMNS, counter_json, ticket_json
+from queue_server.counters.presence import claim, counter_rows, touch
 
 FINAL = ("done", "no_show", "transferred", "cancelled")
 
@@ -76,7 +77,7 @@ def waiting_count(db: Any, day: str, service: str) -> int:
     return row[0] if row else 0
 
 
-def _queue_changed(tx: Tx, site: SiteConfig, service: str, day: str, waiting: int | None = None) -> int:
+def queue_changed(tx: Tx, site: SiteConfig, service: str, day: str, waiting: int | None = None) -> int:
     n = waiting_count(tx.db.conn, day, service) if waiting is None else waiting
     store = tx.store
     tx.emit_lazy("queue.changed", lambda: {
@@ -144,7 +145,7 @@ def issue_ticket(store: Store, site: SiteConfig, now: datetime, service: str, *,
         if idempotency is not None:
             tx.execute("INSERT INTO idempotency VALUES (?, ?, ?, ?, ?)", (*idempotency, ticket["id"], ts))
         _log(tx, site, ticket, "issued", ts, actor)
-        _queue_changed(tx, site, service, day, before + 1)
+        queue_changed(tx, site, service, day, before + 1)
         if priority is None:  # arrived last, no head start: everyone waiting is ahead
             ticket["people_ahead"] = before
             ticket["estimated_wait_min"] = service_wait(tx.db.conn, site, service, before, tx.store.memo)
@@ -178,10 +179,16 @@ def call_next(store: Store, site: SiteConfig, now: datetime, counter: str, *, ac
     with store.write() as tx:
         if _counter(tx, site, counter)["state"] == "paused":
             raise RuleError("counter_paused", f"Quầy {counter} đang tạm dừng", f"Counter {counter} is paused")
+        if actor and actor.startswith("staff:"):  # an officer who calls works here: signed in (or refused)
+            claim(tx, site, counter, actor, ts)
         if finish_current:
             for (tid,) in tx.execute("SELECT id FROM tickets WHERE counter = ? AND state IN ('called', 'serving')",
                                      (counter,)).fetchall():
-                _finish(tx, site, get_ticket(tx.db.conn, tid), ts, actor)
+                current = get_ticket(tx.db.conn, tid)
+                if current["state"] == "serving":
+                    _finish(tx, site, current, ts, actor)
+                else:  # called but never started: the visitor did not come; not a service
+                    _unstarted(tx, site, current, ts, actor)
         chosen = pick_next(tx.db.conn, site, day, k.services, ts, k.priority)
         if chosen is None:
             return None
@@ -189,7 +196,7 @@ def call_next(store: Store, site: SiteConfig, now: datetime, counter: str, *, ac
                    (counter, ts, chosen))
         ticket = get_ticket(tx.db.conn, chosen)
         _log(tx, site, ticket, "called", ts, actor, counter)
-        _queue_changed(tx, site, ticket["service"], day)
+        queue_changed(tx, site, ticket["service"], day)
     return ticket
 
 
@@ -238,10 +245,21 @@ def _finish(tx: Tx, site: SiteConfig, ticket: dict, ts: float, actor: str | None
     return ticket
 
 
+def _unstarted(tx: Tx, site: SiteConfig, ticket: dict, ts: float, actor: str | None) -> None:
+    if site.queue.call_next_unstarted == "refuse":
+        raise RuleError("current_not_started",
+                        f"Số {ticket['number']} đã được gọi nhưng chưa bắt đầu: chọn Bắt đầu, Vắng mặt hoặc Gọi lại",
+                        f"Ticket {ticket['number']} was called but not started: start it, mark it no-show or recall it")
+    tx.execute("UPDATE tickets SET state = 'no_show', finished_ts = ? WHERE id = ?", (ts, ticket["id"]))
+    _log(tx, site, get_ticket(tx.db.conn, ticket["id"]), "no_show", ts, actor, ticket["counter"],
+         reason="not_started")
+
+
 def _change(store: Store, site: SiteConfig, now: datetime, ticket_id: int, action: str,
             actor: str | None, **args: Any) -> dict[str, Any]:
     ts = to_ts(now)
     with store.write() as tx:
+        touch(tx, actor, ts)
         t = get_ticket(tx.db.conn, ticket_id)
         if action == "recall":
             _require(t, ("called",), "gọi lại", "recall")
@@ -271,7 +289,7 @@ def _change(store: Store, site: SiteConfig, now: datetime, ticket_id: int, actio
             tx.execute("UPDATE tickets SET state = 'cancelled', finished_ts = ? WHERE id = ?", (ts, t["id"]))
             t = get_ticket(tx.db.conn, t["id"])
             _log(tx, site, t, "cancelled", ts, actor, t["counter"], reason=args.get("reason"))
-            _queue_changed(tx, site, t["service"], t["day"])
+            queue_changed(tx, site, t["service"], t["day"])
         elif action == "transfer":
             target = args["service"]
             if target not in site.services:
@@ -287,8 +305,8 @@ def _change(store: Store, site: SiteConfig, now: datetime, ticket_id: int, actio
             t = get_ticket(tx.db.conn, t["id"])
             _log(tx, site, t, "transferred", ts, actor, t["counter"], to=new)
             _log(tx, site, new, "issued", ts, actor, None)
-            _queue_changed(tx, site, t["service"], t["day"])
-            _queue_changed(tx, site, target, t["day"])
+            queue_changed(tx, site, t["service"], t["day"])
+            queue_changed(tx, site, target, t["day"])
             return new
         else:  # pragma: no cover - programming error
             raise ValueError(action)
@@ -325,9 +343,11 @@ def set_counter_state(store: Store, site: SiteConfig, now: datetime, counter: st
         _counter(tx, site, counter)
         tx.execute("UPDATE counters SET state = ?, changed_ts = ? WHERE code = ?", (state, to_ts(now), counter))
         tx.store.memo.drop("open")
-        row = {"code": counter, "state": state}
+        if actor and actor.startswith("staff:"):  # pausing or resuming is work at that counter
+            claim(tx, site, counter, actor, to_ts(now))
+        row = counter_rows(tx.db.conn, site, counter)[counter]
         tx.emit("counter.paused" if state == "paused" else "counter.resumed",
                 counter=counter_json(site, row, None), actor=actor)
         for service in site.counters[counter].services:
-            _queue_changed(tx, site, service, service_day(now, site.tz))
+            queue_changed(tx, site, service, service_day(now, site.tz))
     return row

@@ -211,3 +211,25 @@ def m007_ticket_link_key(db: Database) -> None:
     CREATE TABLE ticket_link_key (id INTEGER PRIMARY KEY CHECK (id = 1), key BLOB NOT NULL);
     INSERT INTO ticket_link_key (id, key) VALUES (1, randomblob(32));
     """)
+
+
+@migrations()
+def m008_staff_display_name(db: Database) -> None:
+    # The name citizens read (rating tablet, console), set with `motcua user add … --display-name`.
+    run_script(db, "ALTER TABLE staff ADD COLUMN display_name TEXT;")
+
+
+@migrations()
+def m009_counter_presence(db: Database) -> None:
+    # Officer presence (counters/presence.py), next to the counters it opens: one row per
+    # staffed counter, a counter without a row is closed. `actor` is UNIQUE: an officer
+    # works at one counter at a time (signing in elsewhere moves them).
+    run_script(db, """
+    CREATE TABLE counter_presence (
+        counter TEXT PRIMARY KEY REFERENCES counters(code),
+        actor TEXT NOT NULL UNIQUE, staff_name TEXT NOT NULL,
+        signed_in_ts REAL NOT NULL, last_seen_ts REAL NOT NULL);
+    CREATE TABLE counter_presence_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, counter TEXT NOT NULL, actor TEXT NOT NULL,
+        type TEXT NOT NULL CHECK (type IN ('signed_in', 'signed_out')), reason TEXT, ts REAL NOT NULL);
+    """)

@@ -62,10 +62,20 @@ def service_json(site: SiteConfig, code: str, summary: dict[str, Any], accepting
             "procedures": [procedure_json(p) for p in s.procedures]}
 
 
+def counter_state(row: dict[str, Any]) -> str:
+    """closed (nobody signed in), paused (by its officer) or open; rows without presence
+    information (`officer` key missing) keep their stored state."""
+    if "officer" in row and row["officer"] is None:
+        return "closed"
+    return row["state"]
+
+
 def counter_json(site: SiteConfig, row: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
     k = site.counters[row["code"]]
+    officer = row.get("officer")
     return {"code": k.code, "name": k.name, "name_en": k.name_en, "services": list(k.services),
-            "priority": k.priority, "state": row["state"],
+            "priority": k.priority, "state": counter_state(row),
+            "officer": {"name": officer["name"], "since": officer["since"]} if officer else None,
             "current": ticket_json(site, current) if current else None}
 
 

@@ -119,7 +119,10 @@ def console(request: Request):
         who, secret = require_page(request, "officer")
     except PageDenied as exc:
         return denied(request, exc)
+    staff = request.app.state.store.one("SELECT COALESCE(display_name, username) AS name FROM staff WHERE id = ?",
+                                        (who.id,))
     page = {"token": secret, "user": who.name, "role": who.role, **site_data(request),
+            "display_name": staff["name"] if staff else who.name,
             "counter": request.query_params.get("counter")}
     return render(request, "console.html", page)
 

@@ -157,13 +157,28 @@ def test_daily_cap_and_issuing_windows(env):
     assert e.value.code == "outside_hours"
 
 
-def test_call_next_finishes_what_the_counter_held(env):
+def test_call_next_finishes_what_was_served_and_never_counts_an_unstarted_call_as_served(env):
     store, site, clock = env
-    a, b = issue(env), issue(env)
+    a, b, c = issue(env), issue(env), issue(env)
     rules.call_next(store, site, clock(), "2")
-    rules.call_next(store, site, clock(), "2")
+    rules.start(store, site, clock(), a["id"])
+    rules.call_next(store, site, clock(), "2")          # a was served: done
     assert rules.get_ticket(store.db.conn, a["id"])["state"] == "done"
-    assert rules.get_ticket(store.db.conn, b["id"])["state"] == "called"
+    rules.call_next(store, site, clock(), "2")          # b was called, never started: not served
+    assert rules.get_ticket(store.db.conn, b["id"])["state"] == "no_show"
+    assert rules.get_ticket(store.db.conn, c["id"])["state"] == "called"
+
+
+def test_call_next_may_refuse_over_an_unstarted_call_instead(env, tmp_path):
+    import dataclasses
+    store, site, clock = env
+    asking = dataclasses.replace(site, queue=dataclasses.replace(site.queue, call_next_unstarted="refuse"))
+    a, _ = issue(env), issue(env)
+    rules.call_next(store, asking, clock(), "2")
+    with pytest.raises(RuleError) as e:
+        rules.call_next(store, asking, clock(), "2")
+    assert e.value.code == "current_not_started" and a["number"] in e.value.vi
+    assert rules.get_ticket(store.db.conn, a["id"])["state"] == "called"
 
 
 def test_estimates_follow_the_rolling_service_time(env):
