@@ -40,12 +40,12 @@ def _announce(tx: Tx, site: SiteConfig, counter: str, kind: str, actor: str, rea
     from queue_server.tickets.rules import queue_changed  # the rules import this module's callers
     tx.execute("INSERT INTO counter_presence_log (counter, actor, type, reason, ts) VALUES (?, ?, ?, ?, ?)",
                (counter, actor, kind, reason, ts))
-    tx.store.memo.drop("open")
+    tx.store.memo.drop("open", "forecast")
     row = counter_rows(tx.db.conn, site, counter)[counter]
     tx.emit(f"counter.{kind}", counter=counter_json(site, row, None), actor=actor, reason=reason)
     day = service_day(datetime.fromtimestamp(ts, site.tz), site.tz)
     for service in site.counters[counter].services:
-        queue_changed(tx, site, service, day)
+        queue_changed(tx, site, service, day, ts=ts)
 
 
 def _check_counter(site: SiteConfig, counter: str) -> None:

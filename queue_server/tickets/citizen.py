@@ -25,7 +25,7 @@ from queue_server.clock import iso_local, service_day, to_ts
 from queue_server.config import SiteConfig
 from queue_server.errors import ApiError
 from queue_server.store import Store
-from queue_server.tickets.estimates import ticket_estimate, wait_range
+from queue_server.tickets.estimates import ticket_wait
 from queue_server.tickets.links import link_key, status_url, ticket_id_for
 from queue_server.tickets.rules import get_ticket
 from queue_server.tickets.view import FastJSONResponse, dumps
@@ -71,17 +71,17 @@ def citizen_view(store: Store, site: SiteConfig, ticket_id: int, now: datetime) 
     counter = site.counters.get(row["counter"]) if row["counter"] else None
     expired = row["day"] < service_day(now, site.tz)
     state = "expired" if expired and row["state"] in ("waiting", "called", "serving") else row["state"]
-    ahead = wait = None
-    if state == "waiting":
-        ahead, wait = ticket_estimate(db, site, row, to_ts(now), store.memo)
-    span = wait_range(wait)
+    ahead = wait = low = high = None
+    if state == "waiting":  # the same estimate as the kiosk's, the ticket's and the services list's
+        e = ticket_wait(db, site, row, to_ts(now), store.memo)
+        ahead, wait, low, high = e.ahead, e.minutes, e.low, e.high
     view = {
         "number": row["number"], "day": row["day"], "state": state, "expired": expired,
         "service": row["service"],
         "service_name": service.name if service else row["service"],
         "service_name_en": service.name_en if service else row["service"],
         "people_ahead": ahead, "estimated_wait_min": wait,
-        "wait_low_min": span[0] if span else None, "wait_high_min": span[1] if span else None,
+        "wait_low_min": low, "wait_high_min": high,
         "counter": row["counter"],
         "counter_name": counter.name if counter else None,
         "counter_name_en": counter.name_en if counter else None,

@@ -9,7 +9,7 @@ from queue_server.clock import service_day, to_ts
 from queue_server.config import SiteConfig
 from queue_server.deps import get_now, get_settings, get_site, get_store
 from queue_server.errors import ApiError
-from queue_server.tickets.estimates import service_summary, ticket_estimate
+from queue_server.tickets.estimates import service_summary, ticket_wait
 from queue_server.auth.guards import principal_of
 from queue_server.auth.ratelimit import public_rate_limit
 from queue_server.tickets.citizen import ticket_link
@@ -48,7 +48,7 @@ async def site_info(site: SiteConfig = Depends(get_site), now: datetime = Depend
 
 
 def _services(store: Store, site: SiteConfig, now: datetime, settings: Settings) -> dict[str, dict]:
-    summary = service_summary(store.db.conn, site, service_day(now, site.tz), store.memo)
+    summary = service_summary(store.db.conn, site, service_day(now, site.tz), store.memo, to_ts(now))
     # `serve --open-all-hours` issues tickets outside the windows: say so to the kiosks too
     open_now = is_open(site, now) or not settings.enforce_windows
     return {code: service_json(site, code, summary[code], open_now) for code in site.services}
@@ -83,9 +83,9 @@ def ticket_with_estimate(store: Store, site: SiteConfig, row: dict, now: datetim
     if row["state"] != "waiting":
         return ticket_json(site, row)
     if "people_ahead" in row:  # computed by the rule that just wrote it
-        return ticket_json(site, row, row["people_ahead"], row["estimated_wait_min"])
-    ahead, wait = ticket_estimate(store.db.conn, site, row, to_ts(now), store.memo)
-    return ticket_json(site, row, ahead, wait)
+        return ticket_json(site, row, row["people_ahead"], row["estimated_wait_min"], row.get("wait_span"))
+    e = ticket_wait(store.db.conn, site, row, to_ts(now), store.memo)
+    return ticket_json(site, row, e.ahead, e.minutes, (e.low, e.high))
 
 
 @router.get("/tickets/{ticket_id}", dependencies=limited, summary="Ticket state, people ahead, estimated wait")

@@ -13,7 +13,7 @@ from typing import Any
 from queue_server.clock import service_day, to_ts
 from queue_server.config import SiteConfig
 from queue_server.errors import RuleError
-from queue_server.tickets.estimates import service_wait
+from queue_server.tickets.estimates import arrival_estimate
 from queue_server.tickets.ordering import Candidate, Rule
 from queue_server.store import Store, Tx
 from queue_server.tickets.view import TICKET_COLUMNS, counter_json, ticket_json
@@ -77,12 +77,16 @@ def waiting_count(db: Any, day: str, service: str) -> int:
     return row[0] if row else 0
 
 
-def queue_changed(tx: Tx, site: SiteConfig, service: str, day: str, waiting: int | None = None) -> int:
+def queue_changed(tx: Tx, site: SiteConfig, service: str, day: str, waiting: int | None = None,
+                  ts: float | None = None) -> int:
     n = waiting_count(tx.db.conn, day, service) if waiting is None else waiting
     store = tx.store
-    tx.emit_lazy("queue.changed", lambda: {
-        "service": service, "waiting": n,
-        "estimated_wait_min": service_wait(store.db.conn, site, service, n, store.memo)})
+
+    def payload() -> dict[str, Any]:
+        e = arrival_estimate(store.db.conn, site, service, n, ts, store.memo)
+        return {"service": service, "waiting": n, "estimated_wait_min": e.minutes,
+                "wait_low_min": e.low, "wait_high_min": e.high}
+    tx.emit_lazy("queue.changed", payload)
     return n
 
 
@@ -145,10 +149,11 @@ def issue_ticket(store: Store, site: SiteConfig, now: datetime, service: str, *,
         if idempotency is not None:
             tx.execute("INSERT INTO idempotency VALUES (?, ?, ?, ?, ?)", (*idempotency, ticket["id"], ts))
         _log(tx, site, ticket, "issued", ts, actor)
-        queue_changed(tx, site, service, day, before + 1)
+        queue_changed(tx, site, service, day, before + 1, ts)
         if priority is None:  # arrived last, no head start: everyone waiting is ahead
+            e = arrival_estimate(tx.db.conn, site, service, before, ts, tx.store.memo, ticket["id"])
             ticket["people_ahead"] = before
-            ticket["estimated_wait_min"] = service_wait(tx.db.conn, site, service, before, tx.store.memo)
+            ticket["estimated_wait_min"], ticket["wait_span"] = e.minutes, (e.low, e.high)
     return ticket, False
 
 
@@ -196,7 +201,7 @@ def call_next(store: Store, site: SiteConfig, now: datetime, counter: str, *, ac
                    (counter, ts, chosen))
         ticket = get_ticket(tx.db.conn, chosen)
         _log(tx, site, ticket, "called", ts, actor, counter)
-        queue_changed(tx, site, ticket["service"], day)
+        queue_changed(tx, site, ticket["service"], day, ts=ts)
     return ticket
 
 
@@ -289,7 +294,7 @@ def _change(store: Store, site: SiteConfig, now: datetime, ticket_id: int, actio
             tx.execute("UPDATE tickets SET state = 'cancelled', finished_ts = ? WHERE id = ?", (ts, t["id"]))
             t = get_ticket(tx.db.conn, t["id"])
             _log(tx, site, t, "cancelled", ts, actor, t["counter"], reason=args.get("reason"))
-            queue_changed(tx, site, t["service"], t["day"])
+            queue_changed(tx, site, t["service"], t["day"], ts=ts)
         elif action == "transfer":
             target = args["service"]
             if target not in site.services:
@@ -305,8 +310,8 @@ def _change(store: Store, site: SiteConfig, now: datetime, ticket_id: int, actio
             t = get_ticket(tx.db.conn, t["id"])
             _log(tx, site, t, "transferred", ts, actor, t["counter"], to=new)
             _log(tx, site, new, "issued", ts, actor, None)
-            queue_changed(tx, site, t["service"], t["day"])
-            queue_changed(tx, site, target, t["day"])
+            queue_changed(tx, site, t["service"], t["day"], ts=ts)
+            queue_changed(tx, site, target, t["day"], ts=ts)
             return new
         else:  # pragma: no cover - programming error
             raise ValueError(action)
@@ -342,12 +347,12 @@ def set_counter_state(store: Store, site: SiteConfig, now: datetime, counter: st
     with store.write() as tx:
         _counter(tx, site, counter)
         tx.execute("UPDATE counters SET state = ?, changed_ts = ? WHERE code = ?", (state, to_ts(now), counter))
-        tx.store.memo.drop("open")
+        tx.store.memo.drop("open", "forecast")
         if actor and actor.startswith("staff:"):  # pausing or resuming is work at that counter
             claim(tx, site, counter, actor, to_ts(now))
         row = counter_rows(tx.db.conn, site, counter)[counter]
         tx.emit("counter.paused" if state == "paused" else "counter.resumed",
                 counter=counter_json(site, row, None), actor=actor)
         for service in site.counters[counter].services:
-            queue_changed(tx, site, service, service_day(now, site.tz))
+            queue_changed(tx, site, service, service_day(now, site.tz), ts=to_ts(now))
     return row

@@ -44,3 +44,14 @@ def test_bench_server_drives_the_real_server_and_reports_latency():
     assert [x["offered_tickets_per_s"] for x in loads] == [100.0, 300.0]
     assert all(x["p99_ms"] > 0 and isinstance(x["p99_ok"], bool) for x in loads)
     assert data["issue"]["server_cpu_us_per_request"] > 0
+
+
+def test_bench_eta_compares_the_estimate_with_the_waits_that_came():
+    out = subprocess.run([*MOTCUA, "bench", "eta", "--days", "1"], capture_output=True, text=True,
+                         timeout=120, check=True)
+    data = json.loads(out.stdout)
+    assert data["tickets"] > 300 and data["no_estimate"] == 0
+    assert {"mae_min", "p90_abs_err_min", "baseline_mae_min"} <= set(data)
+    assert data["p90_abs_err_min"] >= data["mae_min"] > 0 and data["baseline_mae_min"] > 0
+    assert 0 < data["range_coverage"] <= 1
+    assert data["days"][0]["scenario"] and isinstance(data["targets_met"], bool)
