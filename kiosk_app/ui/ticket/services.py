@@ -5,6 +5,7 @@ from typing import Any
 from kivy.factory import Factory
 
 from kiosk_app.ui import theme
+from kiosk_app.models import wait_text
 from kiosk_app.ui.screen import KScreen
 
 
@@ -15,7 +16,8 @@ class ServicesScreen(KScreen):
         group = c.group()
         self.ids.banner.text = (c.t("Priority: {group}", group=group.name(c.lang)) if group else "")
         self.ids.banner.opacity = 1 if group else 0
-        key = (c.lang, c.large_text, bool(group), tuple((s.code, s.waiting, s.wait_min, s.open) for s in c.services))
+        key = (c.lang, c.large_text, bool(group),
+               tuple((s.code, s.waiting, s.wait_min, s.wait_low, s.wait_high, s.wait_known, s.open) for s in c.services))
         if key == self._key:
             return
         self._key = key
@@ -31,7 +33,11 @@ class ServicesScreen(KScreen):
             elif s.waiting == 0:
                 button.detail = c.t("No one waiting")
             else:
-                button.detail = c.t("{waiting} waiting · about {minutes} min", waiting=s.waiting, minutes=s.wait_min)
+                if not s.wait_known:   # nobody signed in at its counters yet: no number we could stand by
+                    button.detail = c.t("{waiting} waiting · no counter open yet", waiting=s.waiting)
+                else:
+                    button.detail = c.t("{waiting} waiting", waiting=s.waiting) + " · " + wait_text(
+                        c.t, s.wait_low, s.wait_high, s.wait_min)
                 button.bg_color = theme.PRIORITY if group else theme.PRIMARY
             button.bind(on_press=lambda b: c.choose_service(b.code))
             grid.add_widget(button)
