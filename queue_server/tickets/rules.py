@@ -92,20 +92,30 @@ def queue_changed(tx: Tx, site: SiteConfig, service: str, day: str, waiting: int
 
 def _insert_ticket(tx: Tx, site: SiteConfig, service: str, ts: float, day: str, *, arrived_ts: float,
                    priority: str | None, channel: str, actor: str | None, proof: str | None,
-                   transferred_from: int | None = None, enforce_cap: bool = True) -> tuple[dict[str, Any], int]:
-    """The new ticket row, and how many of that service were waiting before it."""
+                   transferred_from: int | None = None, enforce_cap: bool = True,
+                   keep: tuple[int, str] | None = None) -> tuple[dict[str, Any], int]:
+    """The new ticket row, and how many of that service were waiting before it.
+    `keep` = (seq, number) of a transferred ticket: the visitor keeps their number (schema m010)."""
     svc = site.services[service]
-    # The number, and the new ticket counted as waiting, in one upsert (schema m006).
-    seq, waiting = tx.execute(
-        "INSERT INTO day_sequences (day, service, last_seq, waiting) VALUES (?, ?, 1, 1) "
-        "ON CONFLICT(day, service) DO UPDATE SET last_seq = last_seq + 1, waiting = waiting + 1 "
-        "RETURNING last_seq, waiting", (day, service)).fetchone()
-    waiting_before = waiting - 1
-    if enforce_cap and svc.daily_cap is not None and seq > svc.daily_cap:
-        raise RuleError("daily_cap_reached",
-                        f"Đã hết số cho lĩnh vực {svc.name} hôm nay ({svc.daily_cap} số)",
-                        f"Today's {svc.daily_cap} tickets for {svc.name_en} are all issued")
-    number = f"{svc.letter}{seq:03d}"
+    if keep is not None:  # counted as waiting in its new service; no number of that service used
+        (waiting,) = tx.execute(
+            "INSERT INTO day_sequences (day, service, last_seq, waiting) VALUES (?, ?, 0, 1) "
+            "ON CONFLICT(day, service) DO UPDATE SET waiting = waiting + 1 RETURNING waiting",
+            (day, service)).fetchone()
+        seq, number = keep
+        waiting_before = waiting - 1
+    else:
+        # The number, and the new ticket counted as waiting, in one upsert (schema m006).
+        seq, waiting = tx.execute(
+            "INSERT INTO day_sequences (day, service, last_seq, waiting) VALUES (?, ?, 1, 1) "
+            "ON CONFLICT(day, service) DO UPDATE SET last_seq = last_seq + 1, waiting = waiting + 1 "
+            "RETURNING last_seq, waiting", (day, service)).fetchone()
+        waiting_before = waiting - 1
+        if enforce_cap and svc.daily_cap is not None and seq > svc.daily_cap:
+            raise RuleError("daily_cap_reached",
+                            f"Đã hết số cho lĩnh vực {svc.name} hôm nay ({svc.daily_cap} số)",
+                            f"Today's {svc.daily_cap} tickets for {svc.name_en} are all issued")
+        number = f"{svc.letter}{seq:03d}"
     cur = tx.execute(
         "INSERT INTO tickets (day, service, seq, number, priority, priority_by, priority_proof, channel, "
         "issued_ts, arrived_ts, issued_by, transferred_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -304,7 +314,8 @@ def _change(store: Store, site: SiteConfig, now: datetime, ticket_id: int, actio
                 raise RuleError("invalid_state", "Số này đã thuộc lĩnh vực đó", "Ticket is already in that service")
             new, _ = _insert_ticket(tx, site, target, ts, t["day"], arrived_ts=t["arrived_ts"],
                                  priority=t["priority"], channel=t["channel"], actor=actor,
-                                 proof=t["priority_proof"], transferred_from=t["id"], enforce_cap=False)
+                                 proof=t["priority_proof"], transferred_from=t["id"], enforce_cap=False,
+                                 keep=(t["seq"], t["number"]))
             tx.execute("UPDATE tickets SET state = 'transferred', finished_ts = ?, transferred_to = ? WHERE id = ?",
                        (ts, new["id"], t["id"]))
             t = get_ticket(tx.db.conn, t["id"])

@@ -146,7 +146,8 @@ def test_transfer_recall_cancel_pause_over_http(api):
     t = issue(api, "land").json()
     api.post("/api/v1/counters/2/call-next", headers=api.officer)
     new = api.post(f"/api/v1/tickets/{t['id']}/transfer", json={"service": "civil"}, headers=api.officer).json()
-    assert new["number"] == "B001" and new["arrived_at"] == t["arrived_at"] and new["transferred_from"] == t["id"]
+    assert new["number"] == t["number"] and new["arrived_at"] == t["arrived_at"] and new["transferred_from"] == t["id"]
+    assert new["service"] == "civil"
     assert api.get(f"/api/v1/tickets/{t['id']}").json()["state"] == "transferred"
     called = api.post("/api/v1/counters/5/call-next", headers=api.officer).json()
     assert called["id"] == new["id"]

@@ -99,10 +99,14 @@ def test_transfer_keeps_arrival_time_and_place(env):
     later_civil = issue(env, "civil")
     rules.call_next(store, site, clock(), "2")
     moved = rules.transfer(store, site, clock(), early["id"], "civil")
-    assert moved["arrived_ts"] == early["arrived_ts"] and moved["number"] == "B002"
+    # the visitor keeps their number: the board and the voice call A001 at the civil counter
+    assert moved["arrived_ts"] == early["arrived_ts"] and moved["number"] == early["number"] == "A001"
     assert rules.get_ticket(store.db.conn, early["id"])["transferred_to"] == moved["id"]
-    assert rules.call_next(store, site, clock(), "5")["id"] == moved["id"]  # arrived before later_civil
+    called = rules.call_next(store, site, clock(), "5")
+    assert called["id"] == moved["id"] and called["number"] == "A001"  # arrived before later_civil
     assert rules.call_next(store, site, clock(), "6")["id"] == later_civil["id"]
+    assert issue(env, "civil")["number"] == "B002"                      # no civil number was used up
+    assert issue(env, "land")["number"] == "A002"
 
 
 def test_calling_order_head_start_priority_counter_and_max_wait(env):

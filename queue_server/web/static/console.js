@@ -135,7 +135,7 @@ window.addEventListener("DOMContentLoaded", () => {
     const from = S.current;
     act(async () => {
       const fresh = await api(`/api/v1/tickets/${from.id}/transfer`, { method: "POST", body: { service } });
-      say(`${t("transferred")}: ${from.number} → ${fresh.number}`, "info");
+      say(`${t("transferred")}: ${fresh.number} → ${serviceName(fresh)}`, "info");   // the visitor keeps the number
     });
   });
   document.addEventListener("keydown", (e) => {
