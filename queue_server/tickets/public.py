@@ -14,7 +14,7 @@ from queue_server.auth.guards import principal_of
 from queue_server.auth.ratelimit import public_rate_limit
 from queue_server.tickets.citizen import ticket_link
 from queue_server.counters.presence import counter_rows
-from queue_server.tickets.rules import get_ticket, is_open
+from queue_server.tickets.rules import get_ticket, is_open, next_open
 from queue_server.settings import Settings
 from queue_server.store import Store
 from queue_server.tickets.view import TICKET_COLUMNS, FastJSONResponse, counter_json, procedure_json, service_json, ticket_json
@@ -35,6 +35,7 @@ async def site_info(site: SiteConfig = Depends(get_site), now: datetime = Depend
         "center_name": c.name, "center_name_en": c.name_en, "agency_id": c.agency_id,
         "address": c.address, "timezone": c.timezone, "now": now.astimezone(site.tz).isoformat(timespec="seconds"),
         "day": service_day(now, site.tz), "open_now": is_open(site, now),
+        "next_open_at": (lambda at: at.isoformat(timespec="minutes") if at else None)(next_open(site, now)),
         "windows": [{"days": list(w.days), "start": f"{w.start:%H:%M}", "end": f"{w.end:%H:%M}"} for w in site.windows],
         "max_wait_min": site.queue.max_wait_minutes, "max_recalls": site.queue.max_recalls,
         "priority_groups": [{"code": g.code, "name": g.name, "name_en": g.name_en, "icon": g.icon,

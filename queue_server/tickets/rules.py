@@ -6,8 +6,9 @@ cancel. Each change appends to ticket_events and emits an event after COMMIT.
 """
 from __future__ import annotations
 
+import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from queue_server.clock import service_day, to_ts
@@ -57,6 +58,33 @@ def get_ticket(db: Any, ticket_id: int) -> dict[str, Any]:
 def is_open(site: SiteConfig, now: datetime) -> bool:
     t = now.astimezone(site.tz)
     return any(t.isoweekday() in w.days and w.start <= t.time() < w.end for w in site.windows)
+
+
+WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
+
+
+def next_open(site: SiteConfig, now: datetime) -> datetime | None:
+    """When issuing opens next (local time), None if no window is configured."""
+    t = now.astimezone(site.tz)
+    for days_ahead in range(8):
+        day = (t + timedelta(days=days_ahead)).date()
+        starts = sorted(w.start for w in site.windows if day.isoweekday() in w.days)
+        for start in starts:
+            at = datetime.combine(day, start, tzinfo=site.tz)
+            if at > t:
+                return at
+    return None
+
+
+def reopen_words(site: SiteConfig, now: datetime) -> tuple[str, str]:
+    """«lúc 13:15» today, «lúc 07:00 thứ Hai 24/11» another day (Vietnamese, English)."""
+    at = next_open(site, now)
+    if at is None:
+        return "", ""
+    if at.date() == now.astimezone(site.tz).date():
+        return f" Mời ông/bà quay lại lúc {at:%H:%M}.", f" Issuing reopens at {at:%H:%M}."
+    return (f" Mời ông/bà quay lại lúc {at:%H:%M} {WEEKDAYS_VI[at.weekday()]} {at:%d/%m}.",
+            f" Issuing reopens at {at:%H:%M} on {at:%A %d/%m}.")
 
 
 def _log(tx: Tx, site: SiteConfig, ticket: dict, type_: str, ts: float, actor: str | None,
@@ -132,8 +160,10 @@ def _insert_ticket(tx: Tx, site: SiteConfig, service: str, ts: float, day: str, 
 def issue_ticket(store: Store, site: SiteConfig, now: datetime, service: str, *,
                  priority: str | None = None, channel: str = "kiosk", actor: str | None = None,
                  priority_proof: str | None = None, idempotency: tuple[str, str, str] | None = None,
-                 enforce_windows: bool = True) -> tuple[dict[str, Any], bool]:
-    """Issue a ticket; returns (ticket row, replayed). `idempotency` = (principal, key, request hash)."""
+                 enforce_windows: bool = True, person_hash: str | None = None) -> tuple[dict[str, Any], bool]:
+    """Issue a ticket; returns (ticket row, replayed). `idempotency` = (principal, key, request hash).
+    `person_hash` (a priority ticket proven by a chip-ID card): a card that already holds an active
+    priority ticket today gets that ticket back, marked `existing`, instead of a second one."""
     if service not in site.services:
         raise RuleError("unknown_service", f"Không có lĩnh vực '{service}'", f"Unknown service '{service}'")
     if priority is not None and priority not in site.priority_groups:
@@ -150,14 +180,25 @@ def issue_ticket(store: Store, site: SiteConfig, now: datetime, service: str, *,
                                     "Khóa Idempotency-Key đã dùng cho một yêu cầu khác",
                                     "Idempotency-Key was already used for a different request")
                 return get_ticket(tx.db.conn, seen[1]), True
+        person = hashlib.sha256(person_hash.encode()).hexdigest() if person_hash and priority else None
+        if person is not None:
+            held = _active_claim(tx, day, person)
+            if held is not None:
+                held["existing"] = True
+                return held, False
         if enforce_windows and not is_open(site, now):
-            raise RuleError("outside_hours", "Ngoài giờ cấp số thứ tự", "Tickets are not issued at this hour")
+            vi, en = reopen_words(site, now)
+            raise RuleError("outside_hours", "Ngoài giờ cấp số thứ tự." + vi, "Tickets are not issued at this hour." + en)
         ticket, before = _insert_ticket(tx, site, service, ts, day, arrived_ts=ts, priority=priority,
                                         channel=channel, actor=actor, proof=priority_proof)
         if ticket["seq"] == 1:  # first of the day for this service: close what yesterday left open
             close_past_days(tx, site, ts, day)
         if idempotency is not None:
             tx.execute("INSERT INTO idempotency VALUES (?, ?, ?, ?, ?)", (*idempotency, ticket["id"], ts))
+        if person is not None:
+            tx.execute("INSERT INTO priority_claims (day, person, ticket_id) VALUES (?, ?, ?) "
+                       "ON CONFLICT(day, person) DO UPDATE SET ticket_id = excluded.ticket_id",
+                       (day, person, ticket["id"]))
         _log(tx, site, ticket, "issued", ts, actor)
         queue_changed(tx, site, service, day, before + 1, ts)
         if priority is None:  # arrived last, no head start: everyone waiting is ahead
@@ -167,9 +208,23 @@ def issue_ticket(store: Store, site: SiteConfig, now: datetime, service: str, *,
     return ticket, False
 
 
+def _active_claim(tx: Tx, day: str, person: str) -> dict[str, Any] | None:
+    """The card's priority ticket of the day if it is still in the queue (followed through transfers)."""
+    row = tx.execute("SELECT ticket_id FROM priority_claims WHERE day = ? AND person = ?", (day, person)).fetchone()
+    if row is None:
+        return None
+    ticket = get_ticket(tx.db.conn, row[0])
+    for _ in range(10):
+        if ticket["state"] != "transferred" or not ticket["transferred_to"]:
+            break
+        ticket = get_ticket(tx.db.conn, ticket["transferred_to"])
+    return ticket if ticket["state"] in ("waiting", "called", "serving") else None
+
+
 def close_past_days(tx: Tx, site: SiteConfig, ts: float, day: str) -> int:
     """Tickets left open by a past day: waiting/called → cancelled, serving → done.
     Runs with the first ticket of each service each day (and at start), in that transaction."""
+    tx.execute("DELETE FROM priority_claims WHERE day < ?", (day,))  # card hashes live one day only
     rows = tx.execute("SELECT id, state FROM tickets WHERE day < ? AND state IN ('waiting', 'called', 'serving')",
                       (day,)).fetchall()
     for tid, state in rows:

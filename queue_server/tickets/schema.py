@@ -298,3 +298,14 @@ def m010_transfer_keeps_the_number(db: Database) -> None:
             raise
     finally:
         conn.execute("PRAGMA foreign_keys=ON")
+
+
+@migrations()
+def m011_priority_claims(db: Database) -> None:
+    # One active priority ticket per chip-ID card per day. Only a hash of the kiosk's salted
+    # hash is kept (never the ID number), and only for the day: close_past_days erases it.
+    run_script(db, """
+    CREATE TABLE priority_claims (
+        day TEXT NOT NULL, person TEXT NOT NULL, ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+        PRIMARY KEY (day, person));
+    """)

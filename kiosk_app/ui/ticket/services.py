@@ -28,7 +28,7 @@ class ServicesScreen(KScreen):
                                            height=grid.row_height)
             button.title = (f"{s.prefix}  " if s.prefix else "") + s.name(c.lang)
             if not s.open:
-                button.detail = c.t("Not issuing numbers now")
+                button.detail = c.t("Not issuing numbers now") + reopens(c)
                 button.bg_color = theme.CLOSED
             elif s.waiting == 0:
                 button.detail = c.t("No one waiting")
@@ -41,3 +41,14 @@ class ServicesScreen(KScreen):
                 button.bg_color = theme.PRIORITY if group else theme.PRIMARY
             button.bind(on_press=lambda b: c.choose_service(b.code))
             grid.add_widget(button)
+
+
+def reopens(c: Any) -> str:
+    """The " · reopens at 13:15" (or "at 07:00 on 24/11") tail, from the next issuing window."""
+    at = str(c.site.get("next_open_at") or "")
+    if len(at) < 16:
+        return ""
+    time = at[11:16]
+    if at[:10] == str(c.site.get("day") or ""):
+        return " · " + c.t("Issuing reopens at {time}", time=time)
+    return " · " + c.t("Issuing reopens at {time} on {date}", time=time, date=f"{at[8:10]}/{at[5:7]}")
