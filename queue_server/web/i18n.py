@@ -74,6 +74,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "number": ("Số", "Number"),
     "waiting_per_service": ("Số người đang chờ", "People waiting"),
     "enable_sound": ("Bật âm thanh", "Enable sound"),
+    "counters_open": ("Quầy đang làm việc", "Counters open"),
+    "counters_closed": ("Quầy đóng", "Closed"),
+    "no_counter_open": ("chưa có quầy mở", "no counter open"),
     "offline": ("Mất kết nối — đang kết nối lại…", "Offline — reconnecting…"),
     "online": ("Trực tuyến", "Live"),
     # rating

@@ -25,3 +25,18 @@ def test_console_sign_in_and_out_of_a_counter(server, new_page, login, shot):
     console.locator("#act-presence").click()
     expect(presence).to_have_attribute("data-presence", "closed")
     assert {c["code"]: c for c in server.get("/api/v1/counters", who=None).json()}["6"]["state"] == "closed"
+
+
+def test_hall_display_shows_which_counters_are_open(server, new_page, shot):
+    display = new_page(1920, 1080)
+    display.goto(f"{server.base_url}/display?token={server.display_key}")
+    counters = display.locator("#counters")
+    expect(counters).to_contain_text("Quầy đang làm việc: —")
+    expect(display.locator("#services [data-service=construction] .closed")).to_have_text("chưa có quầy mở")
+    server.post("/api/v1/counters/9/sign-in")              # construction's counter opens
+    expect(counters).to_contain_text("Quầy đang làm việc: 9")
+    expect(display.locator("#services [data-service=construction] .closed")).to_have_count(0)
+    assert "9" not in (counters.get_attribute("data-closed") or "").split(",")
+    shot(display, "display-counters")
+    server.post("/api/v1/counters/9/sign-out")
+    expect(counters).to_contain_text("Quầy đang làm việc: —")
