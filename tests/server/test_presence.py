@@ -96,7 +96,11 @@ def test_closed_counters_take_no_part_in_the_wait_estimate(api):
     assert {s["code"]: s for s in api.get("/api/v1/services").json()}["civil"]["estimated_wait_min"] == one
 
 
-def test_rating_tablet_shows_the_display_name(api, app_factory):
-    from queue_server.ratings.routes import display_name
-    store = api.app.state.store
-    assert display_name(store, "an") == "Nguyễn Văn An" and display_name(store, "binh") == "binh"
+def test_rating_tablet_shows_the_display_name_not_the_login(api):
+    rating = {"Authorization": "Bearer " + add_device(api.app.state.store, "tablet-5", "rating")}
+    issue(api, "civil")
+    called = api.post("/api/v1/counters/5/call-next", headers=api.an).json()
+    api.post(f"/api/v1/tickets/{called['id']}/start", headers=api.an)
+    api.post(f"/api/v1/tickets/{called['id']}/finish", headers=api.an)
+    target = api.get("/api/v1/ratings/pending?counter=5", headers=rating).json()
+    assert target["officer_name"] == "Nguyễn Văn An" and target["ticket"]["number"] == called["number"]

@@ -147,6 +147,16 @@ window.addEventListener("DOMContentLoaded", () => {
   const start = PAGE.counter || localStorage.getItem("motcua.counter");
   chooseCounter(PAGE.counters.some((c) => c.code === start) ? start : null);
   setInterval(renderCurrent, 30000);   // keep "n min" fresh
+  // An officer working at the console (a touch, a key) stays signed in; one who walked away
+  // is signed out by the server after the site's idle time and the counter closes.
+  let activeAt = 0, pingedAt = Date.now();
+  for (const kind of ["pointerdown", "keydown"]) document.addEventListener(kind, () => { activeAt = Date.now(); });
+  setInterval(() => {
+    if (S.presence === "you" && activeAt > pingedAt && !S.busy) {
+      pingedAt = Date.now();
+      api(`/api/v1/counters/${S.counter}/sign-in`, { method: "POST" }).catch(() => refreshSoon());
+    }
+  }, 60000);
   new EventStream({
     types: ["ticket.", "queue.", "counter."],
     onEvent: (ev) => {
