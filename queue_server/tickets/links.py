@@ -1,7 +1,7 @@
 """The citizen's ticket link: `{public_url}/t/{token}`, never the ticket id.
 
 The token is the ticket id under a keyed 64-bit permutation (a 4-round Feistel
-network with HMAC-SHA256 rounds) followed by a 128-bit HMAC tag of that block,
+network with keyed-BLAKE2b rounds) followed by a 128-bit keyed-BLAKE2b tag of that block,
 all under one random per-database key (schema m007). So a token is unguessable
 (forging one means guessing the 128-bit tag), reveals nothing about the id or
 how many tickets were issued, and costs no row, no index and no write on the
@@ -30,8 +30,9 @@ def link_key(store: Any) -> bytes:
 
 
 def _round(key: bytes, n: int, half: int) -> int:
-    mac = hmac.new(key, bytes((n,)) + half.to_bytes(4, "big"), hashlib.sha256).digest()
-    return int.from_bytes(mac[:4], "big")
+    # keyed BLAKE2b: a MAC in one C call (HMAC-SHA256 from Python costs ~10x more per ticket)
+    mac = hashlib.blake2b(half.to_bytes(4, "big"), key=key, digest_size=4, person=b"round%d" % n).digest()
+    return int.from_bytes(mac, "big")
 
 
 def _permute(key: bytes, value: int, inverse: bool = False) -> int:
@@ -47,7 +48,7 @@ def _permute(key: bytes, value: int, inverse: bool = False) -> int:
 
 
 def _tag(key: bytes, block: bytes) -> bytes:
-    return hmac.new(key, b"ticket-link" + block, hashlib.sha256).digest()[:TAG_BYTES]
+    return hashlib.blake2b(block, key=key, digest_size=TAG_BYTES, person=b"ticket-link").digest()
 
 
 def token_for(key: bytes, ticket_id: int) -> str:
