@@ -25,7 +25,8 @@ PRIOR_WEIGHT = 3        # the configured typical time counts as this many sample
 MIN_VISIT_S = 10.0      # a visit finished within seconds of its call is a slip of the finger, not a service
 TRIM = 0.1              # share of the longest and of the shortest recent visits left out of the mean
 BAND = (0.25, 4.0)      # the estimate stays within this factor of the configured typical time
-FORECAST_TTL_S = 3.0    # a replay serves the requests of the next few seconds
+FORECAST_TTL_S = 3.0    # a replay serves the requests of the next few seconds…
+REPLAY_ALWAYS_BELOW = 300  # …unless the queue changed and is small enough to replay at once (~2 ms)
 RESIDUAL_MIN = 0.3      # a visit running past its mean still needs this share of it
 
 
@@ -97,14 +98,24 @@ def build_forecast(db: Any, site: SiteConfig, now_ts: float, memo: Memo | None =
     return forecast(waiting_candidates(db, day), counters, mean, Rule.from_site(site), now_ts)
 
 
+def queue_moved(memo: Memo) -> None:
+    """Writers: the queue or the counters changed since the last replay."""
+    memo.put("forecast_stale", True)
+
+
 def current_forecast(db: Any, site: SiteConfig, now_ts: float, memo: Memo | None = None,
                      fresh: bool = False) -> Forecast:
+    """The last replay if nothing changed since (or the queue is too long to replay on every
+    change: then it is at most FORECAST_TTL_S old and callers correct for the changes)."""
     if memo is None:
         return build_forecast(db, site, now_ts)
-    cached = memo.get("forecast", lambda: build_forecast(db, site, now_ts, memo))
-    if fresh or not 0 <= now_ts - cached.at_ts < FORECAST_TTL_S:
-        memo.drop("forecast")
-        cached = memo.get("forecast", lambda: build_forecast(db, site, now_ts, memo))
+    cached: Forecast | None = memo.peek("forecast")
+    if cached is not None and not fresh and 0 <= now_ts - cached.at_ts < FORECAST_TTL_S:
+        if not memo.peek("forecast_stale") or sum(cached.waiting.values()) >= REPLAY_ALWAYS_BELOW:
+            return cached
+    memo.put("forecast_stale", False)
+    cached = build_forecast(db, site, now_ts, memo)
+    memo.put("forecast", cached)
     return cached
 
 
@@ -125,7 +136,7 @@ def arrival_estimate(db: Any, site: SiteConfig, service: str, ahead: int, now_ts
         wait = f.called_in_s[ticket_id]
     else:
         wait = f.arrival_in_s.get(service)
-        cap = f.capacity.get(service) or 0.0
+        cap = f.capacity.get(service) or 0.0  # counters' time shared among their busy services
         if wait is not None and cap > 0:
             # tickets issued or called since the replay (a few seconds old at most): their share
             wait = max(0.0, wait + (ahead - f.waiting.get(service, 0)) * f.mean_s[service] / cap)

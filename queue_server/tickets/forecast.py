@@ -68,7 +68,10 @@ def forecast(waiting: Iterable[Candidate], counters: Iterable[OpenCounter], mean
     for service in mean_s:
         serving = [free_at[n] for n, k in enumerate(counters) if service in k.services]
         out.arrival_in_s[service] = min(serving) if serving else None
-        out.capacity[service] = sum(1 / len(k.services) for k in counters if service in k.services)
+        # each counter's time, shared among its services that have people waiting (this one counted)
+        out.capacity[service] = sum(
+            1 / max(1, sum(1 for s in k.services if s == service or out.waiting.get(s)))
+            for k in counters if service in k.services)
     return out
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from queue_server.clock import service_day, to_ts
 from queue_server.config import SiteConfig
 from queue_server.errors import RuleError
-from queue_server.tickets.estimates import arrival_estimate
+from queue_server.tickets.estimates import arrival_estimate, queue_moved
 from queue_server.tickets.ordering import Candidate, Rule
 from queue_server.store import Store, Tx
 from queue_server.tickets.view import TICKET_COLUMNS, counter_json, ticket_json
@@ -91,6 +91,7 @@ def _log(tx: Tx, site: SiteConfig, ticket: dict, type_: str, ts: float, actor: s
          counter: str | None = None, **data: Any) -> None:
     tx.execute("INSERT INTO ticket_events (ticket_id, ts, type, counter, actor, data) VALUES (?, ?, ?, ?, ?, ?)",
                (ticket["id"], ts, type_, counter, actor, json.dumps(data) if data else None))
+    queue_moved(tx.store.memo)
     # Rendered after COMMIT only if someone listens; copies: callers may add keys to their rows.
     row = dict(ticket)
     extra = {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}

@@ -104,3 +104,23 @@ def test_rating_tablet_shows_the_display_name_not_the_login(api):
     api.post(f"/api/v1/tickets/{called['id']}/finish", headers=api.an)
     target = api.get("/api/v1/ratings/pending?counter=5", headers=rating).json()
     assert target["officer_name"] == "Nguyễn Văn An" and target["ticket"]["number"] == called["number"]
+
+
+def test_the_same_estimate_on_the_services_list_the_ticket_and_the_phone(api):
+    api.post("/api/v1/counters/5/sign-in", headers=api.an)
+    api.post("/api/v1/counters/14/sign-in", headers=api.binh)      # civil + transport, labour, tax
+    for _ in range(5):
+        issue(api, "civil")
+    listed = {s["code"]: s for s in api.get("/api/v1/services").json()}["civil"]
+    mine = api.post("/api/v1/tickets", json={"service": "civil"}, headers=api.kiosk).json()
+    promised = (listed["estimated_wait_min"], listed["wait_low_min"], listed["wait_high_min"])
+    assert (mine["estimated_wait_min"], mine["wait_low_min"], mine["wait_high_min"]) == promised
+    assert promised[1] <= promised[0] <= promised[2] and promised[0] > 0
+    token = mine["status_url"].rsplit("/", 1)[1]
+    phone = api.get(f"/api/v1/t/{token}").json()
+    staff = api.get(f"/api/v1/tickets/{mine['id']}", headers=api.an).json()
+    for view in (phone, staff):
+        assert (view["estimated_wait_min"], view["wait_low_min"], view["wait_high_min"]) == promised
+    # two counters share the civil queue: about half the wait of one counter alone
+    one_counter = 6 * api.app.state.site.services["civil"].typical_minutes
+    assert promised[0] < one_counter
