@@ -37,7 +37,7 @@ test: system-deps venv
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 bench: venv
-	@for b in server policy print kiosk locker; do $(BIN)/motcua bench $$b; done
+	@for b in server policy eta print kiosk locker; do $(BIN)/motcua bench $$b; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

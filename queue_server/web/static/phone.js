@@ -161,6 +161,7 @@
       lang = lang === "en" ? "vi" : "en";
       document.cookie = "motcua_lang=" + lang + "; path=/; max-age=31536000; samesite=lax";
       unlockSound();
+      if (toggle.blur) { toggle.blur(); }   // no lingering focus ring after a tap
       render();
       if (!view) { location.reload(); }
     };
