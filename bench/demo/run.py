@@ -134,6 +134,8 @@ def _run(demo: Demo, args: Any, var: Path, db: str) -> int:
         say(f"Officer console  {url}/console     Hall display {url}/display")
         say(f"Dashboard        {url}/dashboard   Rating tablet {url}/rate/5")
         say(f"(demo page keys not created: {pages.stderr.strip()[-200:]})")
+    say("Citizen's phone: the QR on every ticket opens its live page /t/<token>; waits are "
+        "estimated once an officer signs in to a counter from the console")
     say(f"Accounts: {', '.join(n for n, _ in USERS)} — password {PASSWORD}")
     if printer:
         say(f"Printed tickets (PNG + text): {var / 'printer'}")
