@@ -48,7 +48,7 @@ screenshots: system-deps venv
 	  tests/kiosk/test_ui_flows.py tests/kiosk/test_result_kiosk.py tests/web
 
 bench: venv
-	@for b in server policy print kiosk locker province; do $(BIN)/motcua bench $$b; done
+	@for b in server policy eta print kiosk locker province; do $(BIN)/motcua bench $$b; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -21,8 +21,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     bench = bench_parser.add_subparsers(dest="bench", metavar="BENCH")
     bench_parser.set_defaults(func=lambda args: (bench_parser.print_help(), 2)[1])
 
-    from bench import cli_server, locker
+    from bench import cli_server, eta, locker
     cli_server.register(bench)
+    eta.register(bench)
 
     p = bench.add_parser("print", help="bytes and seconds per ticket (58/80 mm, each text mode), JSON")
     p.add_argument("--baud", type=int, default=115200, help="line speed the simulator emulates")

@@ -141,7 +141,7 @@ async def drive(spec: dict, p: dict, main: dict, calls: dict) -> float | None:
         tasks = [issuer(c, n, end, spec["kiosk_key"], spec["services"], main,
                         rate=p.get("rate_per_client", 0.0), clients=clients, keys=p.get("keys", "time_ordered"))
                  for n, c in enumerate(conns[:clients])]
-    tasks += [caller(c, k, end, spec["officer_token"], calls, p.get("counter_rate", p.get("rate_per_client", 0.0)))
+    tasks += [caller(c, k, end, spec.get("officer_tokens", {}).get(k, spec["officer_token"]), calls, p.get("counter_rate", p.get("rate_per_client", 0.0)))
               for c, k in zip(conns[clients:], counters)]
     await asyncio.gather(*tasks)
     cpu1 = process_cpu_seconds(spec.get("server_pid"))

@@ -44,11 +44,14 @@ def run(clients: int = 50, counters: int = 12, seconds: float = 10.0,
         live = LiveServer(Path(tmp) / "server", config_path=config, open_all_hours=True, clock_start=None,
                           extra_args=("--public-rate-per-minute", "0", "--sync", sync),
                           command=(sys.executable, "-m", "bench.server_noop"))
-        live.start()
         calling = list(site.counters)[:counters]
+        officers = _officers(live, calling)
+        live.start()
         try:
             spec = {"port": int(live.base_url.rsplit(":", 1)[1]), "kiosk_key": live.kiosk_key,
                     "officer_token": live.token("officer"), "services": list(site.services),
+                    # one officer per counter, as in a hall (one officer holds a counter at a time)
+                    "officer_tokens": {k: _login(live, name) for k, name in officers.items()},
                     "server_pid": live.proc.pid,
                     "phases": [
                         {"kind": "noop", "clients": clients, "seconds": seconds},
@@ -125,3 +128,25 @@ def _count(db_path: Path) -> int:
     import sqlite3
     with sqlite3.connect(db_path) as db:
         return db.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
+
+
+def _officers(live, counters: list[str]) -> dict[str, str]:
+    """A signed-up officer for each calling counter (made in the database before the start)."""
+    from queue_server.auth.accounts import add_user
+    from queue_server.cli.serve import open_store
+    store = open_store(live.db_path)
+    try:
+        names = {k: f"bench-officer-{k}" for k in counters}
+        for name in names.values():
+            add_user(store, name, "officer", live.password)
+    finally:
+        store.close()
+    return names
+
+
+def _login(live, name: str) -> str:
+    import httpx
+    r = httpx.post(live.base_url + "/api/v1/auth/login", json={"username": name, "password": live.password},
+                   timeout=30)
+    r.raise_for_status()
+    return r.json()["token"]

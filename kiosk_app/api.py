@@ -70,7 +70,11 @@ class ServerClient:
                           headers={"Idempotency-Key": idempotency_key})
 
     def ticket(self, ticket_id: str | int) -> dict[str, Any]:
-        return self._call("GET", f"/api/v1/tickets/{quote(str(ticket_id), safe='')}")
+        """A ticket by id, or by the link token a scanned ticket QR carries (`{base}/t/{token}`)."""
+        ref = str(ticket_id)
+        if ref.isdigit():
+            return self._call("GET", f"/api/v1/tickets/{ref}")
+        return self._call("GET", f"/api/v1/t/{quote(ref, safe='')}")
 
     def dossier(self, code: str) -> dict[str, Any]:
         try:

@@ -48,6 +48,9 @@ class KioskPrinter:
             status_url=ticket.status_url,
             people_ahead=ticket.people_ahead,
             estimated_wait_min=ticket.wait_min if ticket.wait_min_known else None,
+            estimated_wait_range=((ticket.wait_low, ticket.wait_high)
+                                  if ticket.wait_min_known and ticket.wait_low is not None
+                                  and ticket.wait_high is not None else None),
             issued_at=_parse_time(ticket.issued_at),
             priority=ticket.priority_name(lang) or None,
             footer="Thank you!" if lang == "en" else "Cảm ơn quý khách!",

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from kiosk_app.i18n import N_
+
 
 def _first(d: dict[str, Any], *keys: str, default: Any = None) -> Any:
     for key in keys:
@@ -33,6 +35,9 @@ class Service:
     wait_min: int = 0
     open: bool = True
     raw: dict = field(default_factory=dict, compare=False, repr=False)
+    wait_low: int | None = None      # the server's range (the same on every screen)
+    wait_high: int | None = None
+    wait_known: bool = True          # False: no counter open for it, no honest estimate
 
     def name(self, lang: str) -> str:
         return self.name_en if lang == "en" and self.name_en else self.name_vi
@@ -43,13 +48,16 @@ class Service:
         name_vi = _name(name, "vi")
         name_en = _first(d, "name_en", default=None) or (_name(name, "en") if isinstance(name, dict) else name_vi)
         wait = _first(d, "estimated_wait_min", "estimated_wait_minutes", default=None)
+        known = wait is not None or "estimated_wait_min" not in d
         if wait is None:
             secs = _first(d, "estimated_wait_s", "estimated_wait_seconds", "estimated_wait", default=0) or 0
             wait = round(float(secs) / 60)
         return cls(code=str(_first(d, "code", "id", default="")), name_vi=name_vi, name_en=str(name_en),
                    prefix=str(_first(d, "letter", "prefix", default="")),
                    waiting=int(_first(d, "waiting", "waiting_count", "people_waiting", default=0) or 0),
-                   wait_min=int(wait), open=bool(_first(d, "accepting", "open", default=True)), raw=d)
+                   wait_min=int(wait), open=bool(_first(d, "accepting", "open", default=True)), raw=d,
+                   wait_low=_int_or_none(d.get("wait_low_min")), wait_high=_int_or_none(d.get("wait_high_min")),
+                   wait_known=known)
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,8 @@ class Ticket:
     priority_vi: str = ""
     priority_en: str = ""
     wait_min_known: bool = True
+    wait_low: int | None = None
+    wait_high: int | None = None
 
     def service_name(self, lang: str) -> str:
         return self.service_en if lang == "en" and self.service_en else self.service_vi
@@ -95,6 +105,7 @@ class Ticket:
                    wait_min_known=known, priority_vi=str(d.get("priority_name") or ""),
                    priority_en=str(d.get("priority_name_en") or d.get("priority_name") or ""),
                    priority=str(priority or ""), status_url=str(url),
+                   wait_low=_int_or_none(d.get("wait_low_min")), wait_high=_int_or_none(d.get("wait_high_min")),
                    state=str(d.get("state", "waiting")), issued_at=str(_first(d, "issued_at", "created_at", default="")))
 
 
@@ -189,3 +200,17 @@ class Dossier:
                    status_name_en=str(d.get("status_name_en") or d.get("status_name") or ""),
                    next_step={lang: str(d[key]) for lang, key in (("vi", "next_step"), ("en", "next_step_en"))
                               if isinstance(d.get(key), str) and d[key]})
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return None if value is None else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def wait_text(t: Any, low: int | None, high: int | None, minutes: int) -> str:
+    """The wait as the server gives it: a range when there is one ("8–12 min")."""
+    if low is not None and high is not None and high > 0:
+        return t(N_("about {low}–{high} min"), low=low, high=high)
+    return t(N_("about {minutes} min"), minutes=minutes)

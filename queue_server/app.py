@@ -15,6 +15,7 @@ from queue_server.auth import schema as auth_schema
 from queue_server.auth.ratelimit import RateLimiter
 from queue_server.config import load_site
 from queue_server.counters import routes as counters_routes
+from queue_server.counters.presence import sweep_idle
 from queue_server.dashboard import routes as dashboard_routes
 from queue_server.dashboard import schema as dashboard_schema
 from queue_server.dossiers import routes as dossiers_routes
@@ -36,6 +37,7 @@ from queue_server.shipping import schema as shipping_schema
 from queue_server.shipping.config import province_link
 from queue_server.shipping.shipper import Shipper
 from queue_server.store import Store
+from queue_server.tickets import citizen as tickets_citizen
 from queue_server.tickets import public as tickets_public
 from queue_server.tickets import routes as tickets_routes
 from queue_server.tickets import schema as tickets_schema
@@ -49,10 +51,24 @@ MIGRATIONS = (tickets_schema.migrations, auth_schema.migrations, ratings_schema.
               postal_schema.migrations)
 
 #: Every feature's routes. Routes are matched in order: the busiest (ticket issue, call next) first.
-ROUTERS = (tickets_routes.router, counters_routes.router, tickets_public.router, auth_routes.router,
+ROUTERS = (tickets_routes.router, counters_routes.router, tickets_public.router, tickets_citizen.router,
+           auth_routes.router,
            events_routes.router, web.router, voice_routes.router, ratings_routes.router,
            dashboard_routes.router, dossiers_routes.router, lockers_routes.router, notices_routes.router,
            integrations_routes.router, postal_routes.router)
+
+
+async def _sign_out_idle(store: Store, site, settings: Settings) -> None:
+    """Officers idle past [queue] idle_sign_out_minutes are signed out (their counters close)."""
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS)
+        try:
+            await store.run(lambda: sweep_idle(store, site, settings.clock()))
+        except Exception:  # a busy database: the next round does it
+            pass
+
+
+SWEEP_SECONDS = 20.0
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -72,11 +88,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Everything built so far (app, routes, models, config) lives as long as the process:
         # keep it out of the collector's generations so a full collection walks only new objects.
         gc.freeze()
+        sweeper = asyncio.ensure_future(_sign_out_idle(store, site, settings))
         if shipper:
             shipper.start()
         yield
         if shipper:
             shipper.stop()
+        sweeper.cancel()
         bus.loop = None
         store.close()
 

@@ -94,6 +94,7 @@ class Center:
     agency_id: str
     address: str
     timezone: str
+    public_url: str = ""   # base of the citizen's ticket links; "" = the URL the request came in on
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,8 @@ class QueueRules:
     max_wait_minutes: float
     max_recalls: int
     rolling_window: int
+    idle_sign_out_minutes: float = 30.0     # an officer with no action at the counter this long is signed out
+    call_next_unstarted: str = "no_show"    # call-next over a called, never started ticket: no_show | refuse
 
 
 @dataclass(frozen=True)
@@ -216,7 +219,10 @@ def parse_site(data: dict[str, Any], path: Path | str = "<memory>") -> SiteConfi
     root = _Reader(path, data, "")
     c = _Reader(path, root.get("center", dict), "center.")
     center = Center(c.get("name", str), c.get("name_en", str, c.table.get("name", "")),
-                    c.get("agency_id", str), c.get("address", str, ""), c.get("timezone", str))
+                    c.get("agency_id", str), c.get("address", str, ""), c.get("timezone", str),
+                    c.get("public_url", str, "").rstrip("/"))
+    if center.public_url and not re.match(r"^https?://[^/\s]+(/\S*)?$", center.public_url):
+        raise c.fail("public_url", f"expected an http(s) URL like https://motcua.example.vn, got {center.public_url!r}")
     if not AGENCY_ID.match(center.agency_id):
         raise c.fail("agency_id", f"{center.agency_id!r} is not an agency ID like 000.00.00.H56")
     try:
@@ -226,7 +232,11 @@ def parse_site(data: dict[str, Any], path: Path | str = "<memory>") -> SiteConfi
 
     q = _Reader(path, root.get("queue", dict), "queue.")
     queue = QueueRules(float(q.get("max_wait_minutes", (int, float), positive=True)),
-                       q.get("max_recalls", int, 3), q.get("rolling_window", int, 20, positive=True))
+                       q.get("max_recalls", int, 3), q.get("rolling_window", int, 20, positive=True),
+                       float(q.get("idle_sign_out_minutes", (int, float), 30, positive=True)),
+                       q.get("call_next_unstarted", str, "no_show"))
+    if queue.call_next_unstarted not in ("no_show", "refuse"):
+        raise q.fail("call_next_unstarted", f"expected 'no_show' or 'refuse', got {queue.call_next_unstarted!r}")
     if queue.max_recalls < 0:
         raise q.fail("max_recalls", "must be ≥ 0")
 

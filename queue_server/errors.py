@@ -28,7 +28,8 @@ class ApiError(RuleError):
 STATUS = {
     "not_found": 404, "unknown_service": 404, "unknown_counter": 404,
     "invalid_state": 409, "counter_paused": 409, "outside_hours": 409,
-    "daily_cap_reached": 409, "idempotency_mismatch": 409,
+    "daily_cap_reached": 409, "idempotency_mismatch": 409, "counter_taken": 409,
+    "current_not_started": 409,
     "unknown_priority_group": 422, "validation_error": 422,
     "unauthenticated": 401, "forbidden": 403, "rate_limited": 429,
 }

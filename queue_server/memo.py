@@ -29,6 +29,15 @@ class Memo:
                 self._values[key] = value
             return value
 
+    def peek(self, key: Any, default: Any = None) -> Any:
+        return self._values.get(key, default)
+
+    def put(self, key: Any, value: Any) -> None:
+        """Store a value computed elsewhere (e.g. a flag a writer raises)."""
+        if len(self._values) >= self.MAX_ENTRIES:
+            self._values.clear()
+        self._values[key] = value
+
     def drop(self, *keys: Any) -> None:
         self._generation += 1
         for key in keys:

@@ -19,3 +19,5 @@ class Settings:
     # fsync the WAL at every (group) commit, so an issued — maybe printed — ticket survives a
     # power cut; False survives a crash of the process only (for disks with battery-backed cache).
     durable_commits: bool = True
+    # Base of the citizen's ticket links (`serve --public-url`); overrides [center] public_url.
+    public_url: str = ""

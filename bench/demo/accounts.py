@@ -14,13 +14,14 @@ from pathlib import Path
 
 DEMO_PASSWORD = "motcua-demo"
 DEMO_STAFF = {"canbo5": "officer", "giamsat": "supervisor"}
+DEMO_NAMES = {"canbo5": "Nguyễn Thị Lan", "giamsat": "Trần Văn Bình"}   # what citizens read
 
 
 def demo_accounts(store) -> dict[str, str]:
     """Users with DEMO_PASSWORD; returns the display and rating device keys."""
     from queue_server.auth.accounts import add_device, add_user
     for name, role in DEMO_STAFF.items():
-        add_user(store, name, role, DEMO_PASSWORD)
+        add_user(store, name, role, DEMO_PASSWORD, display_name=DEMO_NAMES.get(name))
     return {"display": add_device(store, "demo-display", "display"),
             "rating": add_device(store, "demo-rating-5", "rating")}
 

@@ -166,6 +166,8 @@ def _run(demo: Demo, args: Any, var: Path, db: str) -> int:
     if province:
         from bench.demo.province import start_second_site
         start_second_site(demo, var, province, say)
+    say("Citizen's phone: the QR on every ticket opens its live page /t/<token>; waits are "
+        "estimated once an officer signs in to a counter from the console")
     say(f"Accounts: {', '.join(n for n, _ in USERS)} — password {PASSWORD}")
     if printer:
         say(f"Printed tickets (PNG + text): {var / 'printer'}")

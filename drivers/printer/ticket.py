@@ -25,6 +25,7 @@ class TicketData:
     status_url: str
     people_ahead: int = 0
     estimated_wait_min: int | None = None
+    estimated_wait_range: tuple[int, int] | None = None   # low, high minutes: printed instead of "~N"
     issued_at: datetime | None = None
     priority: str | None = None  # the priority group's label, e.g. "Người cao tuổi"
     footer: str = ""
@@ -40,7 +41,10 @@ def ticket_slip(ticket: TicketData, slip: Slip) -> Slip:
     if ticket.priority:
         slip.title(f"{labels['priority']}: {ticket.priority}")
     slip.kv(labels["ahead"], ticket.people_ahead, align="center", size=2)
-    if ticket.estimated_wait_min is not None:
+    if ticket.estimated_wait_range is not None:
+        low, high = ticket.estimated_wait_range
+        slip.kv(f"{labels['wait']} ({labels['minutes']})", f"{low}-{high}", align="center")
+    elif ticket.estimated_wait_min is not None:
         slip.kv(f"{labels['wait']} ({labels['minutes']})", f"~{ticket.estimated_wait_min}", align="center")
     issued = ticket.issued_at or datetime.now()
     slip.kv(labels["issued"], issued.strftime("%H:%M %d/%m/%Y"), align="center")

@@ -12,7 +12,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "type_code": ("Nhập mã hồ sơ", "Type the dossier code"),
     "staff": ("Cán bộ", "Staff"),
     "starting": ("Đang kết nối với tủ…", "Connecting to the lockers…"),
-    "lockers_down": ("Tủ trả kết quả tạm ngưng. Mời bạn đến quầy trả kết quả",
+    "lockers_down": ("Tủ trả kết quả tạm ngưng. Mời ông/bà đến quầy trả kết quả",
                      "The result lockers are out of service. Please go to the result counter"),
     "dossier_code": ("Mã hồ sơ", "Dossier code"),
     "no_code_yet": ("(chưa nhập mã)", "(no code yet)"),

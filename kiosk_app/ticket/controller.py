@@ -119,7 +119,9 @@ class KioskController(TicketingMixin, LookupMixin):
         self.last_refresh = self.clock()
 
         def load() -> tuple[dict, list]:
-            site = self.api.site() if (initial or not self.site) else self.site
+            # while numbers are not issued the site is re-read too: it says when issuing reopens
+            closed = any(not s.open for s in self.services)
+            site = self.api.site() if (initial or not self.site or closed) else self.site
             return site, self.api.services()
         self.runner.submit(load, self._loaded)
 

@@ -73,6 +73,8 @@ class TicketingMixin:
             payload["priority"] = self.priority
             if self.priority_proof:
                 payload["priority_proof"] = self.priority_proof
+            if getattr(self, "person_hash", ""):   # a scanned chip-ID card: its salted hash, never the number
+                payload["person_hash"] = self.person_hash
         self.reset_ticketing()
         self.issue_key = idempotency_key()
         self.issue_payload = payload
@@ -105,6 +107,14 @@ class TicketingMixin:
             return
         self.issue_state = "issued"
         self.ticket = Ticket.from_api(result, self.public_url())
+        if isinstance(result, dict) and result.get("existing_ticket"):
+            # the same card already holds a priority number today: show that one, print only on request
+            self.set_notice("You already have number {number} today.", "info", number=self.ticket.number)
+            self.say("You already have number {number} today.", number=_spoken(self.ticket.number))
+            self.print_state = "printed" if self.ticket.id in self.printed_ids else ""
+            self.reprint_allowed = self.printer is not None
+            self.changed()
+            return
         self.say("Your number is {number}. Please take your ticket.", number=_spoken(self.ticket.number))
         self._print(self.ticket)
 

@@ -63,7 +63,8 @@ def username_skeleton(name: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().replace("đ", "d")
 
 
-def add_user(store: Store, username: str, role: str, password: str, now: datetime | None = None) -> int:
+def add_user(store: Store, username: str, role: str, password: str, now: datetime | None = None,
+             display_name: str | None = None) -> int:
     username = normalise_username(username)
     if role not in STAFF_ROLES:
         raise ValueError(f"role must be one of {', '.join(STAFF_ROLES)}, got {role!r}")
@@ -76,10 +77,12 @@ def add_user(store: Store, username: str, role: str, password: str, now: datetim
         for (other,) in tx.execute("SELECT username FROM staff WHERE username != ?", (username,)).fetchall():
             if username_skeleton(other) == skeleton:
                 raise ValueError(f"username {username!r} looks like the existing {other!r}: choose another")
-        cur = tx.execute("INSERT INTO staff (username, role, password_hash, created_ts) VALUES (?, ?, ?, ?) "
-                         "ON CONFLICT(username) DO UPDATE SET role=excluded.role, "
-                         "password_hash=excluded.password_hash, active=1 RETURNING id",
-                         (username, role, hashed, ts))
+        # display name: what citizens read (rating tablet, counter); kept when not given again
+        cur = tx.execute("INSERT INTO staff (username, role, password_hash, created_ts, display_name) "
+                         "VALUES (?, ?, ?, ?, ?) ON CONFLICT(username) DO UPDATE SET role=excluded.role, "
+                         "password_hash=excluded.password_hash, active=1, "
+                         "display_name=COALESCE(excluded.display_name, staff.display_name) RETURNING id",
+                         (username, role, hashed, ts, (display_name or "").strip() or None))
         staff_id = cur.fetchone()[0]
         # A new password (a reset: maybe the old one leaked) ends every session opened with the old
         # one, and lifts a lock left by wrong guesses.

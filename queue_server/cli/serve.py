@@ -47,7 +47,8 @@ def serve(args: argparse.Namespace, customize=None) -> int:
         return 2
     def settings_for(config: Path, db: Path) -> Settings:
         return Settings(config_path=config, db_path=db, clock=clock, enforce_windows=not args.open_all_hours,
-                        public_rate_per_minute=args.public_rate_per_minute, durable_commits=args.sync == "full")
+                        public_rate_per_minute=args.public_rate_per_minute, durable_commits=args.sync == "full",
+                        public_url=(getattr(args, "public_url", "") or "").rstrip("/"))
     if getattr(args, "sites", None):  # several sites, one SQLite file and one port each
         from queue_server.cli.multisite import serve_sites
         return serve_sites(args, settings_for)
@@ -82,7 +83,9 @@ def run(app, args: argparse.Namespace) -> int:
     gc.freeze()
     port = sock.getsockname()[1]
     print(f"motcua: serving on http://{args.host}:{port}", flush=True)
-    config = uvicorn.Config(app, log_level=args.log_level, access_log=False, lifespan="on")
+    # Citizens' live ticket streams end by themselves within a minute; a stop does not wait for them.
+    config = uvicorn.Config(app, log_level=args.log_level, access_log=False, lifespan="on",
+                            timeout_graceful_shutdown=3)
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 
@@ -119,7 +122,7 @@ def user_add(args: argparse.Namespace) -> int:
         password = getpass.getpass(f"Mật khẩu cho {args.name} / password for {args.name}: ")
     try:
         store = open_store(Path(args.db))
-        add_user(store, args.name, args.role, password)
+        add_user(store, args.name, args.role, password, display_name=args.display_name)
     except ValueError as exc:
         print(f"motcua user add: {exc}", file=sys.stderr)
         return 2
@@ -185,6 +188,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                                     "(then --config, --db and --port are not used)")
     p.add_argument("--public-rate-per-minute", type=int, default=600,
                    help="requests a minute one anonymous client may make (default 600; 0 = no limit)")
+    p.add_argument("--public-url", default="",
+                   help=("base of the citizens' ticket links printed in the QR, e.g. https://motcua.example.vn "
+                         "(default: [center] public_url, else the address the kiosk reaches the server on)"))
     p.set_defaults(func=serve)
 
     i = commands.add_parser("init", help="write an editable sample site.toml and kiosk.toml into DIR")
@@ -197,6 +203,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     ua.add_argument("name")
     ua.add_argument("--role", choices=STAFF_ROLES, required=True)
     ua.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    ua.add_argument("--display-name", help="the name citizens read, e.g. \"Nguyễn Thị Lan\" (default: the login)")
     ua.add_argument("--db", default=str(DEFAULT_DB))
     ua.set_defaults(func=user_add)
     ud = user.add_parser("disable", help="stop an account: no login, its sessions end")

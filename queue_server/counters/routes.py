@@ -1,4 +1,4 @@
-"""Counter actions: call next, pause, resume."""
+"""Counter actions: sign in, sign out, call next, pause, resume."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,7 +7,8 @@ from fastapi import APIRouter, Body, Depends, Response
 from pydantic import BaseModel, ConfigDict
 
 from queue_server.tickets import rules
-from queue_server.auth.guards import Principal, require_staff
+from queue_server.auth.guards import RANK, Principal, require_staff
+from queue_server.counters import presence
 from queue_server.config import SiteConfig
 from queue_server.deps import get_now, get_site, get_store
 from queue_server.store import Store
@@ -45,3 +46,18 @@ async def pause(counter: str, store: Store = Depends(get_store), site: SiteConfi
 async def resume(counter: str, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
                  now: datetime = Depends(get_now), who: Principal = Staff) -> FastJSONResponse:
     return FastJSONResponse(counter_json(site, await store.run(lambda: rules.set_counter_state(store, site, now, counter, "open", who.actor)), None))
+
+
+@router.post("/{counter}/sign-in", summary="The officer starts work at this counter (409 if another officer holds it)")
+async def sign_in(counter: str, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
+                  now: datetime = Depends(get_now), who: Principal = Staff) -> FastJSONResponse:
+    row = await store.run(lambda: presence.sign_in(store, site, now, counter, who.actor))
+    return FastJSONResponse(counter_json(site, row, None))
+
+
+@router.post("/{counter}/sign-out", summary="The officer leaves this counter; it is closed until someone signs in")
+async def sign_out(counter: str, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
+                   now: datetime = Depends(get_now), who: Principal = Staff) -> FastJSONResponse:
+    supervisor = RANK[who.role] >= RANK["supervisor"]
+    row = await store.run(lambda: presence.sign_out(store, site, now, counter, who.actor, may_force=supervisor))
+    return FastJSONResponse(counter_json(site, row, None))

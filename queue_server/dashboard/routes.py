@@ -22,9 +22,12 @@ from sqlite_utils import Database, Migrations
 from queue_server.auth.guards import Principal, require_device, require_staff
 from queue_server.clock import iso_local, service_day
 from queue_server.deps import get_now, get_site, get_store
+from queue_server.counters.presence import counter_rows
 from queue_server.integrations import routes as integrations
 from queue_server.ratings.routes import summarize
 from queue_server.shipping.shipper import shipping_lag
+from queue_server.tickets.estimates import open_counters
+from queue_server.tickets.view import counter_state
 
 router = APIRouter(prefix="/api/v1", tags=["dashboard"])
 
@@ -88,7 +91,7 @@ def list_health(store=Depends(get_store), now: datetime = Depends(get_now),
 
 
 def counters(store, site, now: datetime, day: str) -> list[dict]:
-    rows = {r["code"]: r for r in store.query("SELECT * FROM counters")}
+    rows = counter_rows(store.db.conn, site)
     current = {r["counter"]: r for r in store.query(
         "SELECT * FROM tickets WHERE state IN ('called', 'serving') AND counter IS NOT NULL "
         "ORDER BY called_ts")}
@@ -100,14 +103,15 @@ def counters(store, site, now: datetime, day: str) -> list[dict]:
         "GROUP BY counter", [day])}
     out = []
     for code, cfg in site.counters.items():
-        row = rows.get(code, {})
-        state = row.get("state", "open")
+        row = rows.get(code, {"code": code, "state": "open", "changed_ts": None, "officer": None})
+        state = counter_state(row)   # closed while nobody is signed in
         ticket = current.get(code)
-        activity = "paused" if state == "paused" else ("serving" if ticket else "idle")
+        activity = state if state in ("paused", "closed") and not ticket else ("serving" if ticket else "idle")
         since = max(filter(None, [last_done.get(code), row.get("changed_ts")]), default=None)
         out.append({
             "code": code, "name": cfg.name, "name_en": cfg.name_en, "priority": cfg.priority,
             "services": list(cfg.services), "state": state, "activity": activity,
+            "officer": row["officer"]["name"] if row.get("officer") else None,
             "current": None if ticket is None else {
                 "id": ticket["id"], "number": ticket["number"], "state": ticket["state"],
                 "priority": ticket["priority"], "since": iso_local(ticket["called_ts"])},
@@ -125,9 +129,9 @@ def services(store, site, now: datetime, day: str) -> list[dict]:
         "SUM(priority IS NOT NULL) AS priority_waiting FROM tickets "
         "WHERE state = 'waiting' AND day = ? GROUP BY service", [day])}
     open_by_service: dict[str, int] = {}
-    paused = {r["code"] for r in store.query("SELECT code FROM counters WHERE state = 'paused'")}
+    opened = open_counters(store.db.conn)   # signed in and not paused
     for code, cfg in site.counters.items():
-        if code not in paused:
+        if code in opened:
             for s in cfg.services:
                 open_by_service[s] = open_by_service.get(s, 0) + 1
     out = []

@@ -73,7 +73,16 @@ def _target(store, site, row: dict) -> dict:
         "counter": row["counter"],
         "counter_name": counter.name if counter else row["counter"],
         "officer": officer_of(store, row["id"]),
+        "officer_name": display_name(store, officer_of(store, row["id"])),
     }
+
+
+def display_name(store, username: str | None) -> str | None:
+    """The name a citizen reads on the tablet (`user add --display-name`), never a login if one is set."""
+    if not username:
+        return None
+    row = store.one("SELECT display_name FROM staff WHERE username = ?", [username])
+    return (row or {}).get("display_name") or username
 
 
 @router.get("/pending", responses={204: {"description": "nothing to rate"}})

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from queue_server.edge.bounds import RowId
 from queue_server.clock import service_day, to_ts
 from queue_server.config import SiteConfig
 from queue_server.deps import get_now, get_settings, get_site, get_store
 from queue_server.errors import ApiError
-from queue_server.tickets.estimates import service_summary, ticket_estimate
+from queue_server.tickets.estimates import service_summary, ticket_wait
 from queue_server.auth.guards import Principal, current_principal, require_staff_or_device
 from queue_server.auth.ratelimit import public_rate_limit
 from queue_server.auth.roles import DEVICE_ROLES
-from queue_server.tickets.rules import get_ticket, is_open
+from queue_server.tickets.citizen import ticket_link
+from queue_server.counters.presence import counter_rows
+from queue_server.tickets.rules import get_ticket, is_open, next_open
 from queue_server.settings import Settings
 from queue_server.store import Store
 from queue_server.tickets.view import (TICKET_COLUMNS, FastJSONResponse, counter_json, procedure_json, public_ticket,
@@ -38,6 +40,7 @@ async def site_info(site: SiteConfig = Depends(get_site), now: datetime = Depend
         "center_name": c.name, "center_name_en": c.name_en, "agency_id": c.agency_id,
         "address": c.address, "timezone": c.timezone, "now": now.astimezone(site.tz).isoformat(timespec="seconds"),
         "day": service_day(now, site.tz), "open_now": is_open(site, now),
+        "next_open_at": (lambda at: at.isoformat(timespec="minutes") if at else None)(next_open(site, now)),
         "windows": [{"days": list(w.days), "start": f"{w.start:%H:%M}", "end": f"{w.end:%H:%M}"} for w in site.windows],
         "max_wait_min": site.queue.max_wait_minutes, "max_recalls": site.queue.max_recalls,
         "priority_groups": [{"code": g.code, "name": g.name, "name_en": g.name_en, "icon": g.icon,
@@ -51,7 +54,7 @@ async def site_info(site: SiteConfig = Depends(get_site), now: datetime = Depend
 
 
 def _services(store: Store, site: SiteConfig, now: datetime, settings: Settings) -> dict[str, dict]:
-    summary = service_summary(store.db.conn, site, service_day(now, site.tz), store.memo)
+    summary = service_summary(store.db.conn, site, service_day(now, site.tz), store.memo, to_ts(now))
     # `serve --open-all-hours` issues tickets outside the windows: say so to the kiosks too
     open_now = is_open(site, now) or not settings.enforce_windows
     return {code: service_json(site, code, summary[code], open_now) for code in site.services}
@@ -86,16 +89,19 @@ def ticket_with_estimate(store: Store, site: SiteConfig, row: dict, now: datetim
     if row["state"] != "waiting":
         return ticket_json(site, row)
     if "people_ahead" in row:  # computed by the rule that just wrote it
-        return ticket_json(site, row, row["people_ahead"], row["estimated_wait_min"])
-    ahead, wait = ticket_estimate(store.db.conn, site, row, to_ts(now), store.memo)
-    return ticket_json(site, row, ahead, wait)
+        return ticket_json(site, row, row["people_ahead"], row["estimated_wait_min"], row.get("wait_span"))
+    e = ticket_wait(store.db.conn, site, row, to_ts(now), store.memo)
+    return ticket_json(site, row, e.ahead, e.minutes, (e.low, e.high))
 
 
 @router.get("/tickets/{ticket_id}", dependencies=limited, summary="Ticket state, people ahead, estimated wait")
-async def ticket_status(ticket_id: RowId, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
-                        now: datetime = Depends(get_now),
+async def ticket_status(ticket_id: RowId, request: Request, store: Store = Depends(get_store),
+                        site: SiteConfig = Depends(get_site), now: datetime = Depends(get_now),
                         who: Principal = Depends(require_staff_or_device("officer", *DEVICE_ROLES))) -> FastJSONResponse:
-    return FastJSONResponse(ticket_with_estimate(store, site, get_ticket(store.db.conn, ticket_id), now))
+    """Staff and devices only (ids are sequential); the link in the answer is the citizen's key."""
+    body = ticket_with_estimate(store, site, get_ticket(store.db.conn, ticket_id), now)
+    body["status_url"] = ticket_link(request, ticket_id)
+    return FastJSONResponse(body)
 
 
 @router.get("/counters", dependencies=limited, summary="Counters: state and the ticket each one holds")
@@ -105,7 +111,7 @@ async def counters(store: Store = Depends(get_store), site: SiteConfig = Depends
     service); staff and devices also see its priority group and times."""
     current = {r["counter"]: r for r in store.query(
         f"SELECT {TICKET_COLUMNS} FROM tickets WHERE state IN ('called', 'serving')")}
-    rows = {r["code"]: r for r in store.query("SELECT code, state FROM counters")}
+    rows = counter_rows(store.db.conn, site)
     out = [counter_json(site, rows[code], current.get(code)) for code in site.counters if code in rows]
     if who is None:
         for c in out:

@@ -16,6 +16,7 @@ from queue_server.auth.guards import Principal, check_principal, principal_of, r
 from queue_server.clock import service_day, to_ts
 from queue_server.config import SiteConfig
 from queue_server.deps import get_now, get_site, get_store
+from queue_server.tickets.citizen import ticket_link
 from queue_server.tickets.estimates import waiting_candidates
 from queue_server.tickets.ordering import Rule
 from queue_server.tickets.public import ticket_with_estimate
@@ -32,6 +33,9 @@ class IssueRequest(BaseModel):
     priority: str | None = Field(None, max_length=32, description="priority group code, e.g. 'elderly'")
     channel: Channel = "kiosk"
     priority_proof: str | None = Field(None, max_length=32, description="how priority was checked, e.g. 'cccd_age'")
+    person_hash: str | None = Field(None, min_length=16, max_length=128, pattern=r"^[0-9a-f]+$",
+                                    description=("the kiosk's salted hash of a scanned chip-ID card (never the "
+                                                 "number): one active priority ticket per card per day"))
 
 
 class TransferRequest(BaseModel):
@@ -69,9 +73,12 @@ async def issue_input(request: Request) -> tuple[IssueRequest, Principal, str | 
 
 
 def request_digest(body: IssueRequest) -> str:
-    """SHA-256 of `json.dumps(body.model_dump(), sort_keys=True)` (the stored format), written
+    """SHA-256 of `json.dumps(body.model_dump(), sort_keys=True)`, `person_hash` left out when not sent
+    (the stored format), written
     out field by field with json's own C string encoder: same bytes, a fifth of the time."""
-    text = (f'{{"channel": {_json(body.channel)}, "priority": {_json(body.priority)}, '
+    # person_hash only when sent: keys stored before it existed still match their retries
+    person = f'"person_hash": {_json(body.person_hash)}, ' if body.person_hash is not None else ""
+    text = (f'{{"channel": {_json(body.channel)}, {person}"priority": {_json(body.priority)}, '
             f'"priority_proof": {_json(body.priority_proof)}, "service": {_json(body.service)}}}')
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -89,11 +96,17 @@ async def issue(request: Request) -> FastJSONResponse:
     idem = (who.actor, idempotency_key, request_digest(body)) if idempotency_key else None
     row, replayed = await store.run(lambda: rules.issue_ticket(
         store, site, now, body.service, priority=body.priority, channel=body.channel, actor=who.actor,
-        priority_proof=body.priority_proof, idempotency=idem,
+        priority_proof=body.priority_proof, idempotency=idem, person_hash=body.person_hash,
         # Staff may issue outside the windows (late appointments); kiosks follow them.
         enforce_windows=state.settings.enforce_windows and who.kind == "device"))
     headers = {"Idempotent-Replayed": "true"} if replayed else None
-    return FastJSONResponse(ticket_with_estimate(store, site, row, now), status_code=201, headers=headers)
+    existing = bool(row.pop("existing", False))
+    body = ticket_with_estimate(store, site, row, now)
+    body["status_url"] = ticket_link(request, row["id"])  # the citizen's page: on screen and in the QR
+    if existing:  # this card already holds an active priority ticket today: that one, not a second
+        body["existing_ticket"] = True
+        return FastJSONResponse(body, status_code=200)
+    return FastJSONResponse(body, status_code=201, headers=headers)
 
 
 @router.get("/tickets", summary="Tickets of a day; state=waiting comes in calling order")

@@ -6,17 +6,19 @@ cancel. Each change appends to ticket_events and emits an event after COMMIT.
 """
 from __future__ import annotations
 
+import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from queue_server.clock import service_day, to_ts
 from queue_server.config import SiteConfig
 from queue_server.errors import RuleError
-from queue_server.tickets.estimates import service_wait
+from queue_server.tickets.estimates import arrival_estimate, queue_moved
 from queue_server.tickets.ordering import Candidate, Rule
 from queue_server.store import Store, Tx
 from queue_server.tickets.view import TICKET_COLUMNS, counter_json, ticket_json
+from queue_server.counters.presence import claim, counter_rows, touch
 
 FINAL = ("done", "no_show", "transferred", "cancelled")
 
@@ -58,10 +60,38 @@ def is_open(site: SiteConfig, now: datetime) -> bool:
     return any(t.isoweekday() in w.days and w.start <= t.time() < w.end for w in site.windows)
 
 
+WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
+
+
+def next_open(site: SiteConfig, now: datetime) -> datetime | None:
+    """When issuing opens next (local time), None if no window is configured."""
+    t = now.astimezone(site.tz)
+    for days_ahead in range(8):
+        day = (t + timedelta(days=days_ahead)).date()
+        starts = sorted(w.start for w in site.windows if day.isoweekday() in w.days)
+        for start in starts:
+            at = datetime.combine(day, start, tzinfo=site.tz)
+            if at > t:
+                return at
+    return None
+
+
+def reopen_words(site: SiteConfig, now: datetime) -> tuple[str, str]:
+    """«lúc 13:15» today, «lúc 07:00 thứ Hai 24/11» another day (Vietnamese, English)."""
+    at = next_open(site, now)
+    if at is None:
+        return "", ""
+    if at.date() == now.astimezone(site.tz).date():
+        return f" Mời ông/bà quay lại lúc {at:%H:%M}.", f" Issuing reopens at {at:%H:%M}."
+    return (f" Mời ông/bà quay lại lúc {at:%H:%M} {WEEKDAYS_VI[at.weekday()]} {at:%d/%m}.",
+            f" Issuing reopens at {at:%H:%M} on {at:%A %d/%m}.")
+
+
 def _log(tx: Tx, site: SiteConfig, ticket: dict, type_: str, ts: float, actor: str | None,
          counter: str | None = None, **data: Any) -> None:
     tx.execute("INSERT INTO ticket_events (ticket_id, ts, type, counter, actor, data) VALUES (?, ?, ?, ?, ?, ?)",
                (ticket["id"], ts, type_, counter, actor, json.dumps(data) if data else None))
+    queue_moved(tx.store.memo)
     # Rendered after COMMIT only if someone listens; copies: callers may add keys to their rows.
     row = dict(ticket)
     extra = {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
@@ -76,31 +106,45 @@ def waiting_count(db: Any, day: str, service: str) -> int:
     return row[0] if row else 0
 
 
-def _queue_changed(tx: Tx, site: SiteConfig, service: str, day: str, waiting: int | None = None) -> int:
+def queue_changed(tx: Tx, site: SiteConfig, service: str, day: str, waiting: int | None = None,
+                  ts: float | None = None) -> int:
     n = waiting_count(tx.db.conn, day, service) if waiting is None else waiting
     store = tx.store
-    tx.emit_lazy("queue.changed", lambda: {
-        "service": service, "waiting": n,
-        "estimated_wait_min": service_wait(store.db.conn, site, service, n, store.memo)})
+
+    def payload() -> dict[str, Any]:
+        e = arrival_estimate(store.db.conn, site, service, n, ts, store.memo)
+        return {"service": service, "waiting": n, "estimated_wait_min": e.minutes,
+                "wait_low_min": e.low, "wait_high_min": e.high}
+    tx.emit_lazy("queue.changed", payload)
     return n
 
 
 def _insert_ticket(tx: Tx, site: SiteConfig, service: str, ts: float, day: str, *, arrived_ts: float,
                    priority: str | None, channel: str, actor: str | None, proof: str | None,
-                   transferred_from: int | None = None, enforce_cap: bool = True) -> tuple[dict[str, Any], int]:
-    """The new ticket row, and how many of that service were waiting before it."""
+                   transferred_from: int | None = None, enforce_cap: bool = True,
+                   keep: tuple[int, str] | None = None) -> tuple[dict[str, Any], int]:
+    """The new ticket row, and how many of that service were waiting before it.
+    `keep` = (seq, number) of a transferred ticket: the visitor keeps their number (schema m010)."""
     svc = site.services[service]
-    # The number, and the new ticket counted as waiting, in one upsert (schema m006).
-    seq, waiting = tx.execute(
-        "INSERT INTO day_sequences (day, service, last_seq, waiting) VALUES (?, ?, 1, 1) "
-        "ON CONFLICT(day, service) DO UPDATE SET last_seq = last_seq + 1, waiting = waiting + 1 "
-        "RETURNING last_seq, waiting", (day, service)).fetchone()
-    waiting_before = waiting - 1
-    if enforce_cap and svc.daily_cap is not None and seq > svc.daily_cap:
-        raise RuleError("daily_cap_reached",
-                        f"Đã hết số cho lĩnh vực {svc.name} hôm nay ({svc.daily_cap} số)",
-                        f"Today's {svc.daily_cap} tickets for {svc.name_en} are all issued")
-    number = f"{svc.letter}{seq:03d}"
+    if keep is not None:  # counted as waiting in its new service; no number of that service used
+        (waiting,) = tx.execute(
+            "INSERT INTO day_sequences (day, service, last_seq, waiting) VALUES (?, ?, 0, 1) "
+            "ON CONFLICT(day, service) DO UPDATE SET waiting = waiting + 1 RETURNING waiting",
+            (day, service)).fetchone()
+        seq, number = keep
+        waiting_before = waiting - 1
+    else:
+        # The number, and the new ticket counted as waiting, in one upsert (schema m006).
+        seq, waiting = tx.execute(
+            "INSERT INTO day_sequences (day, service, last_seq, waiting) VALUES (?, ?, 1, 1) "
+            "ON CONFLICT(day, service) DO UPDATE SET last_seq = last_seq + 1, waiting = waiting + 1 "
+            "RETURNING last_seq, waiting", (day, service)).fetchone()
+        waiting_before = waiting - 1
+        if enforce_cap and svc.daily_cap is not None and seq > svc.daily_cap:
+            raise RuleError("daily_cap_reached",
+                            f"Đã hết số cho lĩnh vực {svc.name} hôm nay ({svc.daily_cap} số)",
+                            f"Today's {svc.daily_cap} tickets for {svc.name_en} are all issued")
+        number = f"{svc.letter}{seq:03d}"
     cur = tx.execute(
         "INSERT INTO tickets (day, service, seq, number, priority, priority_by, priority_proof, channel, "
         "issued_ts, arrived_ts, issued_by, transferred_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -117,8 +161,10 @@ def _insert_ticket(tx: Tx, site: SiteConfig, service: str, ts: float, day: str, 
 def issue_ticket(store: Store, site: SiteConfig, now: datetime, service: str, *,
                  priority: str | None = None, channel: str = "kiosk", actor: str | None = None,
                  priority_proof: str | None = None, idempotency: tuple[str, str, str] | None = None,
-                 enforce_windows: bool = True) -> tuple[dict[str, Any], bool]:
-    """Issue a ticket; returns (ticket row, replayed). `idempotency` = (principal, key, request hash)."""
+                 enforce_windows: bool = True, person_hash: str | None = None) -> tuple[dict[str, Any], bool]:
+    """Issue a ticket; returns (ticket row, replayed). `idempotency` = (principal, key, request hash).
+    `person_hash` (a priority ticket proven by a chip-ID card): a card that already holds an active
+    priority ticket today gets that ticket back, marked `existing`, instead of a second one."""
     if service not in site.services:
         raise RuleError("unknown_service", f"Không có lĩnh vực '{service}'", f"Unknown service '{service}'")
     if priority is not None and priority not in site.priority_groups:
@@ -135,25 +181,51 @@ def issue_ticket(store: Store, site: SiteConfig, now: datetime, service: str, *,
                                     "Khóa Idempotency-Key đã dùng cho một yêu cầu khác",
                                     "Idempotency-Key was already used for a different request")
                 return get_ticket(tx.db.conn, seen[1]), True
+        person = hashlib.sha256(person_hash.encode()).hexdigest() if person_hash and priority else None
+        if person is not None:
+            held = _active_claim(tx, day, person)
+            if held is not None:
+                held["existing"] = True
+                return held, False
         if enforce_windows and not is_open(site, now):
-            raise RuleError("outside_hours", "Ngoài giờ cấp số thứ tự", "Tickets are not issued at this hour")
+            vi, en = reopen_words(site, now)
+            raise RuleError("outside_hours", "Ngoài giờ cấp số thứ tự." + vi, "Tickets are not issued at this hour." + en)
         ticket, before = _insert_ticket(tx, site, service, ts, day, arrived_ts=ts, priority=priority,
                                         channel=channel, actor=actor, proof=priority_proof)
         if ticket["seq"] == 1:  # first of the day for this service: close what yesterday left open
             close_past_days(tx, site, ts, day)
         if idempotency is not None:
             tx.execute("INSERT INTO idempotency VALUES (?, ?, ?, ?, ?)", (*idempotency, ticket["id"], ts))
+        if person is not None:
+            tx.execute("INSERT INTO priority_claims (day, person, ticket_id) VALUES (?, ?, ?) "
+                       "ON CONFLICT(day, person) DO UPDATE SET ticket_id = excluded.ticket_id",
+                       (day, person, ticket["id"]))
         _log(tx, site, ticket, "issued", ts, actor)
-        _queue_changed(tx, site, service, day, before + 1)
+        queue_changed(tx, site, service, day, before + 1, ts)
         if priority is None:  # arrived last, no head start: everyone waiting is ahead
+            e = arrival_estimate(tx.db.conn, site, service, before, ts, tx.store.memo, ticket["id"])
             ticket["people_ahead"] = before
-            ticket["estimated_wait_min"] = service_wait(tx.db.conn, site, service, before, tx.store.memo)
+            ticket["estimated_wait_min"], ticket["wait_span"] = e.minutes, (e.low, e.high)
     return ticket, False
+
+
+def _active_claim(tx: Tx, day: str, person: str) -> dict[str, Any] | None:
+    """The card's priority ticket of the day if it is still in the queue (followed through transfers)."""
+    row = tx.execute("SELECT ticket_id FROM priority_claims WHERE day = ? AND person = ?", (day, person)).fetchone()
+    if row is None:
+        return None
+    ticket = get_ticket(tx.db.conn, row[0])
+    for _ in range(10):
+        if ticket["state"] != "transferred" or not ticket["transferred_to"]:
+            break
+        ticket = get_ticket(tx.db.conn, ticket["transferred_to"])
+    return ticket if ticket["state"] in ("waiting", "called", "serving") else None
 
 
 def close_past_days(tx: Tx, site: SiteConfig, ts: float, day: str) -> int:
     """Tickets left open by a past day: waiting/called → cancelled, serving → done.
     Runs with the first ticket of each service each day (and at start), in that transaction."""
+    tx.execute("DELETE FROM priority_claims WHERE day < ?", (day,))  # card hashes live one day only
     rows = tx.execute("SELECT id, state FROM tickets WHERE day < ? AND state IN ('waiting', 'called', 'serving')",
                       (day,)).fetchall()
     for tid, state in rows:
@@ -178,10 +250,16 @@ def call_next(store: Store, site: SiteConfig, now: datetime, counter: str, *, ac
     with store.write() as tx:
         if _counter(tx, site, counter)["state"] == "paused":
             raise RuleError("counter_paused", f"Quầy {counter} đang tạm dừng", f"Counter {counter} is paused")
+        if actor and actor.startswith("staff:"):  # an officer who calls works here: signed in (or refused)
+            claim(tx, site, counter, actor, ts)
         if finish_current:
             for (tid,) in tx.execute("SELECT id FROM tickets WHERE counter = ? AND state IN ('called', 'serving')",
                                      (counter,)).fetchall():
-                _finish(tx, site, get_ticket(tx.db.conn, tid), ts, actor)
+                current = get_ticket(tx.db.conn, tid)
+                if current["state"] == "serving":
+                    _finish(tx, site, current, ts, actor)
+                else:  # called but never started: the visitor did not come; not a service
+                    _unstarted(tx, site, current, ts, actor)
         chosen = pick_next(tx.db.conn, site, day, k.services, ts, k.priority)
         if chosen is None:
             return None
@@ -189,7 +267,7 @@ def call_next(store: Store, site: SiteConfig, now: datetime, counter: str, *, ac
                    (counter, ts, chosen))
         ticket = get_ticket(tx.db.conn, chosen)
         _log(tx, site, ticket, "called", ts, actor, counter)
-        _queue_changed(tx, site, ticket["service"], day)
+        queue_changed(tx, site, ticket["service"], day, ts=ts)
     return ticket
 
 
@@ -238,10 +316,21 @@ def _finish(tx: Tx, site: SiteConfig, ticket: dict, ts: float, actor: str | None
     return ticket
 
 
+def _unstarted(tx: Tx, site: SiteConfig, ticket: dict, ts: float, actor: str | None) -> None:
+    if site.queue.call_next_unstarted == "refuse":
+        raise RuleError("current_not_started",
+                        f"Số {ticket['number']} đã được gọi nhưng chưa bắt đầu: chọn Bắt đầu, Vắng mặt hoặc Gọi lại",
+                        f"Ticket {ticket['number']} was called but not started: start it, mark it no-show or recall it")
+    tx.execute("UPDATE tickets SET state = 'no_show', finished_ts = ? WHERE id = ?", (ts, ticket["id"]))
+    _log(tx, site, get_ticket(tx.db.conn, ticket["id"]), "no_show", ts, actor, ticket["counter"],
+         reason="not_started")
+
+
 def _change(store: Store, site: SiteConfig, now: datetime, ticket_id: int, action: str,
             actor: str | None, **args: Any) -> dict[str, Any]:
     ts = to_ts(now)
     with store.write() as tx:
+        touch(tx, actor, ts)
         t = get_ticket(tx.db.conn, ticket_id)
         if action == "recall":
             _require(t, ("called",), "gọi lại", "recall")
@@ -271,7 +360,7 @@ def _change(store: Store, site: SiteConfig, now: datetime, ticket_id: int, actio
             tx.execute("UPDATE tickets SET state = 'cancelled', finished_ts = ? WHERE id = ?", (ts, t["id"]))
             t = get_ticket(tx.db.conn, t["id"])
             _log(tx, site, t, "cancelled", ts, actor, t["counter"], reason=args.get("reason"))
-            _queue_changed(tx, site, t["service"], t["day"])
+            queue_changed(tx, site, t["service"], t["day"], ts=ts)
         elif action == "transfer":
             target = args["service"]
             if target not in site.services:
@@ -281,14 +370,15 @@ def _change(store: Store, site: SiteConfig, now: datetime, ticket_id: int, actio
                 raise RuleError("invalid_state", "Số này đã thuộc lĩnh vực đó", "Ticket is already in that service")
             new, _ = _insert_ticket(tx, site, target, ts, t["day"], arrived_ts=t["arrived_ts"],
                                  priority=t["priority"], channel=t["channel"], actor=actor,
-                                 proof=t["priority_proof"], transferred_from=t["id"], enforce_cap=False)
+                                 proof=t["priority_proof"], transferred_from=t["id"], enforce_cap=False,
+                                 keep=(t["seq"], t["number"]))
             tx.execute("UPDATE tickets SET state = 'transferred', finished_ts = ?, transferred_to = ? WHERE id = ?",
                        (ts, new["id"], t["id"]))
             t = get_ticket(tx.db.conn, t["id"])
             _log(tx, site, t, "transferred", ts, actor, t["counter"], to=new)
             _log(tx, site, new, "issued", ts, actor, None)
-            _queue_changed(tx, site, t["service"], t["day"])
-            _queue_changed(tx, site, target, t["day"])
+            queue_changed(tx, site, t["service"], t["day"], ts=ts)
+            queue_changed(tx, site, target, t["day"], ts=ts)
             return new
         else:  # pragma: no cover - programming error
             raise ValueError(action)
@@ -324,10 +414,12 @@ def set_counter_state(store: Store, site: SiteConfig, now: datetime, counter: st
     with store.write() as tx:
         _counter(tx, site, counter)
         tx.execute("UPDATE counters SET state = ?, changed_ts = ? WHERE code = ?", (state, to_ts(now), counter))
-        tx.store.memo.drop("open")
-        row = {"code": counter, "state": state}
+        tx.store.memo.drop("open", "forecast")
+        if actor and actor.startswith("staff:"):  # pausing or resuming is work at that counter
+            claim(tx, site, counter, actor, to_ts(now))
+        row = counter_rows(tx.db.conn, site, counter)[counter]
         tx.emit("counter.paused" if state == "paused" else "counter.resumed",
                 counter=counter_json(site, row, None), actor=actor)
         for service in site.counters[counter].services:
-            _queue_changed(tx, site, service, service_day(now, site.tz))
+            queue_changed(tx, site, service, service_day(now, site.tz), ts=to_ts(now))
     return row

@@ -5,6 +5,8 @@ Never edit a released migration; add a new one. Every feature owns its own set
 """
 from __future__ import annotations
 
+import sqlite3
+
 from sqlite_utils import Database, Migrations
 
 from queue_server.migrations import run_script
@@ -201,3 +203,109 @@ def m006_waiting_count_with_the_number(db: Database) -> None:
     # every insert, 11-14 µs of a ~60 µs ticket (docs/benchmarks-server.md). State changes
     # and deletes stay counted by the m004 triggers; `sync_site` recounts the day at start.
     run_script(db, "DROP TRIGGER tickets_waiting_insert;")
+
+
+@migrations()
+def m007_ticket_link_key(db: Database) -> None:
+    # The secret that signs every ticket's page token (tickets/links.py): one random key per
+    # database, so tokens survive restarts and need no column, no index, no write per ticket.
+    run_script(db, """
+    CREATE TABLE ticket_link_key (id INTEGER PRIMARY KEY CHECK (id = 1), key BLOB NOT NULL);
+    INSERT INTO ticket_link_key (id, key) VALUES (1, randomblob(32));
+    """)
+
+
+@migrations()
+def m008_staff_display_name(db: Database) -> None:
+    # The name citizens read (rating tablet, console), set with `motcua user add … --display-name`.
+    run_script(db, "ALTER TABLE staff ADD COLUMN display_name TEXT;")
+
+
+@migrations()
+def m009_counter_presence(db: Database) -> None:
+    # Officer presence (counters/presence.py), next to the counters it opens: one row per
+    # staffed counter, a counter without a row is closed. `actor` is UNIQUE: an officer
+    # works at one counter at a time (signing in elsewhere moves them).
+    run_script(db, """
+    CREATE TABLE counter_presence (
+        counter TEXT PRIMARY KEY REFERENCES counters(code),
+        actor TEXT NOT NULL UNIQUE, staff_name TEXT NOT NULL,
+        signed_in_ts REAL NOT NULL, last_seen_ts REAL NOT NULL);
+    CREATE TABLE counter_presence_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, counter TEXT NOT NULL, actor TEXT NOT NULL,
+        type TEXT NOT NULL CHECK (type IN ('signed_in', 'signed_out')), reason TEXT, ts REAL NOT NULL);
+    """)
+
+
+@migrations(transactional=False)
+def m010_transfer_keeps_the_number(db: Database) -> None:
+    # A transferred visitor keeps their number (the display and the voice call the same
+    # number at the new counter): the ticket that continues a transfer repeats the number,
+    # so UNIQUE (day, number) becomes a unique index over issued tickets only. Same
+    # 12-step rebuild as m005 (SQLite cannot drop a constraint), one transaction.
+    conn = db.conn
+    conn.execute("PRAGMA foreign_keys=OFF")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            high = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'tickets'").fetchone()
+            run_script(db, """
+            CREATE TABLE tickets_new (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                day TEXT NOT NULL, service TEXT NOT NULL, seq INTEGER NOT NULL,
+                number TEXT NOT NULL, priority TEXT, priority_by TEXT, priority_proof TEXT,
+                channel TEXT NOT NULL DEFAULT 'kiosk',
+                state TEXT NOT NULL DEFAULT 'waiting' CHECK (state IN
+                    ('waiting', 'called', 'serving', 'done', 'no_show', 'transferred', 'cancelled')),
+                issued_ts REAL NOT NULL, arrived_ts REAL NOT NULL,
+                called_ts REAL, started_ts REAL, finished_ts REAL,
+                counter TEXT, recalls INTEGER NOT NULL DEFAULT 0,
+                transferred_from INTEGER REFERENCES tickets(id), transferred_to INTEGER REFERENCES tickets(id),
+                issued_by TEXT);
+            INSERT INTO tickets_new SELECT id, day, service, seq, number, priority, priority_by, priority_proof,
+                channel, state, issued_ts, arrived_ts, called_ts, started_ts, finished_ts, counter, recalls,
+                transferred_from, transferred_to, issued_by FROM tickets;
+            DROP TABLE tickets;
+            ALTER TABLE tickets_new RENAME TO tickets;
+            CREATE UNIQUE INDEX tickets_number ON tickets (day, number) WHERE transferred_from IS NULL;
+            CREATE INDEX tickets_heads ON tickets (day, service, state, priority, arrived_ts, id);
+            CREATE INDEX tickets_counter ON tickets (counter, state) WHERE counter IS NOT NULL;
+            CREATE INDEX tickets_done ON tickets (service, id) WHERE state = 'done';
+            CREATE TRIGGER tickets_waiting_leave AFTER UPDATE OF state, day, service ON tickets
+                WHEN old.state = 'waiting' BEGIN
+                UPDATE day_sequences SET waiting = waiting - 1 WHERE day = old.day AND service = old.service;
+            END;
+            CREATE TRIGGER tickets_waiting_enter AFTER UPDATE OF state, day, service ON tickets
+                WHEN new.state = 'waiting' BEGIN
+                INSERT INTO day_sequences (day, service, last_seq, waiting) VALUES (new.day, new.service, new.seq, 1)
+                ON CONFLICT(day, service) DO UPDATE SET waiting = waiting + 1;
+            END;
+            CREATE TRIGGER tickets_waiting_delete AFTER DELETE ON tickets WHEN old.state = 'waiting' BEGIN
+                UPDATE day_sequences SET waiting = waiting - 1 WHERE day = old.day AND service = old.service;
+            END;
+            """)
+            if high is not None:
+                conn.execute("INSERT INTO sqlite_sequence (name, seq) SELECT 'tickets', ? WHERE NOT EXISTS "
+                             "(SELECT 1 FROM sqlite_sequence WHERE name = 'tickets')", (high[0],))
+                conn.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'tickets'", (high[0],))
+            broken = [row for table in ("tickets", "ticket_events", "idempotency")
+                      for row in conn.execute(f"PRAGMA foreign_key_check({table})").fetchall()]
+            if broken:
+                raise sqlite3.IntegrityError(f"rebuilding tickets would break {len(broken)} references: {broken[:3]}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.execute("PRAGMA foreign_keys=ON")
+
+
+@migrations()
+def m011_priority_claims(db: Database) -> None:
+    # One active priority ticket per chip-ID card per day. Only a hash of the kiosk's salted
+    # hash is kept (never the ID number), and only for the day: close_past_days erases it.
+    run_script(db, """
+    CREATE TABLE priority_claims (
+        day TEXT NOT NULL, person TEXT NOT NULL, ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+        PRIMARY KEY (day, person));
+    """)

@@ -20,7 +20,7 @@ TICKET_COLUMNS = ("id, day, service, seq, number, priority, priority_by, priorit
 
 
 def ticket_json(site: SiteConfig, row: dict[str, Any], ahead: int | None = None,
-                wait_min: int | None = None) -> dict[str, Any]:
+                wait_min: int | None = None, span: tuple[int | None, int | None] | None = None) -> dict[str, Any]:
     tz = site.tz
     service = site.services.get(row["service"])
     group = site.priority_groups.get(row["priority"]) if row["priority"] else None
@@ -41,6 +41,9 @@ def ticket_json(site: SiteConfig, row: dict[str, Any], ahead: int | None = None,
         "transferred_from": row["transferred_from"], "transferred_to": row["transferred_to"],
         "people_ahead": ahead if row["state"] == "waiting" else None,
         "estimated_wait_min": wait_min if row["state"] == "waiting" else None,
+        # the honest form of the estimate: a range (low–high minutes), the same on every screen
+        "wait_low_min": span[0] if span and row["state"] == "waiting" else None,
+        "wait_high_min": span[1] if span and row["state"] == "waiting" else None,
     }
 
 
@@ -70,10 +73,20 @@ def service_json(site: SiteConfig, code: str, summary: dict[str, Any], accepting
             "procedures": [procedure_json(p) for p in s.procedures]}
 
 
+def counter_state(row: dict[str, Any]) -> str:
+    """closed (nobody signed in), paused (by its officer) or open; rows without presence
+    information (`officer` key missing) keep their stored state."""
+    if "officer" in row and row["officer"] is None:
+        return "closed"
+    return row["state"]
+
+
 def counter_json(site: SiteConfig, row: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
     k = site.counters[row["code"]]
+    officer = row.get("officer")
     return {"code": k.code, "name": k.name, "name_en": k.name_en, "services": list(k.services),
-            "priority": k.priority, "state": row["state"],
+            "priority": k.priority, "state": counter_state(row),
+            "officer": {"name": officer["name"], "since": officer["since"]} if officer else None,
             "current": ticket_json(site, current) if current else None}
 
 

@@ -7,11 +7,12 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from queue_server.web import api, docs, pages
+from queue_server.web import api, docs, pages, phone
 
 router = APIRouter()
 router.include_router(pages.router)
 router.include_router(api.router)
+router.include_router(phone.router)
 
 STATIC = Path(__file__).resolve().parent / "static"
 

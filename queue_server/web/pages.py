@@ -144,7 +144,11 @@ def console(request: Request):
     except PageDenied as exc:
         return denied(request, exc)
     # No credential in the page: its scripts call the API with the HttpOnly session cookie.
-    page = {"user": who.name, "role": who.role, **site_data(request), "counter": request.query_params.get("counter")}
+    staff = request.app.state.store.one("SELECT COALESCE(display_name, username) AS name FROM staff WHERE id = ?",
+                                        (who.id,))
+    page = {"user": who.name, "role": who.role, **site_data(request),
+            "display_name": staff["name"] if staff else who.name,
+            "counter": request.query_params.get("counter")}
     return render(request, "console.html", page)
 
 

@@ -77,7 +77,7 @@ def test_spoken_prompts_never_block_and_never_overlap(tmp_path, live_server):
     start = time.monotonic()
     speaker("Xin mời chạm vào màn hình để lấy số thứ tự", "vi")
     first = speaker._proc
-    speaker("Chọn lĩnh vực bạn cần giải quyết", "vi")
+    speaker("Chọn lĩnh vực ông/bà cần giải quyết", "vi")
     assert time.monotonic() - start < 2          # returned at once (a generous bound)
     first.wait(5)
     assert first.returncode != 0                 # the first prompt was cut, not overlapped
@@ -90,4 +90,4 @@ def test_spoken_prompts_never_block_and_never_overlap(tmp_path, live_server):
     c.start()
     c.take_ticket()
     assert said[0] == ("Xin mời chạm vào màn hình để lấy số thứ tự", "vi")
-    assert said[-1] == ("Chọn lĩnh vực bạn cần giải quyết", "vi")
+    assert said[-1] == ("Chọn lĩnh vực ông/bà cần giải quyết", "vi")

@@ -59,7 +59,11 @@ def test_normal_ticket_in_two_taps_without_printer(live_server):
     assert c.screen == "ticket" and c.issue_state == "issued"
     assert c.ticket.number.startswith("B") and c.ticket.service_code == "civil"
     assert c.print_state == "none"            # no printer: shown on screen with its QR
-    assert c.ticket.status_url == f"{live_server.base_url}/t/{c.ticket.id}"
+    # the citizen's page: an unguessable token, never the ticket id
+    assert c.ticket.status_url.startswith(f"{live_server.base_url}/t/")
+    token = c.ticket.status_url.rsplit("/", 1)[1]
+    assert len(token) >= 22 and token != c.ticket.id
+    assert httpx.get(c.ticket.status_url).status_code == 200
     assert len(waiting_tickets(live_server, "civil")) == before + 1
     assert c.history[-3:] == ["home", "services", "ticket"]
 
@@ -80,6 +84,23 @@ def test_chip_id_card_proves_age_in_one_scan(live_server):
     assert len(c.person_hash) == 64                # a salted hash, never the ID number
     c.choose_service("land")
     assert c.ticket.priority == "elderly"
+
+
+def test_a_second_scan_of_the_same_card_shows_the_first_priority_ticket(live_server):
+    card = fake_cccd(birth=date(1948, 7, 9))
+    c = make(live_server)
+    c.open_priority()
+    c.scanned(card)
+    c.choose_service("civil")
+    first = c.ticket
+    before = len(waiting_tickets(live_server, "tax"))
+    c.go_home()
+    c.open_priority()
+    c.scanned(card)                              # the same card again, another service chosen
+    c.choose_service("tax")
+    assert c.screen == "ticket" and c.ticket.number == first.number and c.ticket.status_url == first.status_url
+    assert c.notice.text("vi") == f"Hôm nay ông/bà đã có số {first.number}."
+    assert len(waiting_tickets(live_server, "tax")) == before   # no second priority number
 
 
 def test_young_card_is_refused_kindly_and_garbage_is_not_recognised(live_server):
@@ -307,3 +328,16 @@ def test_every_printer_fault_still_issues_and_explains(live_server, tmp_path, fa
         assert c.print_state == "fault" and c.printer_fault == reason and c.reprint_allowed
         assert c.t(FAULTS.get(reason, FAULTS["error"])) == words
         assert c.health_reports[-1] == {"printer": {"status": "error", "detail": reason}}
+
+
+def test_outside_issuing_hours_the_kiosk_says_when_issuing_reopens(server_factory):
+    from kiosk_app.ui.ticket.services import reopens
+    lunch = server_factory(clock_start="2026-11-23T12:00:00+07:00")
+    c = make(lunch)
+    assert c.services and not any(s.open for s in c.services)
+    assert reopens(c) == " · Mời ông/bà quay lại lúc 13:15"
+    c.toggle_language()
+    assert reopens(c) == " · Issuing reopens at 13:15"
+    c.take_ticket()
+    c.choose_service("civil")                     # a tap anyway: refused with the time, no spinner left
+    assert c.issue_state == "refused" and "13:15" in c.issue_error

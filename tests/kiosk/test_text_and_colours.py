@@ -21,7 +21,7 @@ def test_every_msgid_has_vietnamese_with_the_same_placeholders():
 def test_vietnamese_is_real_vietnamese():
     assert i18n.tr("Take a queue number", "vi") == "Lấy số thứ tự"
     assert i18n.tr("Look up a dossier", "vi") == "Tra cứu hồ sơ"
-    assert i18n.tr("{n} people ahead of you", "vi", n=4) == "Trước bạn còn 4 người"
+    assert i18n.tr("{n} people ahead of you", "vi", n=4) == "Trước ông/bà còn 4 người"
     assert i18n.tr("Take a queue number", "en") == "Take a queue number"
     assert i18n.pick_language("Không tìm thấy / Not found", "en") == "Not found"
     assert i18n.pick_language("Không tìm thấy / Not found", "vi") == "Không tìm thấy"

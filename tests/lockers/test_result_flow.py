@@ -74,7 +74,7 @@ def test_staff_deposit_then_citizen_pickup_with_messages_in_both_languages(kiosk
     t = person(kiosk.sim, 0, take=True)
     view = kiosk.submit_code(otp)
     t.join()
-    assert view.state == "collected" and view.text("vi") == "Bạn đã nhận kết quả. Cảm ơn bạn!"
+    assert view.state == "collected" and view.text("vi") == "Ông/bà đã nhận kết quả. Cảm ơn ông/bà!"
     assert ("door_open", True, True) in live and ("door_open", True, False) in live  # live door + sensor
     assert kiosk.last_receipt["compartment"] == 1 and kiosk.last_receipt["applicant"] == "N*** V*** A***"
     kiosk.now[0] += 31

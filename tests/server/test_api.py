@@ -36,11 +36,16 @@ def test_services_list_vietnamese_names_counts_and_procedures(api):
     issue(api, "land")
     issue(api, "land")
     services = {s["code"]: s for s in api.get("/api/v1/services").json()}
+    assert services["land"]["estimated_wait_min"] is None       # nobody signed in: no honest estimate
+    assert services["land"]["open_counters"] == 0
+    api.post("/api/v1/counters/2/sign-in", headers=api.officer)
+    services = {s["code"]: s for s in api.get("/api/v1/services").json()}
     assert len(services) >= 8
     assert services["land"]["name"] == "Đất đai" and services["land"]["letter"] == "A"
     assert services["land"]["waiting"] == 2 and services["land"]["issued_today"] == 2
     assert services["land"]["estimated_wait_min"] > 0 and services["land"]["accepting"] is True
-    assert services["civil"]["waiting"] == 0 and services["civil"]["estimated_wait_min"] == 0
+    assert services["civil"]["waiting"] == 0 and services["civil"]["estimated_wait_min"] is None
+    assert services["land"]["open_counters"] == 1
     procs = api.get("/api/v1/services/land/procedures").json()
     assert procs and procs[0]["documents"] and "ngày" in procs[0]["time_limit"]
     assert api.get("/api/v1/services/nowhere/procedures").status_code == 404
@@ -55,6 +60,7 @@ def test_site_info_lists_priority_groups_with_icons(api):
 
 
 def test_issue_status_call_and_finish_flow(api):
+    api.post("/api/v1/counters/3/sign-in", headers=api.officer)
     first = issue(api).json()
     second = issue(api).json()
     assert (first["number"], second["number"]) == ("A001", "A002")
@@ -140,7 +146,8 @@ def test_transfer_recall_cancel_pause_over_http(api):
     t = issue(api, "land").json()
     api.post("/api/v1/counters/2/call-next", headers=api.officer)
     new = api.post(f"/api/v1/tickets/{t['id']}/transfer", json={"service": "civil"}, headers=api.officer).json()
-    assert new["number"] == "B001" and new["arrived_at"] == t["arrived_at"] and new["transferred_from"] == t["id"]
+    assert new["number"] == t["number"] and new["arrived_at"] == t["arrived_at"] and new["transferred_from"] == t["id"]
+    assert new["service"] == "civil"
     assert api.get(f"/api/v1/tickets/{t['id']}", headers=api.kiosk).json()["state"] == "transferred"
     called = api.post("/api/v1/counters/5/call-next", headers=api.officer).json()
     assert called["id"] == new["id"]
@@ -154,6 +161,7 @@ def test_transfer_recall_cancel_pause_over_http(api):
 
 
 def test_websocket_gets_calls_and_queue_changes(api):
+    api.post("/api/v1/counters/4/sign-in", headers=api.officer)
     with api.websocket_connect("/api/v1/events") as ws:
         assert ws.receive_json()["type"] == "hello"
         issue(api, "land")

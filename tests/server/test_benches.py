@@ -54,3 +54,14 @@ def test_bench_onestop_reports_push_rate_catch_up_and_sync_lag():
     assert data["push_again"]["items_per_s"] > 0
     assert data["pull_catch_up"]["changes"] >= 200 and data["pull_catch_up"]["changes_per_s"] > 0
     assert data["sync_lag_s"]["rounds"] == 3 and 0 < data["sync_lag_s"]["median"] < 10
+
+
+def test_bench_eta_compares_the_estimate_with_the_waits_that_came():
+    out = subprocess.run([*MOTCUA, "bench", "eta", "--days", "1"], capture_output=True, text=True,
+                         timeout=120, check=True)
+    data = json.loads(out.stdout)
+    assert data["tickets"] > 300 and data["no_estimate"] == 0
+    assert {"mae_min", "p90_abs_err_min", "baseline_mae_min"} <= set(data)
+    assert data["p90_abs_err_min"] >= data["mae_min"] > 0 and data["baseline_mae_min"] > 0
+    assert 0 < data["range_coverage"] <= 1
+    assert data["days"][0]["scenario"] and isinstance(data["targets_met"], bool)

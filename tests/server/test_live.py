@@ -102,6 +102,15 @@ def test_cli_accounts_login_and_device_key(live_server, tmp_path):
     assert dev.returncode == 0 and key.startswith("dk_") and "only once" in dev.stderr
     me = httpx.get(live_server.base_url + "/api/v1/auth/me", headers={"Authorization": f"Bearer {key}"})
     assert me.json() == {"kind": "device", "name": "hall-tv", "role": "display"}
+    named = subprocess.run([*motcua, "user", "add", "lan5", "--role", "officer", "--password-stdin",
+                            "--display-name", "Nguyễn Thị Lan", "--db", str(live_server.db_path)],
+                           input="mật-khẩu-dài\n", capture_output=True, text=True, timeout=60)
+    assert named.returncode == 0, named.stderr
+    token = httpx.post(live_server.base_url + "/api/v1/auth/login",
+                       json={"username": "lan5", "password": "mật-khẩu-dài"}).json()["token"]
+    signed = httpx.post(live_server.base_url + "/api/v1/counters/13/sign-in",
+                        headers={"Authorization": f"Bearer {token}"})
+    assert signed.json()["officer"]["name"] == "Nguyễn Thị Lan"        # citizens read the name, not the login
     short = subprocess.run([*motcua, "user", "add", "x", "--role", "officer", "--password-stdin", "--db",
                             str(tmp_path / "q.sqlite")], input="short\n", capture_output=True, text=True, timeout=60)
     assert short.returncode == 2 and "at least 8" in short.stderr

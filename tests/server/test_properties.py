@@ -196,5 +196,10 @@ def test_request_digest_matches_the_stored_format(service, priority, channel, pr
     import json
     from queue_server.tickets.routes import IssueRequest, request_digest
     body = IssueRequest(service=service, priority=priority, channel=channel, priority_proof=proof)
-    stored = hashlib.sha256(json.dumps(body.model_dump(), sort_keys=True).encode()).hexdigest()
+    dump = body.model_dump()
+    assert dump.pop("person_hash") is None       # not sent: the format stored before it existed
+    stored = hashlib.sha256(json.dumps(dump, sort_keys=True).encode()).hexdigest()
     assert request_digest(body) == stored
+    card = IssueRequest(service=service, priority=priority, channel=channel, priority_proof=proof,
+                        person_hash="ab" * 16)
+    assert request_digest(card) == hashlib.sha256(json.dumps(card.model_dump(), sort_keys=True).encode()).hexdigest()

@@ -99,10 +99,14 @@ def test_transfer_keeps_arrival_time_and_place(env):
     later_civil = issue(env, "civil")
     rules.call_next(store, site, clock(), "2")
     moved = rules.transfer(store, site, clock(), early["id"], "civil")
-    assert moved["arrived_ts"] == early["arrived_ts"] and moved["number"] == "B002"
+    # the visitor keeps their number: the board and the voice call A001 at the civil counter
+    assert moved["arrived_ts"] == early["arrived_ts"] and moved["number"] == early["number"] == "A001"
     assert rules.get_ticket(store.db.conn, early["id"])["transferred_to"] == moved["id"]
-    assert rules.call_next(store, site, clock(), "5")["id"] == moved["id"]  # arrived before later_civil
+    called = rules.call_next(store, site, clock(), "5")
+    assert called["id"] == moved["id"] and called["number"] == "A001"  # arrived before later_civil
     assert rules.call_next(store, site, clock(), "6")["id"] == later_civil["id"]
+    assert issue(env, "civil")["number"] == "B002"                      # no civil number was used up
+    assert issue(env, "land")["number"] == "A002"
 
 
 def test_calling_order_head_start_priority_counter_and_max_wait(env):
@@ -157,13 +161,28 @@ def test_daily_cap_and_issuing_windows(env):
     assert e.value.code == "outside_hours"
 
 
-def test_call_next_finishes_what_the_counter_held(env):
+def test_call_next_finishes_what_was_served_and_never_counts_an_unstarted_call_as_served(env):
     store, site, clock = env
-    a, b = issue(env), issue(env)
+    a, b, c = issue(env), issue(env), issue(env)
     rules.call_next(store, site, clock(), "2")
-    rules.call_next(store, site, clock(), "2")
+    rules.start(store, site, clock(), a["id"])
+    rules.call_next(store, site, clock(), "2")          # a was served: done
     assert rules.get_ticket(store.db.conn, a["id"])["state"] == "done"
-    assert rules.get_ticket(store.db.conn, b["id"])["state"] == "called"
+    rules.call_next(store, site, clock(), "2")          # b was called, never started: not served
+    assert rules.get_ticket(store.db.conn, b["id"])["state"] == "no_show"
+    assert rules.get_ticket(store.db.conn, c["id"])["state"] == "called"
+
+
+def test_call_next_may_refuse_over_an_unstarted_call_instead(env, tmp_path):
+    import dataclasses
+    store, site, clock = env
+    asking = dataclasses.replace(site, queue=dataclasses.replace(site.queue, call_next_unstarted="refuse"))
+    a, _ = issue(env), issue(env)
+    rules.call_next(store, asking, clock(), "2")
+    with pytest.raises(RuleError) as e:
+        rules.call_next(store, asking, clock(), "2")
+    assert e.value.code == "current_not_started" and a["number"] in e.value.vi
+    assert rules.get_ticket(store.db.conn, a["id"])["state"] == "called"
 
 
 def test_estimates_follow_the_rolling_service_time(env):

@@ -143,10 +143,10 @@ def test_rebuilding_tickets_for_one_unique_index_keeps_every_row_and_link(tmp_pa
     assert len(uniques) == 1
     assert store.one("PRAGMA integrity_check")["integrity_check"] == "ok"
     assert store.query("PRAGMA foreign_key_check") == []
-    with pytest.raises(sqlite3.IntegrityError):  # the number still cannot repeat in a day
-        with store.write() as tx:
+    with pytest.raises(sqlite3.IntegrityError):  # an issued number still cannot repeat in a day
+        with store.write() as tx:   # (m010: only a transfer's continuation repeats its number)
             tx.execute("INSERT INTO tickets (day, service, seq, number, issued_ts, arrived_ts) "
-                       "VALUES ('2026-11-23', 'land', 99, 'A005', 0, 0)")
+                       "VALUES ('2026-11-23', 'land', 99, 'A001', 0, 0)")
     with pytest.raises(sqlite3.IntegrityError):  # links are still checked
         with store.write() as tx:
             tx.execute("UPDATE tickets SET transferred_to = 999 WHERE id = 5")

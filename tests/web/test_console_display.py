@@ -61,9 +61,9 @@ def test_console_no_show_transfer_pause_resume(server, new_page, login):
     console.keyboard.press("c")                                   # chuyển
     console.select_option("#transfer-service", "business")
     console.click("#transfer-ok")
-    expect(console.locator("#message")).to_contain_text("B002 → C001")
+    expect(console.locator("#message")).to_contain_text("B002 → Đăng ký kinh doanh")   # same number
     expect(console.locator("#tally-transferred")).to_have_text("1")
-    assert server.get("/api/v1/tickets?state=waiting&service=business").json()[0]["number"] == "C001"
+    assert server.get("/api/v1/tickets?state=waiting&service=business").json()[0]["number"] == "B002"
     console.keyboard.press("t")                                   # tạm dừng
     expect(console.locator("#paused-banner")).to_be_visible()
     expect(console.locator("#act-call")).to_be_disabled()

@@ -6,6 +6,7 @@ from kiosk_app.ui import theme
 from kiosk_app.i18n import pick_language as _pick
 from kiosk_app.ticket.issuing import FAULTS
 from kiosk_app.ui.widgets import set_visible
+from kiosk_app.models import wait_text
 from kiosk_app.ui.screen import KScreen
 
 PRINT_TEXT = {
@@ -36,7 +37,7 @@ class TicketScreen(KScreen):
             ahead = (c.t("1 person ahead of you") if t.people_ahead == 1
                      else c.t("{n} people ahead of you", n=t.people_ahead))
             if t.wait_min_known:
-                ahead += " · " + c.t("about {minutes} min", minutes=t.wait_min)
+                ahead += " · " + wait_text(c.t, t.wait_low, t.wait_high, t.wait_min)
         elif t:
             ahead = c.t("Ticket state: {state}", state=c.t(STATES.get(t.state, t.state)))
         else:

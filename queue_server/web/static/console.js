@@ -3,7 +3,7 @@
 // and after each event on the WebSocket, so two consoles never disagree.
 "use strict";
 
-const S = { counter: null, current: null, paused: false, busy: false, timer: null,
+const S = { counter: null, current: null, paused: false, busy: false, timer: null, presence: "closed", officer: null,
            offset: PAGE.now ? Date.parse(PAGE.now) - Date.now() : 0 };
 const $ = (id) => document.getElementById(id);
 
@@ -43,7 +43,12 @@ function renderCurrent() {
     prio.textContent = `★ ${t("priority")}: ${(PAGE.lang === "en" ? g.name_en : g.name) || tk.priority_name || tk.priority}`;
   }
   const st = tk ? tk.state : null;
-  $("act-call").disabled = S.paused;
+  $("act-call").disabled = S.paused || S.presence === "other";
+  $("presence").dataset.presence = S.presence;
+  const who = S.officer ? S.officer.name : "";
+  $("presence-text").textContent = t("presence_" + S.presence).replace("{name}", who);
+  $("act-presence").textContent = S.presence === "you" ? t("presence_sign_out") : t("presence_sign_in");
+  $("act-presence").disabled = S.presence === "other";
   $("act-recall").disabled = st !== "called";
   $("act-start").disabled = st !== "called";
   $("act-finish").disabled = !(st === "called" || st === "serving");
@@ -78,6 +83,8 @@ async function refresh() {
     const me = counters.find((c) => c.code === S.counter);
     S.current = me ? me.current : null;
     S.paused = !!(me && me.state === "paused");
+    S.officer = me ? me.officer : null;
+    S.presence = !S.officer ? "closed" : (S.officer.name === PAGE.display_name ? "you" : "other");
     renderCurrent(); renderWaiting(services); renderTally(tally);
     document.body.dataset.synced = String(Date.now());
   } catch (e) {
@@ -110,10 +117,11 @@ const actions = {
     $("transfer-dialog").showModal(); sel.focus();
   },
   pause: () => act(() => api(`/api/v1/counters/${S.counter}/${S.paused ? "resume" : "pause"}`, { method: "POST" })),
+  presence: () => act(() => api(`/api/v1/counters/${S.counter}/${S.presence === "you" ? "sign-out" : "sign-in"}`, { method: "POST" })),
 };
 
 const BUTTONS = { call: "act-call", recall: "act-recall", start: "act-start", finish: "act-finish",
-                  noshow: "act-noshow", transfer: "act-transfer", pause: "act-pause" };
+                  noshow: "act-noshow", transfer: "act-transfer", pause: "act-pause", presence: "act-presence" };
 
 window.addEventListener("DOMContentLoaded", () => {
   for (const [name, id] of Object.entries(BUTTONS)) $(id).addEventListener("click", () => actions[name]());
@@ -127,7 +135,7 @@ window.addEventListener("DOMContentLoaded", () => {
     const from = S.current;
     act(async () => {
       const fresh = await api(`/api/v1/tickets/${from.id}/transfer`, { method: "POST", body: { service } });
-      say(`${t("transferred")}: ${from.number} → ${fresh.number}`, "info");
+      say(`${t("transferred")}: ${fresh.number} → ${serviceName(fresh)}`, "info");   // the visitor keeps the number
     });
   });
   document.addEventListener("keydown", (e) => {
@@ -139,6 +147,16 @@ window.addEventListener("DOMContentLoaded", () => {
   const start = PAGE.counter || localStorage.getItem("motcua.counter");
   chooseCounter(PAGE.counters.some((c) => c.code === start) ? start : null);
   setInterval(renderCurrent, 30000);   // keep "n min" fresh
+  // An officer working at the console (a touch, a key) stays signed in; one who walked away
+  // is signed out by the server after the site's idle time and the counter closes.
+  let activeAt = 0, pingedAt = Date.now();
+  for (const kind of ["pointerdown", "keydown"]) document.addEventListener(kind, () => { activeAt = Date.now(); });
+  setInterval(() => {
+    if (S.presence === "you" && activeAt > pingedAt && !S.busy) {
+      pingedAt = Date.now();
+      api(`/api/v1/counters/${S.counter}/sign-in`, { method: "POST" }).catch(() => refreshSoon());
+    }
+  }, 60000);
   new EventStream({
     types: ["ticket.", "queue.", "counter."],
     onEvent: (ev) => {

@@ -30,7 +30,8 @@ function render(d, lockers) {
   $("counters").tBodies[0].replaceChildren(...d.counters.map((c) => {
     const cur = c.current ? el("span", { class: c.current.priority ? "prio" : "", text: c.current.number + (c.current.priority ? " ★" : "") }) : "—";
     const state = el("span", { class: "pill " + c.activity, text: t("counter_" + (c.activity === "idle" ? "open" : c.activity)) });
-    return row([nm(c), state, cur, c.activity === "idle" ? mins(c.idle_minutes) : (c.activity === "paused" ? mins(c.paused_minutes) : "—"), c.served_today], "c-" + c.activity);
+    const who = c.officer ? `${nm(c)} · ${c.officer}` : nm(c);   // who is signed in there
+    return row([who, state, cur, c.activity === "idle" ? mins(c.idle_minutes) : (c.activity === "paused" ? mins(c.paused_minutes) : "—"), c.served_today], "c-" + c.activity);
   }));
   $("services").tBodies[0].replaceChildren(...d.services.map((s) =>
     row([`${s.letter} – ${nm(s)}`, s.waiting + (s.priority_waiting ? ` (★${s.priority_waiting})` : ""), s.waiting ? mins(s.longest_wait_min) : "—", s.open_counters],

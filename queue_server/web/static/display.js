@@ -5,7 +5,7 @@
 
 const RECENT_MAX = 6;
 const GAP_ANNOUNCE_S = 60;   // calls missed during a short gap are still announced
-const state = { recent: [], services: new Map(), announced: new Set(), lastCallTs: 0, loaded: false,
+const state = { recent: [], services: new Map(), counters: [], announced: new Set(), lastCallTs: 0, loaded: false,
                 offset: PAGE.now ? Date.parse(PAGE.now) - Date.now() : 0 };
 
 function callKey(ticket, type) { return `${ticket.id}:${ticket.recalls || 0}:${type}`; }
@@ -59,10 +59,31 @@ function renderRecent() {
 function renderServices() {
   const list = document.getElementById("services");
   list.replaceChildren(...[...state.services.values()].map((s) =>
-    el("li", { "data-service": s.code },
+    el("li", { "data-service": s.code, "data-open": String(s.open_counters !== 0) },
       el("span", { class: "letter", text: s.letter }),
       el("span", { class: "name", text: PAGE.lang === "en" ? s.name_en : s.name }),
+      s.open_counters === 0 ? el("span", { class: "closed", text: t("no_counter_open") }) : null,
       el("span", { class: "count", text: String(s.waiting) }))));
+}
+
+// Which counters someone is signed in to: a counter nobody holds is closed, and says so.
+function renderCounters() {
+  const open = state.counters.filter((c) => c.state !== "closed").map((c) => c.code);
+  const closed = state.counters.filter((c) => c.state === "closed").map((c) => c.code);
+  const box = document.getElementById("counters");
+  box.replaceChildren(
+    el("span", { class: "open", text: `${t("counters_open")}: ${open.join(" · ") || "—"}` }),
+    closed.length ? el("span", { class: "shut", text: `${t("counters_closed")}: ${closed.join(" · ")}` }) : "");
+  box.dataset.closed = closed.join(",");
+}
+
+async function refreshCounters() {
+  try {
+    const [counters, services] = await Promise.all([api("/api/v1/counters"), api("/api/v1/services")]);
+    state.counters = counters;
+    state.services = new Map(services.map((s) => [s.code, s]));
+    renderCounters(); renderServices();
+  } catch (e) { console.warn("counters refresh failed", e); }
 }
 
 function flash() {
@@ -83,8 +104,10 @@ async function catchUp() {
   const site = await api("/api/v1/site");
   if (site.now) state.offset = Date.parse(site.now) - Date.now();
   document.getElementById("rule").textContent = (PAGE.lang === "en" ? site.calling_rule_en : site.calling_rule) || "";
-  const [services, board] = await Promise.all([api("/api/v1/services"), api(`/api/v1/board/calls?limit=${RECENT_MAX}`)]);
+  const [services, board, counters] = await Promise.all([api("/api/v1/services"),
+    api(`/api/v1/board/calls?limit=${RECENT_MAX}`), api("/api/v1/counters")]);
   state.services = new Map(services.map((s) => [s.code, s]));
+  state.counters = counters;
   const called = board.calls;   // newest call first
   // Calls made while we were away: announce the recent ones, oldest first.
   if (state.loaded) {
@@ -104,7 +127,7 @@ async function catchUp() {
   state.recent = [...byId.values()].sort((a, b) => ts(b.called_at) - ts(a.called_at) || b.id - a.id).slice(0, RECENT_MAX);
   if (called.length) state.lastCallTs = Math.max(state.lastCallTs, ts(called[0].called_at));
   state.loaded = true;
-  renderNow(); renderRecent(); renderServices();
+  renderNow(); renderRecent(); renderServices(); renderCounters();
   document.body.dataset.synced = String(Date.now());
 }
 
@@ -133,6 +156,8 @@ function onEvent(ev) {
   } else if (ev.type === "queue.changed") {
     const s = state.services.get(ev.service);
     if (s) { s.waiting = ev.waiting; renderServices(); }
+  } else if (ev.type === "counter.signed_in" || ev.type === "counter.signed_out") {
+    refreshCounters();
   } else if (ev.type === "ticket.no_show" || ev.type === "ticket.cancelled") {
     // nothing on the board changes: the call stays in the history
   }
