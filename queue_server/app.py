@@ -25,6 +25,10 @@ from queue_server.notices import schema as notices_schema
 from queue_server.ratings import routes as ratings_routes
 from queue_server.ratings import schema as ratings_schema
 from queue_server.settings import Settings
+from queue_server.stats import page as stats_page
+from queue_server.stats import routes as stats_routes
+from queue_server.stats import schema as stats_schema
+from queue_server.stats.indicators import rules_of as stats_rules
 from queue_server.store import Store
 from queue_server.tickets import public as tickets_public
 from queue_server.tickets import routes as tickets_routes
@@ -34,17 +38,20 @@ from queue_server.voice import routes as voice_routes
 
 #: Every feature's schema, applied in this order at start (and by `motcua user|device add`).
 MIGRATIONS = (tickets_schema.migrations, ratings_schema.migrations, dashboard_schema.migrations,
-              dossiers_schema.migrations, lockers_schema.migrations, notices_schema.migrations)
+              dossiers_schema.migrations, lockers_schema.migrations, notices_schema.migrations,
+              stats_schema.migrations)
 
 #: Every feature's routes. Routes are matched in order: the busiest (ticket issue, call next) first.
 ROUTERS = (tickets_routes.router, counters_routes.router, tickets_public.router, auth_routes.router,
            events_routes.router, web.router, voice_routes.router, ratings_routes.router,
-           dashboard_routes.router, dossiers_routes.router, lockers_routes.router, notices_routes.router)
+           dashboard_routes.router, dossiers_routes.router, lockers_routes.router, notices_routes.router,
+           stats_routes.router, stats_page.router)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     site = load_site(settings.config_path)  # ConfigError names file, key and problem
+    stats_rules(site)  # the provincial statistics rules, checked at start like the rest
     store = Store(settings.db_path, MIGRATIONS, background_checkpoint=True, durable=settings.durable_commits)
     sync_site(store, site, settings.clock())
     bus = EventBus(settings.clock, site.tz)
