@@ -10,6 +10,8 @@ Definitions (the figures on the page and in the exports follow them):
   system when its day ended (reason "day_closed") counts as served without a service time:
   its finish time says when the next day began, not when the visitor left.
 - officer: the last staff member who called, recalled, started, finished or marked it.
+- wait_m / service_m: the durations in whole minutes (truncated), for the daily histograms.
+- rating: the citizen's rating of the ticket, if any.
 
 `refresh` catches up from a watermark on ticket_events.id: it reads outside the write
 lock, then upserts in short write transactions, so ticket issuance keeps its pace.
@@ -25,7 +27,7 @@ from queue_server.store import Store
 
 COLUMNS = ("ticket_id", "day", "issue_hour", "finish_day", "finish_hour", "service", "counter", "officer",
            "priority", "channel", "state", "issued", "transferred_in", "served", "no_show", "cancelled",
-           "transferred", "recalls", "wait_s", "service_s")
+           "transferred", "recalls", "wait_s", "service_s", "wait_m", "service_m", "rating")
 OFFICER_EVENTS = ("called", "recalled", "started", "finished", "no_show")
 BATCH = 2000
 _UPSERT = (f"INSERT INTO stats_ticket_facts ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
@@ -40,7 +42,7 @@ def _person(actor: str | None) -> str | None:
 
 
 def derive(ticket: dict[str, Any], events: Iterable[tuple[float, str, str | None, str | None]],
-           tz: ZoneInfo) -> tuple:
+           tz: ZoneInfo, rating: str | None = None) -> tuple:
     """The facts row of one ticket; `events` = (ts, type, actor, data) in log order."""
     first_call = None
     officer = None
@@ -68,7 +70,11 @@ def derive(ticket: dict[str, Any], events: Iterable[tuple[float, str, str | None
             ticket["service"], ticket["counter"] or "", officer or "", ticket["priority"] or "",
             ticket["channel"] or "", state, int(not moved_in), int(moved_in), int(served),
             int(state == "no_show"), int(state == "cancelled"), int(state == "transferred"),
-            ticket["recalls"], wait, service)
+            ticket["recalls"], wait, service, _whole_minutes(wait), _whole_minutes(service), rating)
+
+
+def _whole_minutes(seconds: float | None) -> int | None:
+    return None if seconds is None else int(seconds // 60)
 
 
 def _chunks(ids: list[int], size: int) -> Iterable[list[int]]:
@@ -86,30 +92,42 @@ def _facts_for(conn: Any, ids: list[int], tz: ZoneInfo) -> list[tuple]:
     for tid, ts, type_, actor, data in conn.execute(
             f"SELECT ticket_id, ts, type, actor, data FROM ticket_events WHERE ticket_id IN ({marks}) ORDER BY id", ids):
         events[tid].append((ts, type_, actor, data))
-    return [derive(t, events[t["id"]], tz) for t in tickets]
+    ratings = dict(conn.execute(f"SELECT ticket_id, level FROM ratings WHERE ticket_id IN ({marks})", ids).fetchall())
+    return [derive(t, events[t["id"]], tz, ratings.get(t["id"])) for t in tickets]
+
+
+def _mark(conn: Any, name: str) -> int:
+    row = conn.execute("SELECT last_id FROM stats_watermark WHERE name = ?", (name,)).fetchone()
+    return row[0] if row else 0
 
 
 def refresh(store: Store, tz: ZoneInfo, progress: Callable[[int, int], None] | None = None) -> int:
-    """Bring the facts up to the last event; returns how many tickets were (re)derived."""
+    """Bring the facts up to the last event and rating; returns how many tickets were (re)derived.
+    The days of changed tickets become dirty (read live, rolled again once over)."""
     conn = store.db.conn
-    row = conn.execute("SELECT last_id FROM stats_watermark WHERE name = 'ticket_events'").fetchone()
-    mark = row[0] if row else 0
-    high = conn.execute("SELECT MAX(id) FROM ticket_events").fetchone()[0] or 0
-    if high <= mark:
+    marks = {"ticket_events": _mark(conn, "ticket_events"), "ratings": _mark(conn, "ratings")}
+    highs = {name: conn.execute(f"SELECT MAX(id) FROM {name}").fetchone()[0] or 0 for name in marks}
+    if all(highs[n] <= marks[n] for n in marks):
         return 0
-    ids = [r[0] for r in conn.execute("SELECT DISTINCT ticket_id FROM ticket_events WHERE id > ? AND id <= ?",
-                                      (mark, high))]
+    ids = sorted({r[0] for r in conn.execute(
+        "SELECT ticket_id FROM ticket_events WHERE id > ? AND id <= ? UNION "
+        "SELECT ticket_id FROM ratings WHERE id > ? AND id <= ?",
+        (marks["ticket_events"], highs["ticket_events"], marks["ratings"], highs["ratings"]))})
     done = 0
     for chunk in _chunks(ids, BATCH):
         rows = _facts_for(conn, chunk, tz)
+        days = sorted({r[1] for r in rows})
         with store.write() as tx:
             tx.db.conn.executemany(_UPSERT, rows)
+            tx.db.conn.executemany("INSERT INTO stats_dirty (day) VALUES (?) ON CONFLICT (day) DO NOTHING",
+                                   [(d,) for d in days])
         done += len(chunk)
         if progress:
             progress(done, len(ids))
     with store.write() as tx:
         # never backwards: two refreshes may race, each idempotent
-        tx.execute("INSERT INTO stats_watermark (name, last_id) VALUES ('ticket_events', ?) "
-                   "ON CONFLICT (name) DO UPDATE SET last_id = CASE WHEN excluded.last_id > stats_watermark.last_id "
-                   "THEN excluded.last_id ELSE stats_watermark.last_id END", (high,))
+        tx.db.conn.executemany(
+            "INSERT INTO stats_watermark (name, last_id) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET last_id = CASE WHEN excluded.last_id > stats_watermark.last_id "
+            "THEN excluded.last_id ELSE stats_watermark.last_id END", list(highs.items()))
     return len(ids)

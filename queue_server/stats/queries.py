@@ -5,18 +5,21 @@ standard window functions, CASE, integer division; no SQLite-only functions. Loc
 days and hours are stored in the facts, and time ranges are passed as timestamps
 computed in Python, so no query needs a time-zone function.
 
-Percentiles are nearest-rank: p of n sorted values is the value at rank ⌈p·n/100⌉
-(p50 of 4 values is the 2nd). Durations are reported in minutes, rounded to 0.01.
+Means and maxima are exact (minutes, rounded to 0.01). Percentiles are nearest-rank over
+durations truncated to whole minutes (the daily histograms' unit): p of n sorted values is
+the one at rank ⌈p·n/100⌉ (p50 of 4 values is the 2nd), so they are exact to the minute.
+Past days are read from the daily roll-ups (rollup.py), days still changing from the facts.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-DIMENSIONS = {"service": "service", "counter": "counter", "officer": "officer", "priority": "priority",
-              "channel": "channel", "hour": "issue_hour", "day": "day"}
+from queue_server.stats.rollup import METRICS, ROLLED, SUMS
+
+DIMENSIONS = ("service", "counter", "officer", "priority", "channel", "hour", "day")
 COUNTS = ("issued", "transferred_in", "served", "no_show", "cancelled", "transferred", "recalls")
 LEVELS = ("very_satisfied", "satisfied", "dissatisfied")
 FIGURES = (*COUNTS, "wait_mean_min", "wait_p50_min", "wait_p90_min", "wait_max_min", "service_mean_min",
@@ -54,86 +57,110 @@ def _minutes(seconds: float | None) -> float | None:
 
 @dataclass
 class _Acc:
-    """Per-key sums, merged into totals without a second scan."""
-    counts: dict[str, int]
+    """Per-key sums, merged from roll-ups and live facts, and into the totals."""
+    counts: dict[str, int] = field(default_factory=lambda: {c: 0 for c in COUNTS})
     waits: int = 0
     wait_sum: float = 0.0
     wait_max: float | None = None
     services: int = 0
     service_sum: float = 0.0
+    rated: dict[str, int] = field(default_factory=lambda: {lv: 0 for lv in LEVELS})
+
+    def add(self, row: tuple) -> None:
+        for c, v in zip(COUNTS, row[:7]):
+            self.counts[c] += int(v or 0)
+        self.waits += int(row[7] or 0)
+        self.wait_sum += float(row[8] or 0)
+        if row[9] is not None and (self.wait_max is None or row[9] > self.wait_max):
+            self.wait_max = row[9]
+        self.services += int(row[10] or 0)
+        self.service_sum += float(row[11] or 0)
+        for lv, v in zip(LEVELS, row[12:15]):
+            self.rated[lv] += int(v or 0)
 
 
-def _pct_sql(col: str) -> str:
-    # One sort per (metric, key) partition; the '*' partition gives the totals' percentiles.
-    base = "FROM stats_ticket_facts WHERE day >= ? AND day <= ? AND {v} IS NOT NULL"
-    parts = [f"SELECT 'w' AS m, {col} AS k, wait_s AS v {base.format(v='wait_s')}",
-             f"SELECT 'w' AS m, '{TOTAL}' AS k, wait_s AS v {base.format(v='wait_s')}",
-             f"SELECT 's' AS m, {col} AS k, service_s AS v {base.format(v='service_s')}",
-             f"SELECT 's' AS m, '{TOTAL}' AS k, service_s AS v {base.format(v='service_s')}"]
-    if col == "issue_hour":  # keep the key column one type across the union
-        parts = [p.replace("'*' AS k", "-1 AS k") for p in parts]
-    return ("SELECT m, k, MAX(CASE WHEN rn = (50 * n + 99) / 100 THEN v END), "
-            "MAX(CASE WHEN rn = (90 * n + 99) / 100 THEN v END) FROM ("
-            "SELECT m, k, v, ROW_NUMBER() OVER (PARTITION BY m, k ORDER BY v) AS rn, "
-            "COUNT(*) OVER (PARTITION BY m, k) AS n FROM (" + " UNION ALL ".join(parts) + ") u) r "
-            "GROUP BY m, k")
+def _in(days: list[str]) -> str:
+    return ", ".join("?" * len(days))
+
+
+def _counts(sql: Sql, dim: str, span: tuple[str, str], dirty: list[str]) -> dict[str, _Acc]:
+    """Sums per key: roll-ups for settled days, the facts for days still changing."""
+    acc: dict[str, _Acc] = {}
+    skip = f" AND day NOT IN ({_in(dirty)})" if dirty else ""
+    rolled = sql.rows(
+        "SELECT k, SUM(issued), SUM(transferred_in), SUM(served), SUM(no_show), SUM(cancelled), SUM(transferred), "
+        "SUM(recalls), SUM(waits), SUM(wait_sum), MAX(wait_max), SUM(services), SUM(service_sum), "
+        "SUM(very_satisfied), SUM(satisfied), SUM(dissatisfied) FROM stats_day_counts "
+        f"WHERE dim = ? AND day >= ? AND day <= ?{skip} GROUP BY k", (dim, *span, *dirty))
+    live = sql.rows(f"SELECT {ROLLED[dim]}, {SUMS} FROM stats_ticket_facts WHERE day IN ({_in(dirty)}) "
+                    f"GROUP BY {ROLLED[dim]}", dirty) if dirty else []
+    for row in [*rolled, *live]:
+        acc.setdefault(row[0], _Acc()).add(row[1:])
+    return acc
+
+
+def _histograms(sql: Sql, dim: str, span: tuple[str, str], dirty: list[str]) -> dict[tuple, dict[int, int]]:
+    """{(metric, key): {minute: count}} for the dimension's keys and for all tickets ('*')."""
+    hist: dict[tuple, dict[int, int]] = {}
+    skip = f" AND day NOT IN ({_in(dirty)})" if dirty else ""
+    found = sql.rows("SELECT dim, metric, k, minute, SUM(n) FROM stats_day_hist WHERE dim IN (?, '*') "
+                     f"AND day >= ? AND day <= ?{skip} GROUP BY dim, metric, k, minute", (dim, *span, *dirty))
+    rows = [(m, TOTAL if d == "*" else k, minute, n) for d, m, k, minute, n in found]
+    if dirty:
+        for metric, col in METRICS.items():
+            for expr in (ROLLED[dim], f"'{TOTAL}'"):
+                rows += [(metric, k if expr == ROLLED[dim] else TOTAL, minute, n) for k, minute, n in sql.rows(
+                    f"SELECT {expr}, {col}, COUNT(*) FROM stats_ticket_facts WHERE day IN ({_in(dirty)}) "
+                    f"AND {col} IS NOT NULL GROUP BY {expr}, {col}", dirty)]
+    for metric, k, minute, n in rows:
+        h = hist.setdefault((metric, k), {})
+        h[minute] = h.get(minute, 0) + int(n)
+    return hist
+
+
+def _rank(hist: dict[int, int] | None, p: int) -> float | None:
+    """Nearest-rank percentile of minute-truncated durations, in minutes."""
+    if not hist:
+        return None
+    n = sum(hist.values())
+    want, seen = (p * n + 99) // 100, 0
+    for minute in sorted(hist):
+        seen += hist[minute]
+        if seen >= want:
+            return float(minute)
+    return None
 
 
 def breakdown(sql: Sql, first: date, last: date, by: str) -> dict[str, Any]:
     """{"rows": [...], "totals": {...}} for tickets issued on local days first..last."""
-    col = DIMENSIONS[by]
     span = (first.isoformat(), last.isoformat())
-    acc: dict[Any, _Acc] = {}
-    for row in sql.rows(
-            f"SELECT {col}, SUM(issued), SUM(transferred_in), SUM(served), SUM(no_show), SUM(cancelled), "
-            f"SUM(transferred), SUM(recalls), COUNT(wait_s), SUM(wait_s), MAX(wait_s), COUNT(service_s), "
-            f"SUM(service_s) FROM stats_ticket_facts WHERE day >= ? AND day <= ? GROUP BY {col}", span):
-        acc[row[0]] = _Acc(dict(zip(COUNTS, (int(x or 0) for x in row[1:8]))), int(row[8]), float(row[9] or 0),
-                           row[10], int(row[11]), float(row[12] or 0))
-    pct: dict[tuple[str, Any], tuple[float, float]] = {}
-    for m, k, p50, p90 in sql.rows(_pct_sql(col), span * 4):
-        pct[(m, TOTAL if (col == "issue_hour" and k == -1) else k)] = (p50, p90)
-    ratings: dict[Any, dict[str, int]] = {}
-    for k, level, n in sql.rows(
-            f"SELECT f.{col}, r.level, COUNT(*) FROM ratings r JOIN stats_ticket_facts f ON f.ticket_id = r.ticket_id "
-            f"WHERE f.day >= ? AND f.day <= ? GROUP BY f.{col}, r.level", span):
-        ratings.setdefault(k, {})[level] = int(n)
-
-    total = _Acc({c: 0 for c in COUNTS})
-    total_ratings = {lv: 0 for lv in LEVELS}
+    dirty = [r[0] for r in sql.rows("SELECT day FROM stats_dirty WHERE day >= ? AND day <= ?", span)]
+    acc = _counts(sql, by, span, dirty)
+    hist = _histograms(sql, by, span, dirty)
+    total = _Acc()
     for a in acc.values():
-        for c in COUNTS:
-            total.counts[c] += a.counts[c]
-        total.waits += a.waits
-        total.wait_sum += a.wait_sum
-        total.services += a.services
-        total.service_sum += a.service_sum
-        if a.wait_max is not None and (total.wait_max is None or a.wait_max > total.wait_max):
-            total.wait_max = a.wait_max
-    for r in ratings.values():
-        for lv, n in r.items():
-            total_ratings[lv] += n
+        total.add((*(a.counts[c] for c in COUNTS), a.waits, a.wait_sum, a.wait_max, a.services, a.service_sum,
+                   *(a.rated[lv] for lv in LEVELS)))
 
-    def figures(key: Any, a: _Acc, rated: dict[str, int]) -> dict[str, Any]:
-        wp = pct.get(("w", key), (None, None))
-        sp = pct.get(("s", key), (None, None))
+    def figures(key: Any, a: _Acc) -> dict[str, Any]:
         return {**a.counts,
                 "wait_mean_min": _minutes(a.wait_sum / a.waits) if a.waits else None,
-                "wait_p50_min": _minutes(wp[0]), "wait_p90_min": _minutes(wp[1]),
+                "wait_p50_min": _rank(hist.get(("w", key)), 50), "wait_p90_min": _rank(hist.get(("w", key)), 90),
                 "wait_max_min": _minutes(a.wait_max),
                 "service_mean_min": _minutes(a.service_sum / a.services) if a.services else None,
-                "service_p90_min": _minutes(sp[1]),
-                **{f"rated_{lv}": rated.get(lv, 0) for lv in LEVELS}}
+                "service_p90_min": _rank(hist.get(("s", key)), 90),
+                **{f"rated_{lv}": a.rated[lv] for lv in LEVELS}}
 
-    rows = [{"key": k, **figures(k, a, ratings.get(k, {}))} for k, a in sorted(acc.items(), key=lambda kv: kv[0])]
+    cast = int if by == "hour" else str
+    rows = [{"key": cast(k), **figures(k, a)} for k, a in acc.items()]
     if by == "hour":
-        served_at = dict(sql.rows(
-            "SELECT finish_hour, COUNT(*) FROM stats_ticket_facts WHERE day >= ? AND day <= ? "
-            "AND service_s IS NOT NULL GROUP BY finish_hour", span))
-        keys = sorted(set(acc) | set(served_at))
-        rows = [{"key": h, **figures(h, acc.get(h, _Acc({c: 0 for c in COUNTS})), ratings.get(h, {})),
-                 "served_at_hour": int(served_at.get(h, 0))} for h in keys]
-    return {"rows": rows, "totals": figures(TOTAL, total, total_ratings)}
+        served_at = {int(k): a.services for k, a in _counts(sql, "finish_hour", span, dirty).items() if k is not None}
+        for h in set(served_at) - {r["key"] for r in rows}:
+            rows.append({"key": h, **figures(str(h), _Acc())})
+        for r in rows:
+            r["served_at_hour"] = served_at.get(r["key"], 0)
+    rows.sort(key=lambda r: r["key"])
+    return {"rows": rows, "totals": figures(TOTAL, total)}
 
 
 def rating_reasons(sql: Sql, first: date, last: date) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from queue_server.clock import service_day
 from queue_server.config import SiteConfig
 from queue_server.deps import get_now, get_site, get_store
 from queue_server.errors import ApiError
-from queue_server.stats import export, facts
+from queue_server.stats import export, facts, rollup
 from queue_server.stats.indicators import indicators, rules_of
 from queue_server.stats.queries import DIMENSIONS, Sql, breakdown, rating_reasons, results
 from queue_server.store import Store
@@ -60,10 +60,11 @@ def period(from_: str | None, to: str | None, now: datetime, site: SiteConfig) -
     return first, last
 
 
-def fresh(store: Store, site: SiteConfig) -> Sql:
-    """The facts brought up to the last event, and a connection to query them."""
+def fresh(store: Store, site: SiteConfig, now: datetime) -> Sql:
+    """The facts brought up to the last event, past days rolled up, and a connection to query them."""
     with _refreshing:
         facts.refresh(store, site.tz)
+        rollup.roll_past(store, service_day(now, site.tz))
     return Sql(store.db.conn)
 
 
@@ -83,8 +84,8 @@ def _label(site: SiteConfig, by: str, key: Any) -> str:
     return key or "—"
 
 
-def stats(store: Store, site: SiteConfig, first: date, last: date, by: str) -> dict[str, Any]:
-    sql = fresh(store, site)
+def stats(store: Store, site: SiteConfig, now: datetime, first: date, last: date, by: str) -> dict[str, Any]:
+    sql = fresh(store, site, now)
     out = breakdown(sql, first, last, by)
     for row in out["rows"]:
         row["label"] = _label(site, by, row["key"])
@@ -92,8 +93,8 @@ def stats(store: Store, site: SiteConfig, first: date, last: date, by: str) -> d
             "ratings": rating_reasons(sql, first, last), "results": results(sql, first, last, site.tz)}
 
 
-def indicator_figures(store: Store, site: SiteConfig, first: date, last: date) -> dict[str, Any]:
-    sql = fresh(store, site)
+def indicator_figures(store: Store, site: SiteConfig, now: datetime, first: date, last: date) -> dict[str, Any]:
+    sql = fresh(store, site, now)
     totals = breakdown(sql, first, last, "service")["totals"]
     return {"from": first.isoformat(), "to": last.isoformat(),
             **indicators(sql, site, first, last, totals["served"], totals["rated_dissatisfied"], rules_of(site))}
@@ -121,7 +122,7 @@ def get_stats(from_: str | None = Query(None, alias="from"), to: str | None = No
         raise ApiError(422, "validation_error", f"'by' phải là một trong: {', '.join(DIMENSIONS)}",
                        f"'by' must be one of: {', '.join(DIMENSIONS)}")
     first, last = period(from_, to, now, site)
-    result = stats(store, site, first, last, by)
+    result = stats(store, site, now, first, last, by)
     if format == "json":
         return result
     header, rows = export.stats_table(result)
@@ -137,7 +138,7 @@ def get_indicators(from_: str | None = Query(None, alias="from"), to: str | None
                    store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
                    now: datetime = Depends(get_now)):
     first, last = period(from_, to, now, site)
-    result = indicator_figures(store, site, first, last)
+    result = indicator_figures(store, site, now, first, last)
     if format == "json":
         return result
     header, rows = export.indicators_table(result)
@@ -157,12 +158,12 @@ def monthly_report(month: str | None = Query(None), store: Store = Depends(get_s
                        "'month' must look like 2026-11")
     first = date.fromisoformat(month + "-01")
     last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    return _download(report(store, site, first, last), "xlsx", f"bao-cao-thang-{month}")
+    return _download(report(store, site, now, first, last), "xlsx", f"bao-cao-thang-{month}")
 
 
-def report(store: Store, site: SiteConfig, first: date, last: date) -> bytes:
+def report(store: Store, site: SiteConfig, now: datetime, first: date, last: date) -> bytes:
     """One sheet per indicator group, the center's name and the period on top of each."""
-    ind = indicator_figures(store, site, first, last)
+    ind = indicator_figures(store, site, now, first, last)
     by_group = {g: [i for i in ind["indicators"] if i["group"] == g] for g in export.GROUP_NAMES}
 
     def ind_rows(group: str) -> tuple[str | None, list[str], list[list[Any]]]:
@@ -174,9 +175,9 @@ def report(store: Store, site: SiteConfig, first: date, last: date) -> bytes:
                                            for p in ind["procedures"]])
     channels = ("Hồ sơ theo kênh tiếp nhận", ["Kênh", "Số hồ sơ", "Tỷ lệ (%)"],
                 [[c["name"], c["received"], c["share_pct"]] for c in ind["channels"]])
-    by_service = stats(store, site, first, last, "service")
-    by_officer = stats(store, site, first, last, "officer")
-    by_day = stats(store, site, first, last, "day")
+    by_service = stats(store, site, now, first, last, "service")
+    by_officer = stats(store, site, now, first, last, "officer")
+    by_day = stats(store, site, now, first, last, "day")
     levels = by_service["totals"]
     ratings = ("Đánh giá theo mức độ", ["Mức độ", "Số lượt"],
                [["Rất hài lòng", levels["rated_very_satisfied"]], ["Hài lòng", levels["rated_satisfied"]],

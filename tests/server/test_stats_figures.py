@@ -21,6 +21,8 @@ import io
 import uuid
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
@@ -137,7 +139,7 @@ WAIT_KEYS = ("wait_mean_min", "wait_p50_min", "wait_p90_min", "wait_max_min", "s
 
 
 def test_figures_by_service_equal_the_hand_computed_log(center):
-    play_log(center)
+    t = play_log(center)
     out = center.stats(**{"from": D1, "to": D2, "by": "service"})
     assert (out["from"], out["to"], out["by"]) == (D1, D2, "service")
     rows = rows_by_key(out)
@@ -156,6 +158,10 @@ def test_figures_by_service_equal_the_hand_computed_log(center):
     assert pick(out["totals"], *WAIT_KEYS) == (7.25, 5.0, 21.0, 21.0, 7.8, 12.0)
     assert out["ratings"] == [{"level": "dissatisfied", "reason": "Chờ lâu", "count": 1}]
     assert out["results"] == {"deposited": 0, "collected": 0, "overdue": 0, "returned": 0}
+    # D1 is over and rolled up; a late rating of T7 (finished after midnight) still counts
+    center.rate(t["T7"], "satisfied")
+    again = rows_by_key(center.stats(**{"from": D1, "to": D2, "by": "service"}))
+    assert again["land"]["rated_satisfied"] == 2 and again["land"]["wait_mean_min"] == 10.8
 
 
 def test_days_are_cut_at_local_midnight_and_tickets_belong_to_their_issue_day(center):
@@ -250,3 +256,16 @@ def test_bad_parameters_are_clear_4xx_and_only_supervisors_see_figures(center):
     assert client.get("/api/v1/stats", headers=h["officer"]).status_code == 403
     assert client.get("/api/v1/stats").status_code == 401
     assert client.get("/api/v1/stats/indicators", headers=h["kiosk"]).status_code == 403
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(min_value=0, max_value=6 * 3600, allow_nan=False), min_size=1, max_size=60),
+       st.sampled_from([50, 90]))
+def test_percentile_from_minute_histograms_is_the_nearest_rank_minute(seconds, p):
+    from queue_server.stats.queries import _rank
+    hist = {}
+    for s in seconds:
+        hist[int(s // 60)] = hist.get(int(s // 60), 0) + 1
+    ordered = sorted(seconds)
+    expected = ordered[-(-p * len(ordered) // 100) - 1] // 60
+    assert _rank(hist, p) == expected
