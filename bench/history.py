@@ -11,7 +11,7 @@ import heapq
 import json
 import random
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Callable
 
@@ -46,6 +46,21 @@ def _arrivals(rng: random.Random, site: SiteConfig, day: date, n: int) -> list[_
                           rng.choice(groups) if groups and rng.random() < PRIORITY else None))
     out.sort()
     return out
+
+
+def staffed_for(site: SiteConfig, per_day: int) -> SiteConfig:
+    """The site with each counter repeated (desks "2", "2-2", …) until `per_day` visitors can be
+    served in the day's windows at ~60 % load (arrivals bunch): a 1,000-ticket center has ~30 desks, not 10."""
+    minutes = sum((datetime.combine(date.min, w.end) - datetime.combine(date.min, w.start)).seconds / 60
+                  for w in site.windows if 1 in w.days) or 450
+    mean = sum(s.typical_minutes for s in site.services.values()) / len(site.services)
+    copies = max(1, round(per_day * mean / (minutes * 0.6) / len(site.counters)))
+    counters = {}
+    for c in site.counters.values():
+        for i in range(copies):
+            code = c.code if i == 0 else f"{c.code}-{i + 1}"
+            counters[code] = replace(c, code=code, name=c.name if i == 0 else f"{c.name}.{i + 1}")
+    return replace(site, counters=counters)
 
 
 def _service_seconds(rng: random.Random, site: SiteConfig, service: str) -> float:

@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from queue_server.stats.rollup import METRICS, ROLLED, SUMS
+from queue_server.stats.rollup import METRICS, ROLLED, SUMS, plan
 
 DIMENSIONS = ("service", "counter", "officer", "priority", "channel", "hour", "day")
 COUNTS = ("issued", "transferred_in", "served", "no_show", "cancelled", "transferred", "recalls")
@@ -83,35 +83,60 @@ def _in(days: list[str]) -> str:
     return ", ".join("?" * len(days))
 
 
-def _counts(sql: Sql, dim: str, span: tuple[str, str], dirty: list[str]) -> dict[str, _Acc]:
-    """Sums per key: roll-ups for settled days, the facts for days still changing."""
+@dataclass
+class _Plan:
+    weeks: list[str]
+    days: list[str]
+    live: list[str]
+
+    def rolled(self) -> list[tuple[str, list[str]]]:
+        return [(unit, days) for unit, days in (("w", self.weeks), ("d", self.days)) if days]
+
+
+def _plan(sql: Sql, first: date, last: date, by: str) -> _Plan:
+    span = (first.isoformat(), last.isoformat())
+    dirty = {r[0] for r in sql.rows("SELECT day FROM stats_dirty WHERE day >= ? AND day <= ?", span)}
+    weeks = {r[0] for r in sql.rows("SELECT monday FROM stats_dirty_weeks WHERE monday >= ? AND monday <= ?", span)}
+    w, d, live = plan(first, last, dirty, weeks)
+    if by == "day":  # week rows carry no per-day keys
+        d, w = sorted(d + [(date.fromisoformat(m) + timedelta(days=i)).isoformat() for m in w for i in range(7)]), []
+    return _Plan(w, d, live)
+
+
+def _counts(sql: Sql, dim: str, p: _Plan) -> dict[str, _Acc]:
+    """Sums per key: roll-ups for settled weeks and days, the facts for days still changing."""
     acc: dict[str, _Acc] = {}
-    skip = f" AND day NOT IN ({_in(dirty)})" if dirty else ""
-    rolled = sql.rows(
-        "SELECT k, SUM(issued), SUM(transferred_in), SUM(served), SUM(no_show), SUM(cancelled), SUM(transferred), "
-        "SUM(recalls), SUM(waits), SUM(wait_sum), MAX(wait_max), SUM(services), SUM(service_sum), "
-        "SUM(very_satisfied), SUM(satisfied), SUM(dissatisfied) FROM stats_day_counts "
-        f"WHERE dim = ? AND day >= ? AND day <= ?{skip} GROUP BY k", (dim, *span, *dirty))
-    live = sql.rows(f"SELECT {ROLLED[dim]}, {SUMS} FROM stats_ticket_facts WHERE day IN ({_in(dirty)}) "
-                    f"GROUP BY {ROLLED[dim]}", dirty) if dirty else []
-    for row in [*rolled, *live]:
+    rows: list[tuple] = []
+    for unit, days in p.rolled():
+        rows += sql.rows(
+            "SELECT k, SUM(issued), SUM(transferred_in), SUM(served), SUM(no_show), SUM(cancelled), "
+            "SUM(transferred), SUM(recalls), SUM(waits), SUM(wait_sum), MAX(wait_max), SUM(services), "
+            "SUM(service_sum), SUM(very_satisfied), SUM(satisfied), SUM(dissatisfied) FROM stats_day_counts "
+            f"WHERE dim = ? AND unit = ? AND day IN ({_in(days)}) GROUP BY k", (dim, unit, *days))
+    if p.live:
+        rows += sql.rows(f"SELECT {ROLLED[dim]}, {SUMS} FROM stats_ticket_facts WHERE day IN ({_in(p.live)}) "
+                         f"GROUP BY {ROLLED[dim]}", p.live)
+    for row in rows:
         acc.setdefault(row[0], _Acc()).add(row[1:])
     return acc
 
 
-def _histograms(sql: Sql, dim: str, span: tuple[str, str], dirty: list[str]) -> dict[tuple, dict[int, int]]:
+def _histograms(sql: Sql, dim: str, p: _Plan) -> dict[tuple, dict[int, int]]:
     """{(metric, key): {minute: count}} for the dimension's keys and for all tickets ('*')."""
     hist: dict[tuple, dict[int, int]] = {}
-    skip = f" AND day NOT IN ({_in(dirty)})" if dirty else ""
-    found = sql.rows("SELECT dim, metric, k, minute, SUM(n) FROM stats_day_hist WHERE dim IN (?, '*') "
-                     f"AND day >= ? AND day <= ?{skip} GROUP BY dim, metric, k, minute", (dim, *span, *dirty))
-    rows = [(m, TOTAL if d == "*" else k, minute, n) for d, m, k, minute, n in found]
-    if dirty:
+    rows = []
+    for d in (dim, "*"):  # index ranges (dim, metric, unit, day …)
+        for metric in METRICS:
+            for unit, days in p.rolled():
+                rows += [(metric, TOTAL if d == "*" else k, minute, n) for k, minute, n in sql.rows(
+                    "SELECT k, minute, SUM(n) FROM stats_day_hist WHERE dim = ? AND metric = ? AND unit = ? "
+                    f"AND day IN ({_in(days)}) GROUP BY k, minute", (d, metric, unit, *days))]
+    if p.live:
         for metric, col in METRICS.items():
             for expr in (ROLLED[dim], f"'{TOTAL}'"):
                 rows += [(metric, k if expr == ROLLED[dim] else TOTAL, minute, n) for k, minute, n in sql.rows(
-                    f"SELECT {expr}, {col}, COUNT(*) FROM stats_ticket_facts WHERE day IN ({_in(dirty)}) "
-                    f"AND {col} IS NOT NULL GROUP BY {expr}, {col}", dirty)]
+                    f"SELECT {expr}, {col}, COUNT(*) FROM stats_ticket_facts WHERE day IN ({_in(p.live)}) "
+                    f"AND {col} IS NOT NULL GROUP BY {expr}, {col}", p.live)]
     for metric, k, minute, n in rows:
         h = hist.setdefault((metric, k), {})
         h[minute] = h.get(minute, 0) + int(n)
@@ -133,10 +158,9 @@ def _rank(hist: dict[int, int] | None, p: int) -> float | None:
 
 def breakdown(sql: Sql, first: date, last: date, by: str) -> dict[str, Any]:
     """{"rows": [...], "totals": {...}} for tickets issued on local days first..last."""
-    span = (first.isoformat(), last.isoformat())
-    dirty = [r[0] for r in sql.rows("SELECT day FROM stats_dirty WHERE day >= ? AND day <= ?", span)]
-    acc = _counts(sql, by, span, dirty)
-    hist = _histograms(sql, by, span, dirty)
+    p = _plan(sql, first, last, by)
+    acc = _counts(sql, by, p)
+    hist = _histograms(sql, by, p)
     total = _Acc()
     for a in acc.values():
         total.add((*(a.counts[c] for c in COUNTS), a.waits, a.wait_sum, a.wait_max, a.services, a.service_sum,
@@ -154,7 +178,7 @@ def breakdown(sql: Sql, first: date, last: date, by: str) -> dict[str, Any]:
     cast = int if by == "hour" else str
     rows = [{"key": cast(k), **figures(k, a)} for k, a in acc.items()]
     if by == "hour":
-        served_at = {int(k): a.services for k, a in _counts(sql, "finish_hour", span, dirty).items() if k is not None}
+        served_at = {int(k): a.services for k, a in _counts(sql, "finish_hour", p).items() if k is not None}
         for h in set(served_at) - {r["key"] for r in rows}:
             rows.append({"key": h, **figures(str(h), _Acc())})
         for r in rows:

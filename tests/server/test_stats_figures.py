@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -75,7 +76,7 @@ class Center:
 def center(tmp_path):
     clock = FakeClock(f"{D1}T08:00:00+07:00")
     app = create_app(Settings(db_path=tmp_path / "stats.sqlite", clock=clock, public_rate_per_minute=0,
-                              enforce_windows=False, token_ttl_hours=72))
+                              enforce_windows=False, token_ttl_hours=24 * 60))
     store = app.state.store
     for role, name in {**STAFF, "officer2": "officer2"}.items():
         add_user(store, name, "officer" if role == "officer2" else role, PASSWORD)
@@ -162,6 +163,12 @@ def test_figures_by_service_equal_the_hand_computed_log(center):
     center.rate(t["T7"], "satisfied")
     again = rows_by_key(center.stats(**{"from": D1, "to": D2, "by": "service"}))
     assert again["land"]["rated_satisfied"] == 2 and again["land"]["wait_mean_min"] == 10.8
+    # a week later the whole week is read from its weekly roll-up: the same figures
+    center.at("2026-12-02T09:00:00+07:00")
+    week = center.stats(**{"from": D1, "to": "2026-11-29", "by": "service"})
+    assert rows_by_key(week) == again and week["totals"] == center.stats(**{"from": D1, "to": D2})["totals"]
+    store = center.client.app.state.store
+    assert store.one("SELECT COUNT(*) AS n FROM stats_day_hist WHERE unit = 'w' AND day = ?", [D1])["n"] > 0
 
 
 def test_days_are_cut_at_local_midnight_and_tickets_belong_to_their_issue_day(center):
@@ -269,3 +276,18 @@ def test_percentile_from_minute_histograms_is_the_nearest_rank_minute(seconds, p
     ordered = sorted(seconds)
     expected = ordered[-(-p * len(ordered) // 100) - 1] // 60
     assert _rank(hist, p) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 12, 31)), st.integers(0, 60),
+       st.sets(st.integers(0, 60)), st.sets(st.integers(0, 9)))
+def test_a_range_is_split_into_weeks_days_and_live_days_covering_each_day_once(first, length, dirty, dirty_weeks):
+    from queue_server.stats.rollup import plan
+    last = first + timedelta(days=length)
+    dirty_days = {(first + timedelta(days=i)).isoformat() for i in dirty}
+    mondays = {(first - timedelta(days=first.weekday()) + timedelta(weeks=i)).isoformat() for i in dirty_weeks}
+    weeks, days, live = plan(first, last, dirty_days, mondays)
+    covered = [(date.fromisoformat(m) + timedelta(days=i)).isoformat() for m in weeks for i in range(7)] + days + live
+    assert sorted(covered) == [(first + timedelta(days=i)).isoformat() for i in range(length + 1)]
+    assert set(live) == dirty_days & set(covered) and not set(weeks) & mondays
+    assert all(date.fromisoformat(m).weekday() == 0 for m in weeks)
