@@ -202,7 +202,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "indicator": ("Chỉ tiêu", "Indicator"),
     "value": ("Giá trị", "Value"),
     "formula": ("Công thức", "Formula"),
-    "rated": ("Đánh giá (RHL / HL / KHL)", "Ratings (very / satisfied / dissatisfied)"),
+    "rated": ("RHL / HL / KHL", "Very / satisfied / dissatisfied"),
     "results_lockers": ("Trả kết quả qua tủ: gửi {d} · nhận {c} · quá hạn {o} · thu hồi {r}",
                         "Results in lockers: deposited {d} · collected {c} · overdue {o} · returned {r}"),
     "loading": ("Đang tải…", "Loading…"),

@@ -112,13 +112,16 @@ function hoursChart(data) {
   ] } });
 }
 
+// Long Vietnamese names would squeeze the bars: the axis shows the start, the tooltip all of it.
+const shortTicks = { callback(value) { const s = this.getLabelForValue(value); return s.length > 22 ? s.slice(0, 21) + "…" : s; } };
+
 function waitsChart(data) {
   const rows = data.rows.filter((r) => r.wait_mean_min !== null);
   draw("chart-waits", { type: "bar", data: { labels: rows.map((r) => label("service", r)), datasets: [
     { label: t("wait_p50"), data: rows.map((r) => r.wait_p50_min), backgroundColor: COLOURS.sky },
     { label: t("wait_mean"), data: rows.map((r) => r.wait_mean_min), backgroundColor: COLOURS.blue },
     { label: t("wait_p90"), data: rows.map((r) => r.wait_p90_min), backgroundColor: COLOURS.navy },
-  ] }, options: { indexAxis: "y", scales: { x: { beginAtZero: true } } } });
+  ] }, options: { indexAxis: "y", scales: { x: { beginAtZero: true }, y: { ticks: shortTicks } } } });
 }
 
 function priorityChart(data) {
@@ -127,7 +130,7 @@ function priorityChart(data) {
     { label: t("wait_mean"), data: rows.map((r) => r.wait_mean_min), backgroundColor: rows.map((r) => r.key ? COLOURS.gold : COLOURS.grey) },
     { label: t("wait_p90"), data: rows.map((r) => r.wait_p90_min), backgroundColor: rows.map((r) => r.key ? "#c17900" : "#546e7a") },
     { label: t("service_mean"), data: rows.map((r) => r.service_mean_min), backgroundColor: COLOURS.green },
-  ] } });
+  ] }, options: { indexAxis: "y", scales: { x: { beginAtZero: true }, y: { ticks: shortTicks } } } });
 }
 
 function indicatorsTable(data) {
