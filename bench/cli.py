@@ -19,7 +19,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     bench = bench_parser.add_subparsers(dest="bench", metavar="BENCH")
     bench_parser.set_defaults(func=lambda args: (bench_parser.print_help(), 2)[1])
 
-    from bench import cli_server, locker
+    from bench import cli_server, locker, stats
     cli_server.register(bench)
 
     p = bench.add_parser("print", help="bytes and seconds per ticket (58/80 mm, each text mode), JSON")
@@ -33,6 +33,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     k.set_defaults(func=_bench_kiosk)
 
     locker.register_bench(bench)
+    stats.register_bench(bench)
 
 
 def _demo(args: argparse.Namespace) -> int:

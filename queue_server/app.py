@@ -29,6 +29,7 @@ from queue_server.stats import page as stats_page
 from queue_server.stats import routes as stats_routes
 from queue_server.stats import schema as stats_schema
 from queue_server.stats.indicators import rules_of as stats_rules
+from queue_server.stats.worker import StatsWorker
 from queue_server.store import Store
 from queue_server.tickets import public as tickets_public
 from queue_server.tickets import routes as tickets_routes
@@ -66,12 +67,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         yield
         bus.loop = None
+        app.state.stats_worker.close()
         store.close()
 
     app = FastAPI(title="motcua queue server", version="1",
                   description=f"{site.center.name} — hàng đợi, số thứ tự, quầy / queue, tickets, counters",
                   lifespan=lifespan)
     app.state.settings, app.state.site, app.state.store, app.state.bus = settings, site, store, bus
+    app.state.stats_worker = StatsWorker(settings.db_path, site, settings.durable_commits)
     app.state.rate_limiter = RateLimiter(settings.public_rate_per_minute) if settings.public_rate_per_minute else None
     errors.install(app)
     for router in ROUTERS:

@@ -113,21 +113,20 @@ def refresh(store: Store, tz: ZoneInfo, progress: Callable[[int, int], None] | N
         "SELECT ticket_id FROM ticket_events WHERE id > ? AND id <= ? UNION "
         "SELECT ticket_id FROM ratings WHERE id > ? AND id <= ?",
         (marks["ticket_events"], highs["ticket_events"], marks["ratings"], highs["ratings"]))})
-    done = 0
-    for chunk in _chunks(ids, BATCH):
+    chunks = list(_chunks(ids, BATCH))
+    for n, chunk in enumerate(chunks, 1):
         rows = _facts_for(conn, chunk, tz)
         days = sorted({r[1] for r in rows})
         with store.write() as tx:
             tx.db.conn.executemany(_UPSERT, rows)
             tx.db.conn.executemany("INSERT INTO stats_dirty (day) VALUES (?) ON CONFLICT (day) DO NOTHING",
                                    [(d,) for d in days])
-        done += len(chunk)
+            if n == len(chunks):  # the mark moves with the last rows: one write for a small catch-up
+                # never backwards: two refreshes may race, each idempotent
+                tx.db.conn.executemany(
+                    "INSERT INTO stats_watermark (name, last_id) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET "
+                    "last_id = CASE WHEN excluded.last_id > stats_watermark.last_id THEN excluded.last_id "
+                    "ELSE stats_watermark.last_id END", list(highs.items()))
         if progress:
-            progress(done, len(ids))
-    with store.write() as tx:
-        # never backwards: two refreshes may race, each idempotent
-        tx.db.conn.executemany(
-            "INSERT INTO stats_watermark (name, last_id) VALUES (?, ?) "
-            "ON CONFLICT (name) DO UPDATE SET last_id = CASE WHEN excluded.last_id > stats_watermark.last_id "
-            "THEN excluded.last_id ELSE stats_watermark.last_id END", list(highs.items()))
+            progress(min(n * BATCH, len(ids)), len(ids))
     return len(ids)

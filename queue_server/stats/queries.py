@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from queue_server.stats.rollup import METRICS, ROLLED, SUMS, plan
+from queue_server.stats.rollup import COUNT_COLS, METRICS, ROLLED, SUM_EXPRS, plan
 
 DIMENSIONS = ("service", "counter", "officer", "priority", "channel", "hour", "day")
 COUNTS = ("issued", "transferred_in", "served", "no_show", "cancelled", "transferred", "recalls")
@@ -103,64 +103,72 @@ def _plan(sql: Sql, first: date, last: date, by: str) -> _Plan:
     return _Plan(w, d, live)
 
 
-def _counts(sql: Sql, dim: str, p: _Plan) -> dict[str, _Acc]:
-    """Sums per key: roll-ups for settled weeks and days, the facts for days still changing."""
-    acc: dict[str, _Acc] = {}
-    rows: list[tuple] = []
+def _sources(p: _Plan, rolled: str, live: str, head: tuple) -> tuple[str, list]:
+    """UNION ALL of the roll-up units and the live facts, each a SELECT filled with its day list."""
+    parts, params = [], []
     for unit, days in p.rolled():
-        rows += sql.rows(
-            "SELECT k, SUM(issued), SUM(transferred_in), SUM(served), SUM(no_show), SUM(cancelled), "
-            "SUM(transferred), SUM(recalls), SUM(waits), SUM(wait_sum), MAX(wait_max), SUM(services), "
-            "SUM(service_sum), SUM(very_satisfied), SUM(satisfied), SUM(dissatisfied) FROM stats_day_counts "
-            f"WHERE dim = ? AND unit = ? AND day IN ({_in(days)}) GROUP BY k", (dim, unit, *days))
+        parts.append(rolled.format(days=_in(days)))
+        params += [*head, unit, *days]
     if p.live:
-        rows += sql.rows(f"SELECT {ROLLED[dim]}, {SUMS} FROM stats_ticket_facts WHERE day IN ({_in(p.live)}) "
-                         f"GROUP BY {ROLLED[dim]}", p.live)
-    for row in rows:
+        parts.append(live.format(days=_in(p.live)))
+        params += p.live
+    return " UNION ALL ".join(parts), params
+
+
+def _counts(sql: Sql, dim: str, p: _Plan) -> dict[str, _Acc]:
+    """Sums per key: roll-ups for settled weeks and days, the facts for days still changing (one query)."""
+    cols = ", ".join(COUNT_COLS)
+    named = ", ".join(f"{e} AS {c}" for e, c in zip(SUM_EXPRS, COUNT_COLS))
+    union, params = _sources(
+        p, f"SELECT k, {cols} FROM stats_day_counts WHERE dim = ? AND unit = ? AND day IN ({{days}})",
+        f"SELECT {ROLLED[dim]} AS k, {named} FROM stats_ticket_facts WHERE day IN ({{days}}) "
+        f"GROUP BY {ROLLED[dim]}", (dim,))
+    acc: dict[str, _Acc] = {}
+    if not union:
+        return acc
+    sums = ", ".join(f"MAX({c})" if c == "wait_max" else f"SUM({c})" for c in COUNT_COLS)
+    for row in sql.rows(f"SELECT k, {sums} FROM ({union}) u GROUP BY k", params):
         acc.setdefault(row[0], _Acc()).add(row[1:])
     return acc
 
 
-def _histograms(sql: Sql, dim: str, p: _Plan) -> dict[tuple, dict[int, int]]:
-    """{(metric, key): {minute: count}} for the dimension's keys and for all tickets ('*')."""
-    hist: dict[tuple, dict[int, int]] = {}
-    rows = []
-    for d in (dim, "*"):  # index ranges (dim, metric, unit, day …)
-        for metric in METRICS:
-            for unit, days in p.rolled():
-                rows += [(metric, TOTAL if d == "*" else k, minute, n) for k, minute, n in sql.rows(
-                    "SELECT k, minute, SUM(n) FROM stats_day_hist WHERE dim = ? AND metric = ? AND unit = ? "
-                    f"AND day IN ({_in(days)}) GROUP BY k, minute", (d, metric, unit, *days))]
-    if p.live:
+def percentiles_sql(histogram: str) -> str:
+    """p50 and p90 per key from a (k, minute, n) histogram, nearest rank, in SQL (window sums)."""
+    return ("SELECT k, MIN(CASE WHEN cum >= (50 * total + 99) / 100 THEN minute END), "
+            "MIN(CASE WHEN cum >= (90 * total + 99) / 100 THEN minute END) FROM ("
+            "SELECT k, minute, SUM(n) OVER (PARTITION BY k ORDER BY minute) AS cum, "
+            "SUM(n) OVER (PARTITION BY k) AS total FROM ("
+            f"SELECT k, minute, SUM(n) AS n FROM ({histogram}) h GROUP BY k, minute) g) c GROUP BY k")
+
+
+def _percentiles(sql: Sql, dim: str, p: _Plan) -> dict[tuple, tuple]:
+    """{(metric, key): (p50, p90)} for the dimension's keys and for all tickets ('*'): the merging and
+    ranking run in SQL, so the Python side (and its lock) handles a few rows per key."""
+    out: dict[tuple, tuple] = {}
+    for d in (dim, "*"):
+        expr = ROLLED[d]
         for metric, col in METRICS.items():
-            for expr in (ROLLED[dim], f"'{TOTAL}'"):
-                rows += [(metric, k if expr == ROLLED[dim] else TOTAL, minute, n) for k, minute, n in sql.rows(
-                    f"SELECT {expr}, {col}, COUNT(*) FROM stats_ticket_facts WHERE day IN ({_in(p.live)}) "
-                    f"AND {col} IS NOT NULL GROUP BY {expr}, {col}", p.live)]
-    for metric, k, minute, n in rows:
-        h = hist.setdefault((metric, k), {})
-        h[minute] = h.get(minute, 0) + int(n)
-    return hist
+            union, params = _sources(
+                p, "SELECT k, minute, n FROM stats_day_hist WHERE dim = ? AND metric = ? AND unit = ? "
+                   "AND day IN ({days})",
+                f"SELECT {expr} AS k, {col} AS minute, 1 AS n FROM stats_ticket_facts WHERE day IN ({{days}}) "
+                f"AND {col} IS NOT NULL", (d, metric))
+            if not union:
+                continue
+            for k, p50, p90 in sql.rows(percentiles_sql(union), params):
+                out[(metric, TOTAL if d == "*" else k)] = (p50, p90)
+    return out
 
 
-def _rank(hist: dict[int, int] | None, p: int) -> float | None:
-    """Nearest-rank percentile of minute-truncated durations, in minutes."""
-    if not hist:
-        return None
-    n = sum(hist.values())
-    want, seen = (p * n + 99) // 100, 0
-    for minute in sorted(hist):
-        seen += hist[minute]
-        if seen >= want:
-            return float(minute)
-    return None
+def _pct(found: tuple | None, i: int) -> float | None:
+    return None if found is None or found[i] is None else float(found[i])
 
 
 def breakdown(sql: Sql, first: date, last: date, by: str) -> dict[str, Any]:
     """{"rows": [...], "totals": {...}} for tickets issued on local days first..last."""
     p = _plan(sql, first, last, by)
     acc = _counts(sql, by, p)
-    hist = _histograms(sql, by, p)
+    pct = _percentiles(sql, by, p)
     total = _Acc()
     for a in acc.values():
         total.add((*(a.counts[c] for c in COUNTS), a.waits, a.wait_sum, a.wait_max, a.services, a.service_sum,
@@ -169,10 +177,10 @@ def breakdown(sql: Sql, first: date, last: date, by: str) -> dict[str, Any]:
     def figures(key: Any, a: _Acc) -> dict[str, Any]:
         return {**a.counts,
                 "wait_mean_min": _minutes(a.wait_sum / a.waits) if a.waits else None,
-                "wait_p50_min": _rank(hist.get(("w", key)), 50), "wait_p90_min": _rank(hist.get(("w", key)), 90),
+                "wait_p50_min": _pct(pct.get(("w", key)), 0), "wait_p90_min": _pct(pct.get(("w", key)), 1),
                 "wait_max_min": _minutes(a.wait_max),
                 "service_mean_min": _minutes(a.service_sum / a.services) if a.services else None,
-                "service_p90_min": _rank(hist.get(("s", key)), 90),
+                "service_p90_min": _pct(pct.get(("s", key)), 1),
                 **{f"rated_{lv}": a.rated[lv] for lv in LEVELS}}
 
     cast = int if by == "hour" else str

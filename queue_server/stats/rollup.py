@@ -20,11 +20,12 @@ ROLLED = {"service": "service", "counter": "counter", "officer": "officer", "pri
 METRICS = {"w": "wait_m", "s": "service_m"}
 NO_HIST = ("finish_hour",)  # only its served count is read
 
-SUMS = ("SUM(issued), SUM(transferred_in), SUM(served), SUM(no_show), SUM(cancelled), SUM(transferred), "
-        "SUM(recalls), COUNT(wait_s), SUM(wait_s), MAX(wait_s), COUNT(service_s), SUM(service_s), "
-        "SUM(CASE WHEN rating = 'very_satisfied' THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN rating = 'satisfied' THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN rating = 'dissatisfied' THEN 1 ELSE 0 END)")
+SUM_EXPRS = ("SUM(issued)", "SUM(transferred_in)", "SUM(served)", "SUM(no_show)", "SUM(cancelled)",
+             "SUM(transferred)", "SUM(recalls)", "COUNT(wait_s)", "SUM(wait_s)", "MAX(wait_s)", "COUNT(service_s)",
+             "SUM(service_s)", "SUM(CASE WHEN rating = 'very_satisfied' THEN 1 ELSE 0 END)",
+             "SUM(CASE WHEN rating = 'satisfied' THEN 1 ELSE 0 END)",
+             "SUM(CASE WHEN rating = 'dissatisfied' THEN 1 ELSE 0 END)")
+SUMS = ", ".join(SUM_EXPRS)
 COUNT_COLS = ("issued", "transferred_in", "served", "no_show", "cancelled", "transferred", "recalls", "waits",
               "wait_sum", "wait_max", "services", "service_sum", "very_satisfied", "satisfied", "dissatisfied")
 

@@ -6,6 +6,8 @@
     GET /api/v1/stats/report?month=YYYY-MM            → the monthly report workbook (.xlsx)
 
 `from`/`to` are local days (Asia/Ho_Chi_Minh); a ticket counts on the day it was issued.
+The figures and files are computed in the statistics worker process (worker.py); the
+functions it runs are the plain ones here (`stats`, `indicator_figures`, `report`, …).
 """
 from __future__ import annotations
 
@@ -14,17 +16,18 @@ import threading
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from queue_server.auth.guards import require_staff
 from queue_server.clock import service_day
 from queue_server.config import SiteConfig
-from queue_server.deps import get_now, get_site, get_store
+from queue_server.deps import get_now, get_site
 from queue_server.errors import ApiError
 from queue_server.stats import export, facts, rollup
 from queue_server.stats.indicators import indicators, rules_of
 from queue_server.stats.queries import DIMENSIONS, Sql, breakdown, rating_reasons, results
+from queue_server.stats.worker import StatsWorker
 from queue_server.store import Store
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"], dependencies=[Depends(require_staff("supervisor"))])
@@ -110,47 +113,56 @@ def _sheet_file(site: SiteConfig, title: str, first: date, last: date, header, r
     return export.workbook(site.center.name, export.period_text(first, last), [(title[:31], title, [(None, header, rows)])])
 
 
+def stats_file(store: Store, site: SiteConfig, now: datetime, first: date, last: date, by: str, kind: str) -> bytes:
+    header, rows = export.stats_table(stats(store, site, now, first, last, by))
+    if kind == "csv":
+        return export.to_csv(header, rows)
+    return _sheet_file(site, f"Thống kê theo {export.BY_NAMES[by].lower()}", first, last, header, rows)
+
+
+def indicators_file(store: Store, site: SiteConfig, now: datetime, first: date, last: date, kind: str) -> bytes:
+    header, rows = export.indicators_table(indicator_figures(store, site, now, first, last))
+    if kind == "csv":
+        return export.to_csv(header, rows)
+    return _sheet_file(site, "Chỉ tiêu QĐ 766", first, last, header, rows)
+
+
 Format = Query("json", pattern="^(json|csv|xlsx)$")
 
 
+async def _worker(request: Request) -> StatsWorker:
+    return request.app.state.stats_worker
+
+
 @router.get("")
-def get_stats(from_: str | None = Query(None, alias="from"), to: str | None = None,
-              by: str = Query("service"), format: str = Format,
-              store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
-              now: datetime = Depends(get_now)):
+async def get_stats(from_: str | None = Query(None, alias="from"), to: str | None = None,
+                    by: str = Query("service"), format: str = Format,
+                    worker: StatsWorker = Depends(_worker), site: SiteConfig = Depends(get_site),
+                    now: datetime = Depends(get_now)):
     if by not in DIMENSIONS:
         raise ApiError(422, "validation_error", f"'by' phải là một trong: {', '.join(DIMENSIONS)}",
                        f"'by' must be one of: {', '.join(DIMENSIONS)}")
     first, last = period(from_, to, now, site)
-    result = stats(store, site, now, first, last, by)
     if format == "json":
-        return result
-    header, rows = export.stats_table(result)
-    name = f"thong-ke-{by}-{first}-{last}"
-    if format == "csv":
-        return _download(export.to_csv(header, rows), "csv", name)
-    return _download(_sheet_file(site, f"Thống kê theo {export.BY_NAMES[by].lower()}", first, last, header, rows),
-                     "xlsx", name)
+        return await worker.run("stats", now, first, last, by)
+    body = await worker.run("stats_file", now, first, last, by, format)
+    return _download(body, format, f"thong-ke-{by}-{first}-{last}")
 
 
 @router.get("/indicators")
-def get_indicators(from_: str | None = Query(None, alias="from"), to: str | None = None, format: str = Format,
-                   store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
-                   now: datetime = Depends(get_now)):
+async def get_indicators(from_: str | None = Query(None, alias="from"), to: str | None = None,
+                         format: str = Format, worker: StatsWorker = Depends(_worker),
+                         site: SiteConfig = Depends(get_site), now: datetime = Depends(get_now)):
     first, last = period(from_, to, now, site)
-    result = indicator_figures(store, site, now, first, last)
     if format == "json":
-        return result
-    header, rows = export.indicators_table(result)
-    name = f"chi-tieu-766-{first}-{last}"
-    if format == "csv":
-        return _download(export.to_csv(header, rows), "csv", name)
-    return _download(_sheet_file(site, "Chỉ tiêu QĐ 766", first, last, header, rows), "xlsx", name)
+        return await worker.run("indicator_figures", now, first, last)
+    body = await worker.run("indicators_file", now, first, last, format)
+    return _download(body, format, f"chi-tieu-766-{first}-{last}")
 
 
 @router.get("/report")
-def monthly_report(month: str | None = Query(None), store: Store = Depends(get_store),
-                   site: SiteConfig = Depends(get_site), now: datetime = Depends(get_now)) -> Response:
+async def monthly_report(month: str | None = Query(None), worker: StatsWorker = Depends(_worker),
+                         site: SiteConfig = Depends(get_site), now: datetime = Depends(get_now)) -> Response:
     if month is None:
         month = service_day(now, site.tz)[:7]
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
@@ -158,7 +170,7 @@ def monthly_report(month: str | None = Query(None), store: Store = Depends(get_s
                        "'month' must look like 2026-11")
     first = date.fromisoformat(month + "-01")
     last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    return _download(report(store, site, now, first, last), "xlsx", f"bao-cao-thang-{month}")
+    return _download(await worker.run("report", now, first, last), "xlsx", f"bao-cao-thang-{month}")
 
 
 def report(store: Store, site: SiteConfig, now: datetime, first: date, last: date) -> bytes:

@@ -266,16 +266,20 @@ def test_bad_parameters_are_clear_4xx_and_only_supervisors_see_figures(center):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.floats(min_value=0, max_value=6 * 3600, allow_nan=False), min_size=1, max_size=60),
-       st.sampled_from([50, 90]))
-def test_percentile_from_minute_histograms_is_the_nearest_rank_minute(seconds, p):
-    from queue_server.stats.queries import _rank
-    hist = {}
-    for s in seconds:
-        hist[int(s // 60)] = hist.get(int(s // 60), 0) + 1
-    ordered = sorted(seconds)
-    expected = ordered[-(-p * len(ordered) // 100) - 1] // 60
-    assert _rank(hist, p) == expected
+@given(st.dictionaries(st.sampled_from("abc"), st.lists(st.floats(min_value=0, max_value=6 * 3600, allow_nan=False),
+                                                       min_size=1, max_size=40), min_size=1))
+def test_percentiles_in_sql_are_the_nearest_rank_minute(seconds):
+    """The SQL ranking (window sums over minute histograms) against a sort in Python."""
+    import sqlite3
+    from queue_server.stats.queries import percentiles_sql
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE h (k TEXT, minute INTEGER, n INTEGER)")
+    db.executemany("INSERT INTO h VALUES (?, ?, 1)", [(k, int(s // 60)) for k, v in seconds.items() for s in v])
+    got = {k: (p50, p90) for k, p50, p90 in db.execute(percentiles_sql("SELECT k, minute, n FROM h"))}
+    for k, values in seconds.items():
+        ordered = sorted(values)
+        rank = {p: ordered[-(-p * len(ordered) // 100) - 1] // 60 for p in (50, 90)}
+        assert got[k] == (rank[50], rank[90])
 
 
 @settings(max_examples=300, deadline=None)
