@@ -99,6 +99,13 @@ def _run(demo: Demo, args: Any, var: Path, db: str) -> int:
     if not key:
         say(f"could not create a kiosk device key: {r.stderr.strip()[-200:]}")
 
+    # A simulated month (issue 13): the stats page, exports and monthly report show real figures.
+    month = subprocess.run([sys.executable, "-m", "bench.demo.month", "--db", db], capture_output=True, text=True,
+                           timeout=120)
+    history = month.stdout.strip() if month.returncode == 0 else ""
+    if not history:
+        say(f"simulated month not loaded: {month.stderr.strip()[-200:]}")
+
     server = demo.spawn("server", ["serve", "--db", db, "--port", str(args.port), "--open-all-hours"])
     line = _first_line(server, "serving on", timeout=30)
     if not line and args.port:
@@ -134,6 +141,8 @@ def _run(demo: Demo, args: Any, var: Path, db: str) -> int:
         say(f"Officer console  {url}/console     Hall display {url}/display")
         say(f"Dashboard        {url}/dashboard   Rating tablet {url}/rate/5")
         say(f"(demo page keys not created: {pages.stderr.strip()[-200:]})")
+    if history:
+        say(f"Statistics       {url}/stats  (a simulated month: {history}; supervisor account)")
     say(f"Accounts: {', '.join(n for n, _ in USERS)} — password {PASSWORD}")
     if printer:
         say(f"Printed tickets (PNG + text): {var / 'printer'}")
