@@ -22,7 +22,12 @@ _site: SiteConfig | None = None
 
 def _init(db_path: str, site: SiteConfig, durable: bool) -> None:
     global _store, _site
+    import signal
+
     from queue_server.store import Store
+    # Ctrl-C in the server's terminal reaches the whole process group: the server shuts
+    # this worker down itself (lifespan end), so the worker does not die mid-answer.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _store = Store(db_path, (), durable=durable)  # the server has applied the migrations
     _site = site
 
