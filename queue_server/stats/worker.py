@@ -3,12 +3,14 @@
 The server is one Python process: any thread busy with figures or a workbook takes the
 interpreter lock from the ticket path (measured: a busy side thread makes issuing a
 ticket ~3× slower, whatever it computes). One spawned worker process with its own store
-connections answers the statistics; the server awaits its answer without blocking.
+connections answers the statistics at a lower CPU priority (nice 10); the server awaits
+its answer without blocking.
 SQLite serialises the worker's few writes (the facts catching up) with the server's.
 """
 from __future__ import annotations
 
 import asyncio
+import os
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -28,6 +30,9 @@ def _init(db_path: str, site: SiteConfig, durable: bool) -> None:
     # Ctrl-C in the server's terminal reaches the whole process group: the server shuts
     # this worker down itself (lifespan end), so the worker does not die mid-answer.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Figures can wait, a citizen at the kiosk cannot: when the cores are busy, the kernel
+    # gives the server (issuing tickets) the CPU before this worker.
+    os.nice(10)
     _store = Store(db_path, (), durable=durable)  # the server has applied the migrations
     _site = site
 
