@@ -134,8 +134,9 @@ def _counts(sql: Sql, dim: str, p: _Plan) -> dict[str, _Acc]:
 
 def percentiles_sql(histogram: str) -> str:
     """p50 and p90 per key from a (k, minute, n) histogram, nearest rank, in SQL (window sums)."""
-    return ("SELECT k, MIN(CASE WHEN cum >= (50 * total + 99) / 100 THEN minute END), "
-            "MIN(CASE WHEN cum >= (90 * total + 99) / 100 THEN minute END) FROM ("
+    # rank ⌈p·n/100⌉ ≤ cum  ⇔  100·cum ≥ p·n: no division, so integer and numeric sums agree
+    return ("SELECT k, MIN(CASE WHEN 100 * cum >= 50 * total THEN minute END), "
+            "MIN(CASE WHEN 100 * cum >= 90 * total THEN minute END) FROM ("
             "SELECT k, minute, SUM(n) OVER (PARTITION BY k ORDER BY minute) AS cum, "
             "SUM(n) OVER (PARTITION BY k) AS total FROM ("
             f"SELECT k, minute, SUM(n) AS n FROM ({histogram}) h GROUP BY k, minute) g) c GROUP BY k")

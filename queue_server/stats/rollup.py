@@ -30,6 +30,11 @@ COUNT_COLS = ("issued", "transferred_in", "served", "no_show", "cancelled", "tra
               "wait_sum", "wait_max", "services", "service_sum", "very_satisfied", "satisfied", "dissatisfied")
 
 
+def group_by(*exprs: str) -> str:
+    """A GROUP BY list without the literal keys (PostgreSQL refuses "GROUP BY '*'")."""
+    return ", ".join(e for e in exprs if not e.startswith("'"))
+
+
 def monday(day: str) -> str:
     d = date.fromisoformat(day)
     return (d - timedelta(days=d.weekday())).isoformat()
@@ -40,12 +45,12 @@ def roll_day(tx, day: str) -> None:
     tx.execute("DELETE FROM stats_day_counts WHERE unit = 'd' AND day = ?", (day,))
     tx.execute("DELETE FROM stats_day_hist WHERE unit = 'd' AND day = ?", (day,))
     for dim, expr in ROLLED.items():
-        tx.execute(f"INSERT INTO stats_day_counts SELECT ?, 'd', day, {expr}, {SUMS} FROM stats_ticket_facts "
-                   f"WHERE day = ? GROUP BY day, {expr}", (dim, day))
+        tx.execute(f"INSERT INTO stats_day_counts SELECT CAST(? AS TEXT), 'd', day, {expr}, {SUMS} "
+                   f"FROM stats_ticket_facts WHERE day = ? GROUP BY {group_by('day', expr)}", (dim, day))
         for metric, col in METRICS.items() if dim not in NO_HIST else ():
-            tx.execute(f"INSERT INTO stats_day_hist SELECT ?, ?, 'd', day, {expr}, {col}, COUNT(*) "
-                       f"FROM stats_ticket_facts WHERE day = ? AND {col} IS NOT NULL GROUP BY day, {expr}, {col}",
-                       (dim, metric, day))
+            tx.execute(f"INSERT INTO stats_day_hist SELECT CAST(? AS TEXT), CAST(? AS TEXT), 'd', day, {expr}, "
+                       f"{col}, COUNT(*) FROM stats_ticket_facts WHERE day = ? AND {col} IS NOT NULL "
+                       f"GROUP BY {group_by('day', expr, col)}", (dim, metric, day))
     tx.execute("DELETE FROM stats_dirty WHERE day = ?", (day,))
     tx.execute("INSERT INTO stats_dirty_weeks (monday) VALUES (?) ON CONFLICT (monday) DO NOTHING", (monday(day),))
 
@@ -56,9 +61,11 @@ def roll_week(tx, first: str) -> None:
     tx.execute("DELETE FROM stats_day_counts WHERE unit = 'w' AND day = ?", (first,))
     tx.execute("DELETE FROM stats_day_hist WHERE unit = 'w' AND day = ?", (first,))
     sums = ", ".join(f"MAX({c})" if c == "wait_max" else f"SUM({c})" for c in COUNT_COLS)
-    tx.execute(f"INSERT INTO stats_day_counts SELECT dim, 'w', ?, k, {sums} FROM stats_day_counts "
+    tx.execute(f"INSERT INTO stats_day_counts SELECT dim, 'w', CAST(? AS TEXT), k, {sums} "
+               "FROM stats_day_counts "
                "WHERE unit = 'd' AND day >= ? AND day <= ? AND dim <> 'day' GROUP BY dim, k", (first, first, last))
-    tx.execute("INSERT INTO stats_day_hist SELECT dim, metric, 'w', ?, k, minute, SUM(n) FROM stats_day_hist "
+    tx.execute("INSERT INTO stats_day_hist SELECT dim, metric, 'w', CAST(? AS TEXT), k, minute, SUM(n) "
+               "FROM stats_day_hist "
                "WHERE unit = 'd' AND day >= ? AND day <= ? AND dim <> 'day' GROUP BY dim, metric, k, minute",
                (first, first, last))
     tx.execute("DELETE FROM stats_dirty_weeks WHERE monday = ?", (first,))
