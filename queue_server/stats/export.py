@@ -26,6 +26,7 @@ FIGURE_HEADERS = {
     "wait_max_min": "Chờ lâu nhất (phút)", "service_mean_min": "Phục vụ TB (phút)",
     "service_p90_min": "Phục vụ P90 (phút)", "rated_very_satisfied": "Rất hài lòng",
     "rated_satisfied": "Hài lòng", "rated_dissatisfied": "Không hài lòng", "served_at_hour": "Phục vụ xong trong giờ",
+    "open_min": "Quầy mở (phút)", "idle_min": "Quầy rảnh (phút)",
 }
 INDICATOR_HEADERS = ("Nhóm chỉ tiêu", "Chỉ tiêu", "Giá trị", "Đơn vị", "Tử số", "Mẫu số", "Công thức")
 GROUP_NAMES = {"progress": "Tiến độ, kết quả giải quyết", "online": "Cung cấp dịch vụ trực tuyến",

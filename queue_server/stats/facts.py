@@ -12,6 +12,10 @@ Definitions (the figures on the page and in the exports follow them):
 - officer: the last staff member who called, recalled, started, finished or marked it.
 - wait_m / service_m: the durations in whole minutes (truncated), for the daily histograms.
 - rating: the citizen's rating of the ticket, if any.
+- call_ts / end_ts: when it was first called and when it left the counter (counter open and
+  idle time: a counter is open from its day's first call to its last ticket's end, busy
+  while a ticket is between its first call and its end; pauses are not logged, so a paused
+  counter counts as open and idle).
 
 `refresh` catches up from a watermark on ticket_events.id: it reads outside the write
 lock, then upserts in short write transactions, so ticket issuance keeps its pace.
@@ -27,8 +31,9 @@ from queue_server.store import Store
 
 COLUMNS = ("ticket_id", "day", "issue_hour", "finish_day", "finish_hour", "service", "counter", "officer",
            "priority", "channel", "state", "issued", "transferred_in", "served", "no_show", "cancelled",
-           "transferred", "recalls", "wait_s", "service_s", "wait_m", "service_m", "rating")
+           "transferred", "recalls", "wait_s", "service_s", "wait_m", "service_m", "rating", "call_ts", "end_ts")
 OFFICER_EVENTS = ("called", "recalled", "started", "finished", "no_show")
+AT_COUNTER_END = ("done", "no_show", "transferred")  # a called ticket left the counter at finished_ts
 BATCH = 2000
 _UPSERT = (f"INSERT INTO stats_ticket_facts ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
            "ON CONFLICT (ticket_id) DO UPDATE SET "
@@ -70,7 +75,9 @@ def derive(ticket: dict[str, Any], events: Iterable[tuple[float, str, str | None
             ticket["service"], ticket["counter"] or "", officer or "", ticket["priority"] or "",
             ticket["channel"] or "", state, int(not moved_in), int(moved_in), int(served),
             int(state == "no_show"), int(state == "cancelled"), int(state == "transferred"),
-            ticket["recalls"], wait, service, _whole_minutes(wait), _whole_minutes(service), rating)
+            ticket["recalls"], wait, service, _whole_minutes(wait), _whole_minutes(service), rating,
+            first_call, ticket["finished_ts"] if first_call is not None and state in AT_COUNTER_END and not day_closed
+            else None)
 
 
 def _whole_minutes(seconds: float | None) -> int | None:

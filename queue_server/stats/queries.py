@@ -65,6 +65,8 @@ class _Acc:
     services: int = 0
     service_sum: float = 0.0
     rated: dict[str, int] = field(default_factory=lambda: {lv: 0 for lv in LEVELS})
+    open_s: float = 0.0
+    busy_s: float = 0.0
 
     def add(self, row: tuple) -> None:
         for c, v in zip(COUNTS, row[:7]):
@@ -77,6 +79,8 @@ class _Acc:
         self.service_sum += float(row[11] or 0)
         for lv, v in zip(LEVELS, row[12:15]):
             self.rated[lv] += int(v or 0)
+        self.open_s += float(row[15] or 0)
+        self.busy_s += float(row[16] or 0)
 
 
 def _in(days: list[str]) -> str:
@@ -122,7 +126,7 @@ def _counts(sql: Sql, dim: str, p: _Plan) -> dict[str, _Acc]:
     union, params = _sources(
         p, f"SELECT k, {cols} FROM stats_day_counts WHERE dim = ? AND unit = ? AND day IN ({{days}})",
         f"SELECT {ROLLED[dim]} AS k, {named} FROM stats_ticket_facts WHERE day IN ({{days}}) "
-        f"GROUP BY {ROLLED[dim]}", (dim,))
+        f"GROUP BY day, {ROLLED[dim]}", (dim,))  # per day, as the roll-ups (a counter's open span)
     acc: dict[str, _Acc] = {}
     if not union:
         return acc
@@ -173,7 +177,7 @@ def breakdown(sql: Sql, first: date, last: date, by: str) -> dict[str, Any]:
     total = _Acc()
     for a in acc.values():
         total.add((*(a.counts[c] for c in COUNTS), a.waits, a.wait_sum, a.wait_max, a.services, a.service_sum,
-                   *(a.rated[lv] for lv in LEVELS)))
+                   *(a.rated[lv] for lv in LEVELS), a.open_s, a.busy_s))
 
     def figures(key: Any, a: _Acc) -> dict[str, Any]:
         return {**a.counts,
@@ -186,6 +190,9 @@ def breakdown(sql: Sql, first: date, last: date, by: str) -> dict[str, Any]:
 
     cast = int if by == "hour" else str
     rows = [{"key": cast(k), **figures(k, a)} for k, a in acc.items()]
+    if by == "counter":  # open from the day's first call to its last end; idle = open − busy
+        for r, a in zip(rows, acc.values()):
+            r["open_min"], r["idle_min"] = _minutes(a.open_s), _minutes(max(a.open_s - a.busy_s, 0.0))
     if by == "hour":
         served_at = {int(k): a.services for k, a in _counts(sql, "finish_hour", p).items() if k is not None}
         for h in set(served_at) - {r["key"] for r in rows}:

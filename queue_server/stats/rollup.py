@@ -24,10 +24,12 @@ SUM_EXPRS = ("SUM(issued)", "SUM(transferred_in)", "SUM(served)", "SUM(no_show)"
              "SUM(transferred)", "SUM(recalls)", "COUNT(wait_s)", "SUM(wait_s)", "MAX(wait_s)", "COUNT(service_s)",
              "SUM(service_s)", "SUM(CASE WHEN rating = 'very_satisfied' THEN 1 ELSE 0 END)",
              "SUM(CASE WHEN rating = 'satisfied' THEN 1 ELSE 0 END)",
-             "SUM(CASE WHEN rating = 'dissatisfied' THEN 1 ELSE 0 END)")
+             "SUM(CASE WHEN rating = 'dissatisfied' THEN 1 ELSE 0 END)",
+             "MAX(end_ts) - MIN(call_ts)", "SUM(end_ts - call_ts)")  # per day: summed over days
 SUMS = ", ".join(SUM_EXPRS)
 COUNT_COLS = ("issued", "transferred_in", "served", "no_show", "cancelled", "transferred", "recalls", "waits",
-              "wait_sum", "wait_max", "services", "service_sum", "very_satisfied", "satisfied", "dissatisfied")
+              "wait_sum", "wait_max", "services", "service_sum", "very_satisfied", "satisfied", "dissatisfied",
+              "open_s", "busy_s")
 
 
 def group_by(*exprs: str) -> str:

@@ -26,7 +26,8 @@ def m001_ticket_facts(db: Database) -> None:
         issued INTEGER NOT NULL, transferred_in INTEGER NOT NULL,
         served INTEGER NOT NULL, no_show INTEGER NOT NULL, cancelled INTEGER NOT NULL,
         transferred INTEGER NOT NULL, recalls INTEGER NOT NULL,
-        wait_s REAL, service_s REAL, wait_m INTEGER, service_m INTEGER, rating TEXT);
+        wait_s REAL, service_s REAL, wait_m INTEGER, service_m INTEGER, rating TEXT,
+        call_ts REAL, end_ts REAL);
     CREATE INDEX stats_facts_day ON stats_ticket_facts (day);
     CREATE TABLE stats_watermark (name TEXT PRIMARY KEY, last_id INTEGER NOT NULL);
     -- Roll-ups of past days: counts and sums per (dimension, key), and each duration's
@@ -42,7 +43,7 @@ def m001_ticket_facts(db: Database) -> None:
         no_show INTEGER NOT NULL, cancelled INTEGER NOT NULL, transferred INTEGER NOT NULL,
         recalls INTEGER NOT NULL, waits INTEGER NOT NULL, wait_sum REAL, wait_max REAL,
         services INTEGER NOT NULL, service_sum REAL, very_satisfied INTEGER NOT NULL,
-        satisfied INTEGER NOT NULL, dissatisfied INTEGER NOT NULL,
+        satisfied INTEGER NOT NULL, dissatisfied INTEGER NOT NULL, open_s REAL, busy_s REAL,
         PRIMARY KEY (dim, unit, day, k));
     CREATE TABLE stats_day_hist (
         dim TEXT NOT NULL, metric TEXT NOT NULL, unit TEXT NOT NULL, day TEXT NOT NULL, k TEXT NOT NULL,

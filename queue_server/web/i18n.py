@@ -188,6 +188,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "service_mean": ("Phục vụ TB", "Mean service"),
     "service_p90": ("Phục vụ P90", "P90 service"),
     "minutes_short": ("phút", "min"),
+    "open_time": ("Quầy mở", "Open"),
+    "idle_time": ("Quầy rảnh", "Idle"),
     "satisfaction": ("Hài lòng", "Satisfaction"),
     "on_time": ("Đúng hạn", "On time"),
     "chart_hours": ("Lượt đến và lượt phục vụ xong theo giờ", "Arrivals and served per hour"),

@@ -200,6 +200,11 @@ def test_figures_by_officer_counter_priority_and_channel(center):
     counters = rows_by_key(center.stats(**span, by="counter"))
     assert {k: r["served"] for k, r in counters.items()} == {"": 0, "2": 3, "3": 2, "5": 1}
     assert pick(counters["3"], "wait_mean_min", "service_mean_min", "service_p90_min") == (7.5, 10.0, 12.0)
+    # open from the day's first call to its last end, idle = open − time with a ticket:
+    # c2 08:10–08:35 with T2 10 + T1 4 + T5 10; c3 23:55–00:06 (D1) and 00:40–00:52 (D2);
+    # c5 08:06–08:15 with T3 2 + T4 6 (T9's end was the day closing: not counted)
+    assert {k: (r["open_min"], r["idle_min"]) for k, r in counters.items() if k} == {
+        "2": (25.0, 1.0), "3": (23.0, 0.0), "5": (9.0, 1.0)}
     priority = rows_by_key(center.stats(**span, by="priority"))
     assert pick(priority["elderly"], "issued", "served", "recalls", "wait_mean_min", "service_mean_min") \
         == (1, 1, 1, 8.0, 6.0)

@@ -50,6 +50,7 @@ async function stats(by, p) {
 }
 
 function table(id, by, data, cols = COLS) {
+  if (data.rows.some((r) => "open_min" in r)) cols = [...cols, ["open_min", "open_time"], ["idle_min", "idle_time"]];
   const tableEl = document.getElementById(id);
   const head = el("tr", {}, el("th", {}, t("by_" + by)));
   for (const [, key] of cols) head.append(el("th", {}, t(key)));
