@@ -74,7 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description=f"{site.center.name} — hàng đợi, số thứ tự, quầy / queue, tickets, counters",
                   lifespan=lifespan)
     app.state.settings, app.state.site, app.state.store, app.state.bus = settings, site, store, bus
-    app.state.stats_worker = StatsWorker(settings.db_path, site, settings.durable_commits)
+    app.state.stats_worker = StatsWorker(settings.db_path, site, settings.durable_commits,
+                                         settings.stats_refresh_seconds)
     app.state.rate_limiter = RateLimiter(settings.public_rate_per_minute) if settings.public_rate_per_minute else None
     errors.install(app)
     for router in ROUTERS:

@@ -19,3 +19,6 @@ class Settings:
     # fsync the WAL at every (group) commit, so an issued — maybe printed — ticket survives a
     # power cut; False survives a crash of the process only (for disks with battery-backed cache).
     durable_commits: bool = True
+    # The statistics catch up with the event log at most this often (seconds): each catch-up
+    # is a write, and a write held while a ticket is issued makes that ticket wait ≥ 1 ms.
+    stats_refresh_seconds: float = 1.0

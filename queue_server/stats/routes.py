@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -35,6 +36,10 @@ router = APIRouter(prefix="/api/v1/stats", tags=["stats"], dependencies=[Depends
 MAX_DAYS = 400
 DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _refreshing = threading.Lock()
+#: Seconds between two catch-ups of the facts (set by the worker from Settings.stats_refresh_seconds;
+#: 0 = every call). Figures are at most this old.
+REFRESH_EVERY = 0.0
+_last_refresh = float("-inf")
 CHANNEL_NAMES = {"kiosk": ("Ki-ốt", "Kiosk"), "web": ("Trang web", "Web"), "phone": ("Điện thoại", "Phone"),
                  "counter": ("Tại quầy", "At the counter")}
 
@@ -65,9 +70,12 @@ def period(from_: str | None, to: str | None, now: datetime, site: SiteConfig) -
 
 def fresh(store: Store, site: SiteConfig, now: datetime) -> Sql:
     """The facts brought up to the last event, past days rolled up, and a connection to query them."""
+    global _last_refresh
     with _refreshing:
-        facts.refresh(store, site.tz)
-        rollup.roll_past(store, service_day(now, site.tz))
+        if time.monotonic() - _last_refresh >= REFRESH_EVERY:
+            facts.refresh(store, site.tz)
+            rollup.roll_past(store, service_day(now, site.tz))
+            _last_refresh = time.monotonic()
     return Sql(store.db.conn)
 
 

@@ -22,7 +22,7 @@ _store = None
 _site: SiteConfig | None = None
 
 
-def _init(db_path: str, site: SiteConfig, durable: bool) -> None:
+def _init(db_path: str, site: SiteConfig, durable: bool, refresh_every: float) -> None:
     global _store, _site
     import signal
 
@@ -33,7 +33,9 @@ def _init(db_path: str, site: SiteConfig, durable: bool) -> None:
     # Figures can wait, a citizen at the kiosk cannot: when the cores are busy, the kernel
     # gives the server (issuing tickets) the CPU before this worker.
     os.nice(10)
+    from queue_server.stats import routes
     _store = Store(db_path, (), durable=durable)  # the server has applied the migrations
+    routes.REFRESH_EVERY = refresh_every
     _site = site
 
 
@@ -45,8 +47,8 @@ def _call(name: str, args: tuple) -> Any:
 class StatsWorker:
     """`await worker.run("stats", now, first, last, by)` → routes.stats(store, site, now, …) in the worker."""
 
-    def __init__(self, db_path: Path | str, site: SiteConfig, durable: bool = True):
-        self._args = (str(db_path), site, durable)
+    def __init__(self, db_path: Path | str, site: SiteConfig, durable: bool = True, refresh_every: float = 1.0):
+        self._args = (str(db_path), site, durable, refresh_every)
         self._pool: ProcessPoolExecutor | None = None
 
     def _executor(self) -> ProcessPoolExecutor:

@@ -1,11 +1,24 @@
 """Results in lockers on the statistics: deposited, collected, overdue and returned, by local day."""
 from __future__ import annotations
 
+import pytest
+
+from bench.live_server import MONDAY_MORNING
+from queue_server.clock import FakeClock
+from tests.lockers.conftest import Desk
+
 
 def results(desk, first: str, last: str) -> dict:
     r = desk.client.get("/api/v1/stats", params={"from": first, "to": last}, headers=desk.sup)
     assert r.status_code == 200, r.text
     return r.json()["results"]
+
+
+@pytest.fixture
+def desk(app_factory):
+    clock = FakeClock(MONDAY_MORNING)
+    app, store = app_factory(clock=clock, stats_refresh_seconds=0)  # each query sees the step just played
+    return Desk(app, store, clock)
 
 
 def test_locker_results_are_counted_on_the_day_each_step_happened(desk):

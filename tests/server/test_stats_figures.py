@@ -76,7 +76,8 @@ class Center:
 def center(tmp_path):
     clock = FakeClock(f"{D1}T08:00:00+07:00")
     app = create_app(Settings(db_path=tmp_path / "stats.sqlite", clock=clock, public_rate_per_minute=0,
-                              enforce_windows=False, token_ttl_hours=24 * 60))
+                              enforce_windows=False, token_ttl_hours=24 * 60,
+                              stats_refresh_seconds=0))  # every query sees the step just played
     store = app.state.store
     for role, name in {**STAFF, "officer2": "officer2"}.items():
         add_user(store, name, "officer" if role == "officer2" else role, PASSWORD)
@@ -300,3 +301,28 @@ def test_a_range_is_split_into_weeks_days_and_live_days_covering_each_day_once(f
     assert sorted(covered) == [(first + timedelta(days=i)).isoformat() for i in range(length + 1)]
     assert set(live) == dirty_days & set(covered) and not set(weeks) & mondays
     assert all(date.fromisoformat(m).weekday() == 0 for m in weeks)
+
+
+def test_figures_follow_the_log_within_the_refresh_interval(tmp_path):
+    """With the production setting (catch up at most once a second) a new ticket shows within a second."""
+    import time as real_time
+    clock = FakeClock(f"{D1}T08:00:00+07:00")
+    app = create_app(Settings(db_path=tmp_path / "s.sqlite", clock=clock, public_rate_per_minute=0))
+    add_user(app.state.store, "sup", "supervisor", PASSWORD)
+    kiosk = {"Authorization": "Bearer " + add_device(app.state.store, "k", "kiosk")}
+    with TestClient(app) as client:
+        sup = {"Authorization": "Bearer " + client.post(
+            "/api/v1/auth/login", json={"username": "sup", "password": PASSWORD}).json()["token"]}
+
+        def issued() -> int:
+            return client.get("/api/v1/stats", params={"from": D1, "to": D1}, headers=sup).json()["totals"]["issued"]
+
+        def issue() -> None:
+            r = client.post("/api/v1/tickets", json={"service": "land"},
+                            headers={**kiosk, "Idempotency-Key": uuid.uuid4().hex})
+            assert r.status_code == 201
+        issue()
+        assert issued() == 1
+        issue()
+        real_time.sleep(1.05)
+        assert issued() == 2
