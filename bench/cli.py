@@ -21,7 +21,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     bench = bench_parser.add_subparsers(dest="bench", metavar="BENCH")
     bench_parser.set_defaults(func=lambda args: (bench_parser.print_help(), 2)[1])
 
-    from bench import cli_server, eta, locker
+    from bench import cli_server, eta, locker, stats
     cli_server.register(bench)
     eta.register(bench)
 
@@ -44,6 +44,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     from bench import reliability
     reliability.register(bench)
+    stats.register_bench(bench)
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -36,6 +36,11 @@ from queue_server.settings import Settings
 from queue_server.shipping import schema as shipping_schema
 from queue_server.shipping.config import province_link
 from queue_server.shipping.shipper import Shipper
+from queue_server.stats import page as stats_page
+from queue_server.stats import routes as stats_routes
+from queue_server.stats import schema as stats_schema
+from queue_server.stats.indicators import rules_of as stats_rules
+from queue_server.stats.worker import StatsWorker
 from queue_server.store import Store
 from queue_server.tickets import citizen as tickets_citizen
 from queue_server.tickets import public as tickets_public
@@ -48,14 +53,14 @@ from queue_server.voice import routes as voice_routes
 MIGRATIONS = (tickets_schema.migrations, auth_schema.migrations, ratings_schema.migrations,
               dashboard_schema.migrations, dossiers_schema.migrations, lockers_schema.migrations,
               notices_schema.migrations, shipping_schema.migrations, integrations_schema.migrations,
-              postal_schema.migrations)
+              postal_schema.migrations, stats_schema.migrations)
 
 #: Every feature's routes. Routes are matched in order: the busiest (ticket issue, call next) first.
 ROUTERS = (tickets_routes.router, counters_routes.router, tickets_public.router, tickets_citizen.router,
            auth_routes.router,
            events_routes.router, web.router, voice_routes.router, ratings_routes.router,
            dashboard_routes.router, dossiers_routes.router, lockers_routes.router, notices_routes.router,
-           integrations_routes.router, postal_routes.router)
+           integrations_routes.router, postal_routes.router, stats_routes.router, stats_page.router)
 
 
 async def _sign_out_idle(store: Store, site, settings: Settings) -> None:
@@ -74,6 +79,7 @@ SWEEP_SECONDS = 20.0
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     site = load_site(settings.config_path)  # ConfigError names file, key and problem
+    stats_rules(site)  # the provincial statistics rules, checked at start like the rest
     store = Store(settings.db_path, MIGRATIONS, background_checkpoint=True, durable=settings.durable_commits)
     sync_site(store, site, settings.clock())
     bus = EventBus(settings.clock, site.tz)
@@ -96,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             shipper.stop()
         sweeper.cancel()
         bus.loop = None
+        app.state.stats_worker.close()
         store.close()
 
     app = FastAPI(title="motcua queue server", version="1",
@@ -104,6 +111,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings, app.state.site, app.state.store, app.state.bus = settings, site, store, bus
     app.state.voice_cache = voice_routes.make_cache(settings.db_path)
     app.state.shipper = shipper
+    app.state.stats_worker = StatsWorker(settings.db_path, site, settings.durable_commits,
+                                         settings.stats_refresh_seconds)
     app.state.rate_limiter = RateLimiter(settings.public_rate_per_minute) if settings.public_rate_per_minute else None
     errors.install(app)
     app.add_middleware(BodyLimits)  # 413 / 415 before any route reads a body

@@ -21,3 +21,6 @@ class Settings:
     durable_commits: bool = True
     # Base of the citizen's ticket links (`serve --public-url`); overrides [center] public_url.
     public_url: str = ""
+    # The statistics catch up with the event log at most this often (seconds): each catch-up
+    # is a write, and a write held while a ticket is issued makes that ticket wait ≥ 1 ms.
+    stats_refresh_seconds: float = 1.0

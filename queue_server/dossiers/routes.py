@@ -97,7 +97,7 @@ def dossier_json(site: SiteConfig, row: dict[str, Any], *, staff: bool = False) 
            "returned_to_counter_at": iso_local(row["returned_to_counter_ts"], site.tz)}
     if staff:
         out.update(phone=mask_phone(row["phone"]), email=mask_email(row["email"]),
-                   zalo=bool(row["zalo_id"]), source=row["source"])
+                   zalo=bool(row["zalo_id"]), source=row["source"], channel=row["channel"])
     return out
 
 
@@ -157,6 +157,7 @@ class DossierIn(BaseModel):
     due_at: Moment | None = None
     due_date: Day | None = None
     status: int = Field(2, ge=1, le=10)
+    channel: int = Field(1, ge=1, le=3, description="1 direct, 2 online, 3 public post")
 
     @model_validator(mode="after")
     def not_empty(self) -> "DossierIn":
@@ -210,7 +211,7 @@ def create(body: DossierIn, who: Principal = Depends(require_staff("officer")),
             "applicant_masked": mask_name(body.applicant_name), "phone": body.phone, "email": body.email,
             "zalo_id": body.zalo_id, "received_ts": received.timestamp(),
             "due_ts": due.timestamp() if due else None, "status": body.status, "status_ts": now.timestamp(),
-            "source": source, "created_by": who.actor, "created_ts": now.timestamp()})
+            "source": source, "channel": body.channel, "created_by": who.actor, "created_ts": now.timestamp()})
         tx.execute("INSERT INTO dossier_events (code, ts, type, status_to, actor) VALUES (?,?,?,?,?)",
                    (code, now.timestamp(), source, body.status, who.actor))
         tx.emit("dossier.created", code=code, status=body.status)

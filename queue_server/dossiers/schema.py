@@ -34,3 +34,13 @@ def m001_dossiers(db: Database) -> None:
     CREATE TRIGGER dossier_events_no_delete BEFORE DELETE ON dossier_events
         BEGIN SELECT RAISE(ABORT, 'dossier_events is append-only'); END;
     """)
+
+
+@migrations()
+def m002_channel(db: Database) -> None:
+    # How the dossier was submitted (national portal codes: 1 direct, 2 online, 3 public
+    # post): Decision 766's channel share needs it. Older rows were taken at the counter.
+    run_script(db, """
+    ALTER TABLE dossiers ADD COLUMN channel INTEGER NOT NULL DEFAULT 1 CHECK (channel IN (1, 2, 3));
+    CREATE INDEX dossiers_received ON dossiers (received_ts);
+    """)

@@ -47,6 +47,7 @@ PUBLIC: dict[tuple[str, str], str] = {
 HANDLER_GUARDED: dict[tuple[str, str], tuple[str | None, tuple[str, ...]]] = {
     ("GET", "/console"): ("officer", ()),
     ("GET", "/dashboard"): ("supervisor", ()),
+    ("GET", "/stats"): ("supervisor", ()),
     ("GET", "/display"): ("officer", ("display",)),
     ("GET", "/rate/{counter}"): (None, ("rating",)),
     ("GET", "/api/v1/auth/me"): ("officer", DEVICE_ROLES),
