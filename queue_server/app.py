@@ -26,8 +26,11 @@ from queue_server.integrations import routes as integrations_routes
 from queue_server.integrations import schema as integrations_schema
 from queue_server.lockers import routes as lockers_routes
 from queue_server.lockers import schema as lockers_schema
+from queue_server.lockers.codes import PickupCodes
+from queue_server.lockers.config import parse_lockers
 from queue_server.notices import outbox as notices_routes
 from queue_server.notices import schema as notices_schema
+from queue_server.notices.outbox import Deliverer, outbox_dir
 from queue_server.postal import routes as postal_routes
 from queue_server.postal import schema as postal_schema
 from queue_server.ratings import routes as ratings_routes
@@ -87,6 +90,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     store.audience = bus.has_audience
     link = province_link(site)  # `[province]` in site.toml: ship the logs there
     shipper = Shipper(store, link, settings.clock) if link else None
+    lockers_cfg = parse_lockers(site.sections, site.path)  # [lockers] and [lockers.notices]; ConfigError at start
+    notices = Deliverer(store, lockers_cfg.notices, outbox_dir(lockers_cfg.notices, site.path, settings.db_path),
+                        render=PickupCodes.of(store).code_for)  # pickup codes filled in at send time
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -97,7 +103,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sweeper = asyncio.ensure_future(_sign_out_idle(store, site, settings))
         if shipper:
             shipper.start()
+        lockers_worker.start()
         yield
+        lockers_worker.stop()  # before the store closes
         if shipper:
             shipper.stop()
         sweeper.cancel()
@@ -111,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings, app.state.site, app.state.store, app.state.bus = settings, site, store, bus
     app.state.voice_cache = voice_routes.make_cache(settings.db_path)
     app.state.shipper = shipper
+    app.state.lockers_config, app.state.notices_deliverer = lockers_cfg, notices
     app.state.stats_worker = StatsWorker(settings.db_path, site, settings.durable_commits,
                                          settings.stats_refresh_seconds)
     app.state.rate_limiter = RateLimiter(settings.public_rate_per_minute) if settings.public_rate_per_minute else None
@@ -120,7 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     web.setup(app)
-    lockers_routes.setup(app)
+    lockers_worker = lockers_routes.setup(app)
     integrations_routes.setup(app)
     openapi_doc.install(app)  # security schemes and every error status in /openapi.json
     return app

@@ -8,7 +8,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
 class RuleError(Exception):
-    """A queue rule refused a change (no HTTP here: the API maps `code` to a status)."""
+    """A rule refused a change. Rule modules raise this (no HTTP there); `STATUS` below is the
+    one place that maps its `code` to an HTTP status (409 when not listed)."""
 
     def __init__(self, code: str, vi: str, en: str):
         self.code, self.vi, self.en = code, vi, en
@@ -20,6 +21,8 @@ class RuleError(Exception):
 
 
 class ApiError(RuleError):
+    """Raised by routes and guards, which speak HTTP: the status travels with the error."""
+
     def __init__(self, status: int, code: str, vi: str, en: str, headers: dict | None = None):
         super().__init__(code, vi, en)
         self.status, self.headers = status, headers
@@ -29,8 +32,9 @@ STATUS = {
     "not_found": 404, "unknown_service": 404, "unknown_counter": 404,
     "invalid_state": 409, "counter_paused": 409, "outside_hours": 409,
     "daily_cap_reached": 409, "idempotency_mismatch": 409, "counter_taken": 409,
-    "current_not_started": 409,
-    "unknown_priority_group": 422, "validation_error": 422,
+    "current_not_started": 409, "not_ready": 409, "already_deposited": 409,
+    "no_free_compartment": 409, "in_locker": 409,
+    "unknown_priority_group": 422, "validation_error": 422, "invalid_code": 422,
     "unauthenticated": 401, "forbidden": 403, "rate_limited": 429,
 }
 HTTP_TEXT = {

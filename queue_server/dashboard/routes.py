@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
@@ -49,24 +49,26 @@ class HealthIn(BaseModel):
 
 
 @router.post("/devices/health")
-def report_health(
+async def report_health(
     body: HealthIn, store=Depends(get_store), now: datetime = Depends(get_now),
     who: Principal = Depends(require_device("kiosk", "locker", "display", "rating")),
 ):
-    worst = max((c.status for c in body.components.values()), key=SEVERITY.get, default="ok")
-    row = {
-        "device": who.name, "role": who.role, "status": worst,
-        "components": json.dumps({k: v.model_dump() for k, v in body.components.items()},
-                                 ensure_ascii=False),
-        "reported_ts": now.timestamp(),
-    }
-    with store.write() as tx:
-        previous = tx.db.execute(
-            "SELECT status FROM device_health WHERE device = ?", [who.name]).fetchone()
-        tx.db["device_health"].upsert(row, pk="device")
-        if previous is None or previous[0] != worst:
-            tx.emit("device.health", device=who.name, role=who.role, status=worst)
-    return _device(row, now)
+    def work() -> Any:  # runs in the store's group commit, on the event loop
+        worst = max((c.status for c in body.components.values()), key=SEVERITY.get, default="ok")
+        row = {
+            "device": who.name, "role": who.role, "status": worst,
+            "components": json.dumps({k: v.model_dump() for k, v in body.components.items()},
+                                     ensure_ascii=False),
+            "reported_ts": now.timestamp(),
+        }
+        with store.write() as tx:
+            previous = tx.db.execute(
+                "SELECT status FROM device_health WHERE device = ?", [who.name]).fetchone()
+            tx.db["device_health"].upsert(row, pk="device")
+            if previous is None or previous[0] != worst:
+                tx.emit("device.health", device=who.name, role=who.role, status=worst)
+        return _device(row, now)
+    return await store.run(work)
 
 
 def _device(row: dict, now: datetime) -> dict:

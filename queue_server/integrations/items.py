@@ -19,7 +19,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from queue_server.dossiers import routes as dossiers
+from queue_server.dossiers import rules as dossiers
 from queue_server.integrations import notify as notices
 from queue_server.lockers.config import NoticeConfig
 from queue_server.store import Tx

@@ -152,9 +152,11 @@ def list_results(state: str | None = None, limit: int = 200, store: Store = Depe
 
 
 @router.post("/results/retry")
-def retry(store: Store = Depends(get_store), now: datetime = Depends(get_now),
+async def retry(store: Store = Depends(get_store), now: datetime = Depends(get_now),
           who: Principal = Depends(require_staff("supervisor"))) -> dict[str, int]:
-    return {"due_now": results.retry_now(store, now)}
+    def work() -> Any:  # runs in the store's group commit, on the event loop
+        return {"due_now": results.retry_now(store, now)}
+    return await store.run(work)
 
 
 # -- results for a source that pushes (no URL to call back): it fetches and acknowledges --
@@ -172,10 +174,12 @@ def results_outbox(limit: int = 500, store: Store = Depends(get_store), site=Dep
 
 
 @router.post("/results/ack")
-def results_ack(body: AckIn, store: Store = Depends(get_store), now: datetime = Depends(get_now),
+async def results_ack(body: AckIn, store: Store = Depends(get_store), now: datetime = Depends(get_now),
                 who: Principal = Depends(require_device("integration"))) -> dict[str, int]:
     """Mark reports as received by the source (idempotent: an acknowledged code stays acknowledged)."""
-    return {"acknowledged": results.acknowledge(store, body.codes, now)}
+    def work() -> Any:  # runs in the store's group commit, on the event loop
+        return {"acknowledged": results.acknowledge(store, body.codes, now)}
+    return await store.run(work)
 
 
 # -- the background worker -------------------------------------------------------------

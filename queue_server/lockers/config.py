@@ -1,8 +1,8 @@
 """The `[lockers]` section of the site TOML: banks of compartments, deadlines, notices.
 
-The core loader ignores sections it does not know, so this module reads its own
-section with tomllib and refuses a wrong one with a ConfigError naming the
-file, the key and the problem.
+The core loader reads the file once and keeps every table (`SiteConfig.sections`);
+this module checks its own section and refuses a wrong one with a ConfigError
+naming the file, the key and the problem.
 
     [lockers]
     reminder_after_days = 3      # first reminder when not collected
@@ -33,7 +33,6 @@ file, the key and the problem.
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -215,11 +214,3 @@ def parse_lockers(data: dict[str, Any], path: Path | str = "<memory>") -> Locker
         raise ConfigError(path, "lockers.max_failed_tries", "must be ≥ 1")
     return cfg
 
-
-def load_lockers(path: Path | str) -> LockerConfig:
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(path, "(file)", f"cannot read: {exc}") from None
-    return parse_lockers(data, path)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -17,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from queue_server.edge.bounds import MAX_COMPARTMENTS, CompartmentNo, RowId
-from queue_server.dossiers import routes as dossiers
+from queue_server.dossiers import rules as dossiers
 from queue_server.lockers import rules
 from queue_server.lockers import uncollected
 from queue_server.auth.guards import Principal, require_device, require_staff, require_staff_or_device
@@ -26,7 +25,6 @@ from queue_server.config import SiteConfig
 from queue_server.deps import get_now, get_site, get_store
 from queue_server.errors import ApiError
 from queue_server.lockers.audit import alert_json, audit_json
-from queue_server.lockers.codes import PickupCodes
 from queue_server.lockers.config import LockerConfig
 from queue_server.notices.outbox import deliverer, locker_config
 from queue_server.store import Store
@@ -80,7 +78,7 @@ def _bank_json(store: Store, cfg: LockerConfig, kiosk: str, tz: Any) -> dict[str
     bank = rules.bank_of(cfg, kiosk)
     comps = store.query("SELECT * FROM locker_compartments WHERE kiosk = ? AND configured = 1 ORDER BY number", (kiosk,))
     active = {p["number"]: p for p in store.query(
-        f"SELECT * FROM locker_parcels WHERE kiosk = ? AND state IN ({rules._ACTIVE_SQL})", (kiosk,))}
+        f"SELECT * FROM locker_parcels WHERE kiosk = ? AND state IN ({rules.ACTIVE_SQL})", (kiosk,))}
     return {"kiosk": kiosk, "name": bank.name, "name_en": bank.name_en, "inverted_boards": list(bank.inverted_boards),
             "compartments": [{"compartment": c["number"], "board": c["board"], "lock": c["lock"], "size": c["size"],
                               "disabled": bool(c["disabled"]), "disabled_reason": c["disabled_reason"],
@@ -108,15 +106,17 @@ def alerts(state: Literal["open", "ack", "all"] = "open", limit: Annotated[int, 
 
 
 @router.post("/alerts/{alert_id}/ack")
-def ack(alert_id: RowId, who: Principal = Depends(require_staff("supervisor")), store: Store = Depends(get_store),
+async def ack(alert_id: RowId, who: Principal = Depends(require_staff("supervisor")), store: Store = Depends(get_store),
         site: SiteConfig = Depends(get_site), now: datetime = Depends(get_now)) -> dict[str, Any]:
-    with store.write() as tx:
-        cur = tx.execute("UPDATE locker_alerts SET state = 'ack', ack_ts = ?, ack_by = ? WHERE id = ? AND state = 'open'",
-                         (now.timestamp(), who.actor, alert_id))
-        if not cur.rowcount and not rules.row(tx, "SELECT id FROM locker_alerts WHERE id = ?", (alert_id,)):
-            raise ApiError(404, "not_found", "Không tìm thấy cảnh báo", "Alert not found")
-        found = rules.row(tx, "SELECT * FROM locker_alerts WHERE id = ?", (alert_id,))
-    return alert_json(found, site.tz)
+    def work() -> Any:  # runs in the store's group commit, on the event loop
+        with store.write() as tx:
+            cur = tx.execute("UPDATE locker_alerts SET state = 'ack', ack_ts = ?, ack_by = ? WHERE id = ? AND state = 'open'",
+                             (now.timestamp(), who.actor, alert_id))
+            if not cur.rowcount and not rules.row(tx, "SELECT id FROM locker_alerts WHERE id = ?", (alert_id,)):
+                raise ApiError(404, "not_found", "Không tìm thấy cảnh báo", "Alert not found")
+            found = rules.row(tx, "SELECT * FROM locker_alerts WHERE id = ?", (alert_id,))
+        return alert_json(found, site.tz)
+    return await store.run(work)
 
 
 @router.get("/audit")
@@ -140,7 +140,7 @@ def parcels(state: str | None = None, dossier: str | None = None, limit: Annotat
             site: SiteConfig = Depends(get_site)) -> list[dict[str, Any]]:
     where, params = [], []
     if state == "active":
-        where.append(f"state IN ({rules._ACTIVE_SQL})")
+        where.append(f"state IN ({rules.ACTIVE_SQL})")
     elif state:
         where.append("state = ?")
         params.append(state)
@@ -168,53 +168,63 @@ def _parcel_or_404(store_tx: Any, parcel_id: int) -> dict[str, Any]:
 
 
 @router.post("/{kiosk}/deposits", status_code=201)
-def deposit(kiosk: str, body: DepositIn, request: Request, who: Principal = Depends(require_staff("officer")),
+async def deposit(kiosk: str, body: DepositIn, request: Request, who: Principal = Depends(require_staff("officer")),
             store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
             now: datetime = Depends(get_now)) -> dict[str, Any]:
     """Reserve a free compartment of fitting size; the kiosk then opens it (board, lock in the answer)."""
-    with store.write() as tx:
-        p = rules.reserve(tx, cfg_of(request), kiosk, body.dossier.strip(), body.size, who.actor, now, body.from_console)
-    return {**parcel_json(p, site.tz), "board": p["board"], "lock": p["lock"]}
+    def work() -> Any:  # runs in the store's group commit, on the event loop
+        with store.write() as tx:
+            p = rules.reserve(tx, cfg_of(request), kiosk, body.dossier.strip(), body.size, who.actor, now, body.from_console)
+        return {**parcel_json(p, site.tz), "board": p["board"], "lock": p["lock"]}
+    return await store.run(work)
 
 
 @router.post("/parcels/{parcel_id}/retrieve")
-def retrieve(parcel_id: RowId, request: Request, who: Principal = Depends(require_staff("supervisor")),
+async def retrieve(parcel_id: RowId, request: Request, who: Principal = Depends(require_staff("supervisor")),
              store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
              now: datetime = Depends(get_now)) -> dict[str, Any]:
     """Supervised opening: the result goes back to the counter; the kiosk opens the door (see /commands)."""
-    with store.write() as tx:
-        p = uncollected.retrieve(tx, _parcel_or_404(tx, parcel_id), who.actor, now)
-    return parcel_json(p, site.tz)
+    def work() -> Any:  # runs in the store's group commit, on the event loop
+        with store.write() as tx:
+            p = uncollected.retrieve(tx, _parcel_or_404(tx, parcel_id), who.actor, now)
+        return parcel_json(p, site.tz)
+    return await store.run(work)
 
 
 @router.post("/parcels/{parcel_id}/new-code")
-def new_code(parcel_id: RowId, request: Request, who: Principal = Depends(require_staff("supervisor")),
+async def new_code(parcel_id: RowId, request: Request, who: Principal = Depends(require_staff("supervisor")),
              store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
              now: datetime = Depends(get_now)) -> dict[str, Any]:
     """Unlock after a lockout (identity checked by staff): a new code is sent to the applicant."""
-    with store.write() as tx:
-        p = uncollected.reset_code(tx, cfg_of(request), _parcel_or_404(tx, parcel_id), who.actor, now)
-    return parcel_json(p, site.tz)
+    def work() -> Any:  # runs in the store's group commit, on the event loop
+        with store.write() as tx:
+            p = uncollected.reset_code(tx, cfg_of(request), _parcel_or_404(tx, parcel_id), who.actor, now)
+        return parcel_json(p, site.tz)
+    return await store.run(work)
 
 
 @router.post("/{kiosk}/compartments/{number}/enable")
-def enable(kiosk: str, number: CompartmentNo, who: Principal = Depends(require_staff("supervisor")),
+async def enable(kiosk: str, number: CompartmentNo, who: Principal = Depends(require_staff("supervisor")),
            store: Store = Depends(get_store), now: datetime = Depends(get_now)) -> dict[str, Any]:
-    with store.write() as tx:
-        cur = tx.execute("UPDATE locker_compartments SET disabled = 0, disabled_reason = NULL "
-                         "WHERE kiosk = ? AND number = ?", (kiosk, number))
-        if not cur.rowcount:
-            raise ApiError(404, "not_found", f"Không có ngăn {number}", f"No compartment {number} at {kiosk}")
-        rules.audit(tx, now, kiosk, number, "enabled", who.actor)
-    return {"kiosk": kiosk, "compartment": number, "disabled": False}
+    def work() -> Any:  # runs in the store's group commit, on the event loop
+        with store.write() as tx:
+            cur = tx.execute("UPDATE locker_compartments SET disabled = 0, disabled_reason = NULL "
+                             "WHERE kiosk = ? AND number = ?", (kiosk, number))
+            if not cur.rowcount:
+                raise ApiError(404, "not_found", f"Không có ngăn {number}", f"No compartment {number} at {kiosk}")
+            rules.audit(tx, now, kiosk, number, "enabled", who.actor)
+        return {"kiosk": kiosk, "compartment": number, "disabled": False}
+    return await store.run(work)
 
 
 @router.post("/sweep")
-def sweep(request: Request, who: Principal = Depends(require_staff("supervisor")), store: Store = Depends(get_store),
+async def sweep(request: Request, who: Principal = Depends(require_staff("supervisor")), store: Store = Depends(get_store),
           now: datetime = Depends(get_now)) -> dict[str, int]:
     """Reminders and returns now (the worker runs this every minute by itself)."""
-    with store.write() as tx:
-        return uncollected.sweep(tx, cfg_of(request), now)
+    def work() -> Any:  # runs in the store's group commit, on the event loop
+        with store.write() as tx:
+            return uncollected.sweep(tx, cfg_of(request), now)
+    return await store.run(work)
 
 
 # -- the result kiosk -------------------------------------------------------------------------
@@ -269,9 +279,11 @@ def commands(kiosk: str, request: Request, who: Principal = Depends(bank_device)
 
 
 @router.post("/{kiosk}/pickup/lookup")
-def pickup_lookup(kiosk: str, body: LookupIn, request: Request, who: Principal = Depends(bank_device),
+async def pickup_lookup(kiosk: str, body: LookupIn, request: Request, who: Principal = Depends(bank_device),
                   store: Store = Depends(get_store)) -> dict[str, Any]:
-    return rules.lookup(store, cfg_of(request), kiosk, dossiers.require_code(body.dossier))
+    def work() -> Any:  # runs in the store's group commit, on the event loop
+        return rules.lookup(store, cfg_of(request), kiosk, dossiers.require_code(body.dossier))
+    return await store.run(work)
 
 
 def _source(request: Request, who: Principal) -> str:
@@ -301,7 +313,7 @@ def _refused(error: dict[str, Any]) -> JSONResponse:
 
 
 @router.post("/{kiosk}/pickup/verify")
-def pickup_verify(kiosk: str, body: VerifyIn, request: Request, who: Principal = Depends(bank_device),
+async def pickup_verify(kiosk: str, body: VerifyIn, request: Request, who: Principal = Depends(bank_device),
                   store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
                   now: datetime = Depends(get_now)) -> Any:
     cfg = cfg_of(request)
@@ -312,11 +324,13 @@ def pickup_verify(kiosk: str, body: VerifyIn, request: Request, who: Principal =
             raise ApiError(429, "rate_limited", "Quá nhiều lần thử, vui lòng chờ một phút",
                            "Too many attempts at this kiosk, please wait a minute",
                            {"Retry-After": str(max(1, int(wait + 0.999)))})
-    with store.write() as tx:  # a wrong try is committed: the counter must survive the error answer
-        parcel, error = rules.verify(tx, cfg, kiosk, body.dossier.strip(), body.code.strip(), who.actor, now)
-        if parcel:
-            comp = rules.row(tx, "SELECT board, lock FROM locker_compartments WHERE kiosk = ? AND number = ?",
-                             (kiosk, parcel["number"]))
+    def check() -> tuple[Any, Any, Any]:   # in the store's group commit; the brakes above stay outside
+        with store.write() as tx:  # a wrong try is committed: the counter must survive the error answer
+            parcel, error = rules.verify(tx, cfg, kiosk, body.dossier.strip(), body.code.strip(), who.actor, now)
+            comp = parcel and rules.row(tx, "SELECT board, lock FROM locker_compartments WHERE kiosk = ? AND number = ?",
+                                        (kiosk, parcel["number"]))
+        return parcel, error, comp
+    parcel, error, comp = await store.run(check)
     if error:
         if error["status"] != 429:  # a slowed-down dossier's refusal was not a guess
             _source_failed(request.app, source, now)
@@ -327,48 +341,54 @@ def pickup_verify(kiosk: str, body: VerifyIn, request: Request, who: Principal =
 
 
 @router.post("/{kiosk}/pickup/new-code")
-def pickup_new_code(kiosk: str, body: LookupIn, request: Request, who: Principal = Depends(bank_device),
+async def pickup_new_code(kiosk: str, body: LookupIn, request: Request, who: Principal = Depends(bank_device),
                     store: Store = Depends(get_store), now: datetime = Depends(get_now)) -> Any:
     """The citizen at the kiosk asks for a new pickup code: it goes to the phone / e-mail on file
     (never shown here), at most once per `[lockers] new_code_after_min`. No staff needed."""
-    with store.write() as tx:
-        out, error = rules.request_new_code(tx, cfg_of(request), kiosk, body.dossier.strip(), who.actor, now)
-    return _refused(error) if error else out
+    def work() -> Any:  # runs in the store's group commit, on the event loop
+        with store.write() as tx:
+            out, error = rules.request_new_code(tx, cfg_of(request), kiosk, body.dossier.strip(), who.actor, now)
+        return _refused(error) if error else out
+    return await store.run(work)
 
 
 @router.post("/{kiosk}/compartments/{number}/report")
-def report(kiosk: str, number: CompartmentNo, body: ReportIn, request: Request, who: Principal = Depends(bank_device),
+async def report(kiosk: str, number: CompartmentNo, body: ReportIn, request: Request, who: Principal = Depends(bank_device),
            store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
            now: datetime = Depends(get_now)) -> dict[str, Any]:
     """What the board said: open confirmed / failed, closed (with the item sensor), left open, a change.
     Only the bank's own key may report; a door event changes a parcel only if it names that parcel."""
-    with store.write() as tx:
-        out = rules.report(tx, cfg_of(request), kiosk, number, body.event, who.actor, now, door_open=body.door_open,
-                           item=body.item, parcel_id=body.parcel_id, reason=body.reason, latency_s=body.latency_s)
-        dossier = out["parcel"] and rules.dossiers.get(tx, out["parcel"]["dossier"])
-    result = {"result": out["result"], "parcel": parcel_json(out["parcel"], site.tz)}
-    if out["result"] == "collected" and dossier:
-        result["receipt"] = {"dossier": dossier["code"], "procedure": dossier["procedure"],
-                             "applicant": dossier["applicant_masked"], "kiosk": kiosk,
-                             "bank_name": cfg_of(request).bank(kiosk).name, "compartment": number,
-                             "collected_at": iso_local(out["parcel"]["collected_ts"], site.tz)}
-    return result
+    def work() -> Any:  # runs in the store's group commit, on the event loop
+        with store.write() as tx:
+            out = rules.report(tx, cfg_of(request), kiosk, number, body.event, who.actor, now, door_open=body.door_open,
+                               item=body.item, parcel_id=body.parcel_id, reason=body.reason, latency_s=body.latency_s)
+            dossier = out["parcel"] and rules.dossiers.get(tx, out["parcel"]["dossier"])
+        result = {"result": out["result"], "parcel": parcel_json(out["parcel"], site.tz)}
+        if out["result"] == "collected" and dossier:
+            result["receipt"] = {"dossier": dossier["code"], "procedure": dossier["procedure"],
+                                 "applicant": dossier["applicant_masked"], "kiosk": kiosk,
+                                 "bank_name": cfg_of(request).bank(kiosk).name, "compartment": number,
+                                 "collected_at": iso_local(out["parcel"]["collected_ts"], site.tz)}
+        return result
+    return await store.run(work)
 
 
 @router.post("/{kiosk}/reconcile")
-def reconcile(kiosk: str, body: SnapshotIn, request: Request, who: Principal = Depends(bank_device),
+async def reconcile(kiosk: str, body: SnapshotIn, request: Request, who: Principal = Depends(bank_device),
               store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
               now: datetime = Depends(get_now)) -> dict[str, Any]:
     """The board's real state (start-up, periodic): finishes interrupted flows and raises alerts."""
-    cfg = cfg_of(request)
-    results = {}
-    with store.write() as tx:
-        for c in body.compartments:
-            out = rules.report(tx, cfg, kiosk, c.compartment, "sensor", who.actor, now,
-                               door_open=c.door_open, item=c.item)
-            if out["result"] != "recorded":
-                results[str(c.compartment)] = out["result"]
-    return {"kiosk": kiosk, "changes": results}
+    def work() -> Any:  # runs in the store's group commit, on the event loop
+        cfg = cfg_of(request)
+        results = {}
+        with store.write() as tx:
+            for c in body.compartments:
+                out = rules.report(tx, cfg, kiosk, c.compartment, "sensor", who.actor, now,
+                                   door_open=c.door_open, item=c.item)
+                if out["result"] != "recorded":
+                    results[str(c.compartment)] = out["result"]
+        return {"kiosk": kiosk, "changes": results}
+    return await store.run(work)
 
 
 # -- background: notices out, reminders and returns ---------------------------------------------
@@ -403,20 +423,8 @@ class Worker:
             self._stop.wait(WORKER_INTERVAL_S)
 
 
-def setup(app: Any) -> None:
-    cfg = locker_config(app)  # ConfigError (file, key, problem) stops the server at start
-    rules.sync_banks(app.state.store, cfg)
-    deliverer(app, render=PickupCodes.of(app.state.store).code_for)  # pickup codes filled in at send time
+def setup(app: Any) -> Worker:
+    """The banks as configured, the per-kiosk brakes, and the worker (started by the app's lifespan)."""
+    rules.sync_banks(app.state.store, locker_config(app))
     app.state.locker_limiters, app.state.locker_limit_lock = {}, threading.Lock()
-    worker = app.state.lockers_worker = Worker(app)
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(a: Any):
-        async with inner(a) as state:
-            worker.start()
-            try:
-                yield state
-            finally:
-                worker.stop()  # before the store closes
-    app.router.lifespan_context = lifespan
+    return Worker(app)

@@ -20,10 +20,10 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from queue_server.dossiers import routes as dossiers
+from queue_server.dossiers import rules as dossiers
 from queue_server.notices import outbox as notices
 from queue_server.clock import local
-from queue_server.errors import ApiError
+from queue_server.errors import RuleError
 from queue_server.lockers.audit import alert, audit
 from queue_server.lockers.codes import PickupCodes, draw
 from queue_server.lockers.config import SIZE_RANK, Bank, LockerConfig
@@ -32,7 +32,7 @@ from queue_server.store import Store, Tx
 
 RESERVATION_TTL = timedelta(minutes=15)
 OPENING_GRACE_S = 60.0  # an authorised pickup the kiosk has not opened yet is left alone this long
-_ACTIVE_SQL = ", ".join(f"'{s}'" for s in ACTIVE)
+ACTIVE_SQL = ", ".join(f"'{s}'" for s in ACTIVE)
 DOOR_EVENTS = ("open_confirmed", "open_failed", "closed")  # reports that move a parcel along
 
 
@@ -47,15 +47,15 @@ def parcel_by_id(tx: Tx | Store, parcel_id: int) -> dict[str, Any] | None:
 
 
 def parcel_in(tx: Tx | Store, kiosk: str, number: int) -> dict[str, Any] | None:
-    return row(tx, f"SELECT * FROM locker_parcels WHERE kiosk = ? AND number = ? AND state IN ({_ACTIVE_SQL})",
+    return row(tx, f"SELECT * FROM locker_parcels WHERE kiosk = ? AND number = ? AND state IN ({ACTIVE_SQL})",
                (kiosk, number))
 
 
 def parcel_of(tx: Tx | Store, dossier: str) -> dict[str, Any] | None:
-    return row(tx, f"SELECT * FROM locker_parcels WHERE dossier = ? AND state IN ({_ACTIVE_SQL})", (dossier,))
+    return row(tx, f"SELECT * FROM locker_parcels WHERE dossier = ? AND state IN ({ACTIVE_SQL})", (dossier,))
 
 
-def _set(tx: Tx, parcel: dict[str, Any], now: datetime, **fields: Any) -> dict[str, Any]:
+def update_parcel(tx: Tx, parcel: dict[str, Any], now: datetime, **fields: Any) -> dict[str, Any]:
     fields["updated_ts"] = now.timestamp()
     sets = ", ".join(f"{k} = ?" for k in fields)
     tx.execute(f"UPDATE locker_parcels SET {sets} WHERE id = ?", (*fields.values(), parcel["id"]))
@@ -82,7 +82,7 @@ def sync_banks(store: Store, cfg: LockerConfig) -> None:
 def bank_of(cfg: LockerConfig, kiosk: str) -> Bank:
     bank = cfg.bank(kiosk)
     if bank is None:
-        raise ApiError(404, "not_found", f"Không có tủ nào gắn với ki-ốt {kiosk}", f"No locker bank for kiosk {kiosk}")
+        raise RuleError("not_found", f"Không có tủ nào gắn với ki-ốt {kiosk}", f"No locker bank for kiosk {kiosk}")
     return bank
 
 
@@ -92,26 +92,26 @@ def reserve(tx: Tx, cfg: LockerConfig, kiosk: str, code: str, size: str, actor: 
     bank_of(cfg, kiosk)
     dossier = dossiers.get(tx, code)
     if dossier is None:
-        raise ApiError(404, "not_found", f"Không tìm thấy hồ sơ {code}", f"Dossier {code} not found")
+        raise RuleError("not_found", f"Không tìm thấy hồ sơ {code}", f"Dossier {code} not found")
     if dossier["status"] == dossiers.RETURNED:
-        raise ApiError(409, "invalid_state", "Kết quả của hồ sơ này đã được trả", "This result was already handed over")
+        raise RuleError("invalid_state", "Kết quả của hồ sơ này đã được trả", "This result was already handed over")
     if dossier["status"] in dossiers.NO_RESULT_YET:
         vi, en = dossiers.STATUS[dossier["status"]]
-        raise ApiError(409, "not_ready", f"Hồ sơ chưa có kết quả để gửi vào tủ ({vi})",
+        raise RuleError("not_ready", f"Hồ sơ chưa có kết quả để gửi vào tủ ({vi})",
                        f"The dossier has no result to deposit ({en})")
     current = parcel_of(tx, code)
     if current:
-        raise ApiError(409, "already_deposited", f"Hồ sơ đã ở ngăn {current['number']}",
+        raise RuleError("already_deposited", f"Hồ sơ đã ở ngăn {current['number']}",
                        f"Dossier already in compartment {current['number']} ({current['state']})")
     rank = SIZE_RANK[size]
     free = tx.execute(
         f"SELECT c.number, c.size, c.board, c.lock FROM locker_compartments c WHERE c.kiosk = ? AND c.configured = 1 "
         f"AND c.disabled = 0 AND COALESCE(c.item, 0) = 0 AND COALESCE(c.door_open, 0) = 0 AND NOT EXISTS "
-        f"(SELECT 1 FROM locker_parcels p WHERE p.kiosk = c.kiosk AND p.number = c.number AND p.state IN ({_ACTIVE_SQL}))",
+        f"(SELECT 1 FROM locker_parcels p WHERE p.kiosk = c.kiosk AND p.number = c.number AND p.state IN ({ACTIVE_SQL}))",
         (kiosk,)).fetchall()
     fitting = sorted((SIZE_RANK[s], n, s, b, lk) for n, s, b, lk in free if SIZE_RANK[s] >= rank)
     if not fitting:
-        raise ApiError(409, "no_free_compartment", f"Không còn ngăn trống cỡ {size} trở lên",
+        raise RuleError("no_free_compartment", f"Không còn ngăn trống cỡ {size} trở lên",
                        f"No free compartment of size {size} or larger")
     _, number, csize, board, lock = fitting[0]
     cur = tx.execute("INSERT INTO locker_parcels (dossier, kiosk, number, size, state, from_console, reserved_ts, "
@@ -124,13 +124,13 @@ def reserve(tx: Tx, cfg: LockerConfig, kiosk: str, code: str, size: str, actor: 
     return {**parcel, "board": board, "lock": lock}
 
 
-def _new_code(tx: Tx, cfg: LockerConfig, parcel: dict[str, Any], now: datetime, kind: str) -> dict[str, Any]:
+def issue_code(tx: Tx, cfg: LockerConfig, parcel: dict[str, Any], now: datetime, kind: str) -> dict[str, Any]:
     """Fresh one-time code and a notice carrying it. Only its hash is stored; the clear code stays in
     memory until the notice is sent (`lockers.codes`: why, and what happens across a restart)."""
     code, salt = draw()
     expires = datetime.fromtimestamp(parcel["ready_ts"] or now.timestamp(), now.tzinfo) \
         + timedelta(days=cfg.return_after_days)
-    parcel = _set(tx, parcel, now, code_hash=hash_code(code, salt), code_salt=salt,
+    parcel = update_parcel(tx, parcel, now, code_hash=hash_code(code, salt), code_salt=salt,
                   code_expires_ts=expires.timestamp(), failed_tries=0, locked_ts=None, last_try_ts=None,
                   code_issued_ts=now.timestamp())
     PickupCodes.of(tx.store).remember(parcel["id"], parcel["code_hash"], code)
@@ -202,7 +202,7 @@ def verify(tx: Tx, cfg: LockerConfig, kiosk: str, code: str, otp: str, actor: st
     if not good:
         tries = parcel["failed_tries"] + 1
         audit(tx, now, kiosk, parcel["number"], "wrong_code", actor, purpose="pickup", parcel=parcel, tries=tries)
-        parcel = _set(tx, parcel, now, failed_tries=tries, last_try_ts=now.timestamp())
+        parcel = update_parcel(tx, parcel, now, failed_tries=tries, last_try_ts=now.timestamp())
         if tries == cfg.max_failed_tries:
             alert(tx, now, "pickup_slowed", parcel["kiosk"], parcel["number"], parcel=parcel, tries=tries)
         left = max(cfg.max_failed_tries - tries, 0)
@@ -213,7 +213,7 @@ def verify(tx: Tx, cfg: LockerConfig, kiosk: str, code: str, otp: str, actor: st
             body["headers"] = {"Retry-After": str(body["error"]["retry_after_s"])}
         return None, body
     session = secrets.token_urlsafe(12)
-    parcel = _set(tx, parcel, now, state="opening", session=session, failed_tries=0, last_try_ts=None,
+    parcel = update_parcel(tx, parcel, now, state="opening", session=session, failed_tries=0, last_try_ts=None,
                   open_requested_ts=now.timestamp())
     audit(tx, now, kiosk, parcel["number"], "pickup_authorised", actor, purpose="pickup", parcel=parcel)
     return parcel, None
@@ -269,7 +269,7 @@ def request_new_code(tx: Tx, cfg: LockerConfig, kiosk: str, code: str, actor: st
         return None, _err(409, "no_contact", "Hồ sơ không có số điện thoại hay e-mail để gửi mã; mời đến quầy",
                           "No phone or e-mail on file to send a code to; please go to the counter")
     audit(tx, now, kiosk, parcel["number"], "new_code_requested", actor, purpose="pickup", parcel=parcel)
-    _new_code(tx, cfg, parcel, now, "new_code")
+    issue_code(tx, cfg, parcel, now, "new_code")
     return {"dossier": code, "sent_to": sent_to}, None
 
 
@@ -284,7 +284,7 @@ def report(tx: Tx, cfg: LockerConfig, kiosk: str, number: int, event: str, actor
     bank_of(cfg, kiosk)
     comp = row(tx, "SELECT * FROM locker_compartments WHERE kiosk = ? AND number = ?", (kiosk, number))
     if comp is None:
-        raise ApiError(404, "not_found", f"Không có ngăn {number}", f"No compartment {number} at {kiosk}")
+        raise RuleError("not_found", f"Không có ngăn {number}", f"No compartment {number} at {kiosk}")
     parcel = parcel_in(tx, kiosk, number)
     if parcel_id is not None and (parcel is None or parcel["id"] != parcel_id):
         # a report about a parcel that has moved on (late or repeated): record it, change nothing
@@ -323,7 +323,7 @@ def report(tx: Tx, cfg: LockerConfig, kiosk: str, number: int, event: str, actor
     elif event == "sensor":
         parcel, result = _sensor(tx, cfg, comp, parcel, now, actor, door_open, item)
     else:
-        raise ApiError(422, "validation_error", f"Sự kiện không hợp lệ: {event}", f"event: unknown {event!r}")
+        raise RuleError("validation_error", f"Sự kiện không hợp lệ: {event}", f"event: unknown {event!r}")
     return {"result": result, "parcel": parcel}
 
 
@@ -363,7 +363,7 @@ def _opened(tx: Tx, parcel: dict[str, Any] | None, now: datetime, actor: str) ->
     if nxt is None:
         return parcel, "recorded"
     extra = {"open_confirmed_ts": now.timestamp()} if nxt == "open" else {}
-    return _set(tx, parcel, now, state=nxt, **extra), nxt
+    return update_parcel(tx, parcel, now, state=nxt, **extra), nxt
 
 
 def _open_failed(tx: Tx, cfg: LockerConfig, comp: dict[str, Any], parcel: dict[str, Any] | None, now: datetime,
@@ -379,9 +379,9 @@ def _open_failed(tx: Tx, cfg: LockerConfig, comp: dict[str, Any], parcel: dict[s
     if parcel is None:
         return None, "recorded"
     if parcel["state"] == "reserved":
-        return _set(tx, parcel, now, state="cancelled", end_reason=f"open_failed:{reason}"), "cancelled"
+        return update_parcel(tx, parcel, now, state="cancelled", end_reason=f"open_failed:{reason}"), "cancelled"
     if parcel["state"] == "opening":  # not collected; the code stays valid
-        return _set(tx, parcel, now, state="ready", session=None), "ready"
+        return update_parcel(tx, parcel, now, state="ready", session=None), "ready"
     return parcel, parcel["state"]
 
 
@@ -393,20 +393,20 @@ def _closed(tx: Tx, cfg: LockerConfig, parcel: dict[str, Any] | None, now: datet
     if state == "depositing":
         if not item:
             alert(tx, now, "deposit_empty", kiosk, parcel["number"], parcel=parcel)
-            return _set(tx, parcel, now, state="cancelled", end_reason="closed_empty"), "cancelled"
-        parcel = _set(tx, parcel, now, state="ready", deposited_ts=now.timestamp(), ready_ts=now.timestamp())
+            return update_parcel(tx, parcel, now, state="cancelled", end_reason="closed_empty"), "cancelled"
+        parcel = update_parcel(tx, parcel, now, state="ready", deposited_ts=now.timestamp(), ready_ts=now.timestamp())
         dossier = dossiers.get(tx, parcel["dossier"])
         if dossier["status"] != dossiers.DONE:
             dossiers.set_status(tx, parcel["dossier"], dossiers.DONE, now, parcel["reserved_by"] or "locker",
                                 "ready_in_locker")
         else:
             dossiers.note(tx, parcel["dossier"], "ready_in_locker", now, parcel["reserved_by"] or "locker")
-        return _new_code(tx, cfg, parcel, now, "ready"), "ready"
+        return issue_code(tx, cfg, parcel, now, "ready"), "ready"
     if state == "open":
         if item:
             alert(tx, now, "not_taken", kiosk, parcel["number"], parcel=parcel)
-            return _set(tx, parcel, now, state="ready", session=None), "not_taken"
-        parcel = _set(tx, parcel, now, state="collected", collected_ts=now.timestamp(), collected_kiosk=kiosk,
+            return update_parcel(tx, parcel, now, state="ready", session=None), "not_taken"
+        parcel = update_parcel(tx, parcel, now, state="collected", collected_ts=now.timestamp(), collected_kiosk=kiosk,
                       code_hash=None, code_salt=None, session=None)
         dossiers.set_status(tx, parcel["dossier"], dossiers.RETURNED, now, f"locker:{kiosk}", "collected_locker",
                             collected_ts=now.timestamp(), collected_kiosk=kiosk)
@@ -417,8 +417,8 @@ def _closed(tx: Tx, cfg: LockerConfig, parcel: dict[str, Any] | None, now: datet
     if state == "retrieve_open":
         if item:
             alert(tx, now, "not_taken", kiosk, parcel["number"], parcel=parcel)
-            return _set(tx, parcel, now, state="return_due"), "not_taken"
-        parcel = _set(tx, parcel, now, state="returned", returned_ts=now.timestamp(), code_hash=None)
+            return update_parcel(tx, parcel, now, state="return_due"), "not_taken"
+        parcel = update_parcel(tx, parcel, now, state="returned", returned_ts=now.timestamp(), code_hash=None)
         tx.execute("UPDATE dossiers SET returned_to_counter_ts = ? WHERE code = ?", (now.timestamp(), parcel["dossier"]))
         dossiers.note(tx, parcel["dossier"], "returned_to_counter", now, parcel["retrieve_by"] or "staff")
         return parcel, "returned"
@@ -454,10 +454,10 @@ def _sensor(tx: Tx, cfg: LockerConfig, comp: dict[str, Any], parcel: dict[str, A
             return parcel, "recorded"  # the kiosk may be about to pulse the lock right now
         if not item:
             alert(tx, now, "item_missing", kiosk, number, parcel=parcel)
-        return _set(tx, parcel, now, state="ready", session=None), "ready"
+        return update_parcel(tx, parcel, now, state="ready", session=None), "ready"
     if door_open is False and state == "reserved" and not item and \
             now.timestamp() - parcel["reserved_ts"] > RESERVATION_TTL.total_seconds():
-        return _set(tx, parcel, now, state="cancelled", end_reason="reservation_expired"), "cancelled"
+        return update_parcel(tx, parcel, now, state="cancelled", end_reason="reservation_expired"), "cancelled"
     if item and state in (None, "reserved"):
         alert(tx, now, "item_unexpected", kiosk, number, parcel=parcel)
         return parcel, "alerted"

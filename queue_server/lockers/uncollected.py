@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from queue_server.errors import ApiError
+from queue_server.errors import RuleError
 from queue_server.notices import outbox as notices
 from queue_server.lockers.audit import alert, audit
 from queue_server.lockers.config import LockerConfig
-from queue_server.lockers.rules import RESERVATION_TTL, _new_code, _set, queue_notice, row
+from queue_server.lockers.rules import RESERVATION_TTL, issue_code, queue_notice, row, update_parcel
 from queue_server.store import Tx
 
 
@@ -22,34 +22,34 @@ def sweep(tx: Tx, cfg: LockerConfig, now: datetime) -> dict[str, int]:
     for p in tx.db.query("SELECT * FROM locker_parcels WHERE state = 'ready'"):
         age_days = (ts - p["ready_ts"]) / 86400
         if cfg.return_after_days and age_days >= cfg.return_after_days:
-            p = _set(tx, p, now, state="return_due", return_due_ts=ts, code_hash=None, code_salt=None)
+            p = update_parcel(tx, p, now, state="return_due", return_due_ts=ts, code_hash=None, code_salt=None)
             alert(tx, now, "return_due", p["kiosk"], p["number"], parcel=p)
             queue_notice(tx, cfg, p, "at_counter", now)
             done["return_due"] += 1
         elif cfg.reminder_after_days and age_days >= cfg.reminder_after_days and not p["reminders"]:
-            p = _set(tx, p, now, reminders=p["reminders"] + 1, reminded_ts=ts)
-            _new_code(tx, cfg, p, now, "reminder")  # only the hash is kept, so a reminder carries a new code
+            p = update_parcel(tx, p, now, reminders=p["reminders"] + 1, reminded_ts=ts)
+            issue_code(tx, cfg, p, now, "reminder")  # only the hash is kept, so a reminder carries a new code
             done["reminded"] += 1
     for p in tx.db.query("SELECT * FROM locker_parcels WHERE state = 'reserved' AND reserved_ts < ?",
                          [ts - RESERVATION_TTL.total_seconds()]):
         comp = row(tx, "SELECT * FROM locker_compartments WHERE kiosk = ? AND number = ?", (p["kiosk"], p["number"]))
         if not comp["door_open"]:
-            _set(tx, p, now, state="cancelled", end_reason="reservation_expired")
+            update_parcel(tx, p, now, state="cancelled", end_reason="reservation_expired")
             done["expired_reservations"] += 1
     return done
 
 
 def retrieve(tx: Tx, parcel: dict[str, Any], actor: str, now: datetime) -> dict[str, Any]:
     if parcel["state"] not in ("ready", "return_due"):
-        raise ApiError(409, "invalid_state", "Chỉ thu hồi được kết quả đang nằm trong ngăn",
+        raise RuleError("invalid_state", "Chỉ thu hồi được kết quả đang nằm trong ngăn",
                        f"Only a result waiting in a compartment can be retrieved (state {parcel['state']})")
     audit(tx, now, parcel["kiosk"], parcel["number"], "retrieve_requested", actor, purpose="retrieve", parcel=parcel)
-    return _set(tx, parcel, now, state="retrieving", retrieve_by=actor, code_hash=None, code_salt=None)
+    return update_parcel(tx, parcel, now, state="retrieving", retrieve_by=actor, code_hash=None, code_salt=None)
 
 
 def reset_code(tx: Tx, cfg: LockerConfig, parcel: dict[str, Any], actor: str, now: datetime) -> dict[str, Any]:
     if parcel["state"] != "ready":
-        raise ApiError(409, "invalid_state", "Chỉ cấp lại mã cho kết quả đang chờ nhận",
+        raise RuleError("invalid_state", "Chỉ cấp lại mã cho kết quả đang chờ nhận",
                        "A new code is only issued for a result waiting in a compartment")
     audit(tx, now, parcel["kiosk"], parcel["number"], "new_code", actor, purpose="pickup", parcel=parcel)
-    return _new_code(tx, cfg, parcel, now, "new_code")
+    return issue_code(tx, cfg, parcel, now, "new_code")

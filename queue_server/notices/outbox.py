@@ -22,12 +22,11 @@ from typing import Annotated, Any, Callable
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import Field
-from sqlite_utils import Database, Migrations
 
 from queue_server.auth.guards import Principal, require_staff
 from queue_server.clock import iso_local
 from queue_server.deps import get_now, get_store
-from queue_server.lockers.config import LockerConfig, NoticeConfig, load_lockers
+from queue_server.lockers.config import LockerConfig, NoticeConfig
 from queue_server.notices.adapters import Adapter, SendError, make_adapters
 from queue_server.store import Store, Tx
 
@@ -38,24 +37,21 @@ MAX_BACKOFF_S = 3600.0
 
 
 def locker_config(app: Any) -> LockerConfig:
-    """The `[lockers]` section, read once per app (shared by lockers and notices)."""
-    cfg = getattr(app.state, "lockers_config", None)
-    if cfg is None:
-        cfg = app.state.lockers_config = load_lockers(app.state.site.path)
-    return cfg
+    """The `[lockers]` section (with its `[lockers.notices]`), parsed once by create_app."""
+    return app.state.lockers_config
 
 
-def outbox_dir(app: Any) -> Path:
-    cfg = locker_config(app).notices
+def outbox_dir(cfg: NoticeConfig, site_path: Path | str, db_path: Path | str) -> Path:
+    """Where the file channel writes: `outbox_dir` (relative to the site's folder), else beside the database."""
     if cfg.outbox_dir:
         path = Path(cfg.outbox_dir)
-        return path if path.is_absolute() else Path(app.state.site.path).parent.parent / path
-    return Path(app.state.settings.db_path).parent / "outbox"
+        return path if path.is_absolute() else Path(site_path).parent.parent / path
+    return Path(db_path).parent / "outbox"
 
 
 def _recipients(cfg: NoticeConfig, dossier: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(channel, recipient, masked recipient) for every configured channel the dossier can be reached on."""
-    from queue_server.dossiers.routes import mask_email, mask_phone
+    from queue_server.dossiers.rules import mask_email, mask_phone
     out = []
     for channel in cfg.channels:
         field = RECIPIENT_FIELD[channel]
@@ -178,13 +174,9 @@ class Deliverer:
             return "retry"
 
 
-def deliverer(app: Any, render: Callable[[int, datetime], str | None] | None = None) -> Deliverer:
-    """The app's one deliverer (made on first call; `render` fills pickup codes in — lockers give it)."""
-    d = getattr(app.state, "notices_deliverer", None)
-    if d is None:
-        d = app.state.notices_deliverer = Deliverer(app.state.store, locker_config(app).notices, outbox_dir(app),
-                                                    render=render)
-    return d
+def deliverer(app: Any) -> Deliverer:
+    """The app's one deliverer, built by create_app."""
+    return app.state.notices_deliverer
 
 
 def erase_contacts(tx: Tx, now: datetime, retention_days: float, code: str | None = None) -> int:

@@ -21,7 +21,7 @@ from queue_server.clock import iso_local
 from queue_server.config import SiteConfig
 from queue_server.deps import get_now, get_site, get_store
 from queue_server.dossiers import words
-from queue_server.dossiers.routes import contact_problem, mask_phone
+from queue_server.dossiers.rules import contact_problem, mask_phone
 from queue_server.errors import ApiError
 from queue_server.postal import rules
 from queue_server.store import Store
@@ -43,18 +43,20 @@ class HandoverIn(BaseModel):
 
 
 @router.post("/api/v1/dossiers/{code}/postal", status_code=201)
-def request_postal(code: str, body: PostalIn, who: Principal = Depends(require_staff_or_device("officer", "kiosk", "locker")),
+async def request_postal(code: str, body: PostalIn, who: Principal = Depends(require_staff_or_device("officer", "kiosk", "locker")),
                    store: Store = Depends(get_store), now: datetime = Depends(get_now)) -> dict[str, Any]:
-    problem = contact_problem(body.phone, None)
-    if problem:
-        raise ApiError(422, "validation_error", *problem)
-    if not re.search(r"\w", body.recipient) or "," not in body.address:
-        raise ApiError(422, "validation_error", "Cần họ tên người nhận và địa chỉ đầy đủ (số nhà, phường/xã, tỉnh)",
-                       "recipient and a full address (street, ward, province) are needed")
-    with store.write() as tx:
-        row = rules.request(tx, code.strip(), body.recipient.strip(), body.address.strip(), body.phone, who.actor, now)
-    return {"code": row["code"], "state": row["state"], "recipient": row["recipient_masked"],
-            "address": row["address_masked"], "phone": mask_phone(row["phone"])}
+    def work() -> Any:  # runs in the store's group commit, on the event loop
+        problem = contact_problem(body.phone, None)
+        if problem:
+            raise ApiError(422, "validation_error", *problem)
+        if not re.search(r"\w", body.recipient) or "," not in body.address:
+            raise ApiError(422, "validation_error", "Cần họ tên người nhận và địa chỉ đầy đủ (số nhà, phường/xã, tỉnh)",
+                           "recipient and a full address (street, ward, province) are needed")
+        with store.write() as tx:
+            row = rules.request(tx, code.strip(), body.recipient.strip(), body.address.strip(), body.phone, who.actor, now)
+        return {"code": row["code"], "state": row["state"], "recipient": row["recipient_masked"],
+                "address": row["address_masked"], "phone": mask_phone(row["phone"])}
+    return await store.run(work)
 
 
 def _rows(store: Store, site: SiteConfig) -> list[dict[str, Any]]:
@@ -115,8 +117,10 @@ def _html(rows: list[dict[str, Any]], site: SiteConfig, day: str) -> str:
 
 
 @router.post("/api/v1/postal/handover")
-def hand_over(body: HandoverIn, who: Principal = Depends(require_staff("officer")), store: Store = Depends(get_store),
+async def hand_over(body: HandoverIn, who: Principal = Depends(require_staff("officer")), store: Store = Depends(get_store),
               now: datetime = Depends(get_now)) -> dict[str, Any]:
-    with store.write() as tx:
-        done = rules.handover(tx, [c.strip() for c in body.codes], who.actor, now)
-    return {"handed": done, "skipped": [c for c in body.codes if c.strip() not in done]}
+    def work() -> Any:  # runs in the store's group commit, on the event loop
+        with store.write() as tx:
+            done = rules.handover(tx, [c.strip() for c in body.codes], who.actor, now)
+        return {"handed": done, "skipped": [c for c in body.codes if c.strip() not in done]}
+    return await store.run(work)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from queue_server.dossiers import routes as dossiers
-from queue_server.errors import ApiError
+from queue_server.dossiers import rules as dossiers
+from queue_server.errors import RuleError
 from queue_server.store import Store, Tx
 
 CLOSED = frozenset({3, 7, 8, 10})  # refused, withdrawn, stopped, already returned
@@ -27,19 +27,19 @@ def request(tx: Tx, code: str, recipient: str, address: str, phone: str | None, 
             now: datetime) -> dict[str, Any]:
     dossier = dossiers.get(tx, code)
     if dossier is None:
-        raise ApiError(404, "not_found", f"Không tìm thấy hồ sơ {code}", f"Dossier {code} not found")
+        raise RuleError("not_found", f"Không tìm thấy hồ sơ {code}", f"Dossier {code} not found")
     if dossier["status"] in CLOSED:
         vi, en = dossiers.STATUS[dossier["status"]]
-        raise ApiError(409, "invalid_state", f"Không thể gửi kết quả qua bưu điện ({vi})",
+        raise RuleError("invalid_state", f"Không thể gửi kết quả qua bưu điện ({vi})",
                        f"The result cannot be sent by post ({en})")
     in_locker = tx.execute("SELECT 1 FROM locker_parcels WHERE dossier = ? AND state NOT IN "
                            "('collected', 'returned', 'cancelled')", (code,)).fetchone()
     if in_locker:
-        raise ApiError(409, "in_locker", "Kết quả đã ở tủ trả kết quả: mời nhận tại tủ",
+        raise RuleError("in_locker", "Kết quả đã ở tủ trả kết quả: mời nhận tại tủ",
                        "The result is already in a locker: please collect it there")
     row = get(tx, code)
     if row and row["state"] == "handed":
-        raise ApiError(409, "invalid_state", "Kết quả đã giao cho bưu điện", "The result was already handed to the post")
+        raise RuleError("invalid_state", "Kết quả đã giao cho bưu điện", "The result was already handed to the post")
     tx.execute("INSERT INTO postal_requests (code, recipient, address, phone, recipient_masked, address_masked, "
                "state, requested_ts, requested_by) VALUES (?,?,?,?,?,?,'requested',?,?) ON CONFLICT (code) DO UPDATE "
                "SET recipient = excluded.recipient, address = excluded.address, phone = excluded.phone, "

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
@@ -105,40 +105,42 @@ def pending(
 
 
 @router.post("", status_code=201)
-def create_rating(
+async def create_rating(
     body: RatingIn,
     store=Depends(get_store), site=Depends(get_site), now: datetime = Depends(get_now),
     who: Principal = Depends(require_device("rating")),
 ):
-    reason = (body.reason or "").strip() or None
-    if body.level == "dissatisfied" and not reason:
-        raise ApiError(422, "reason_required",
-                       "Vui lòng cho biết lý do không hài lòng",
-                       "A reason is required for 'dissatisfied'")
-    ticket = store.one("SELECT * FROM tickets WHERE id = ?", [body.ticket_id])
-    if ticket is None:
-        raise ApiError(404, "not_found", f"Không tìm thấy số thứ tự {body.ticket_id}",
-                       f"Ticket {body.ticket_id} not found")
-    if ticket["state"] != "done" or not ticket["counter"]:
-        raise ApiError(409, "invalid_state", f"Số {ticket['number']} chưa được phục vụ xong",
-                       f"Ticket {ticket['number']} is not finished")
-    officer = officer_of(store, ticket["id"])
-    record = {
-        "ticket_id": ticket["id"], "day": ticket["day"], "number": ticket["number"],
-        "counter": ticket["counter"], "service": ticket["service"], "officer": officer,
-        "level": body.level, "reason": reason, "device": who.name,
-        "created_ts": now.timestamp(),
-    }
-    try:
-        with store.write() as tx:
-            record["id"] = tx.db["ratings"].insert(record).last_pk
-            tx.emit("rating.created", counter=ticket["counter"], ticket=ticket["number"],
-                    level=body.level, officer=officer)
-    except sqlite3.IntegrityError as exc:
-        raise ApiError(409, "already_rated",
-                       f"Số {ticket['number']} đã được đánh giá, mỗi số chỉ đánh giá một lần",
-                       f"Ticket {ticket['number']} has already been rated (one rating per ticket)") from exc
-    return _public(record)
+    def work() -> Any:  # runs in the store's group commit, on the event loop
+        reason = (body.reason or "").strip() or None
+        if body.level == "dissatisfied" and not reason:
+            raise ApiError(422, "reason_required",
+                           "Vui lòng cho biết lý do không hài lòng",
+                           "A reason is required for 'dissatisfied'")
+        ticket = store.one("SELECT * FROM tickets WHERE id = ?", [body.ticket_id])
+        if ticket is None:
+            raise ApiError(404, "not_found", f"Không tìm thấy số thứ tự {body.ticket_id}",
+                           f"Ticket {body.ticket_id} not found")
+        if ticket["state"] != "done" or not ticket["counter"]:
+            raise ApiError(409, "invalid_state", f"Số {ticket['number']} chưa được phục vụ xong",
+                           f"Ticket {ticket['number']} is not finished")
+        officer = officer_of(store, ticket["id"])
+        record = {
+            "ticket_id": ticket["id"], "day": ticket["day"], "number": ticket["number"],
+            "counter": ticket["counter"], "service": ticket["service"], "officer": officer,
+            "level": body.level, "reason": reason, "device": who.name,
+            "created_ts": now.timestamp(),
+        }
+        try:
+            with store.write() as tx:
+                record["id"] = tx.db["ratings"].insert(record).last_pk
+                tx.emit("rating.created", counter=ticket["counter"], ticket=ticket["number"],
+                        level=body.level, officer=officer)
+        except sqlite3.IntegrityError as exc:
+            raise ApiError(409, "already_rated",
+                           f"Số {ticket['number']} đã được đánh giá, mỗi số chỉ đánh giá một lần",
+                           f"Ticket {ticket['number']} has already been rated (one rating per ticket)") from exc
+        return _public(record)
+    return await store.run(work)
 
 
 def _public(row: dict) -> dict:

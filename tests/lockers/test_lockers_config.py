@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from queue_server.config import DEFAULT_CONFIG, ConfigError
-from queue_server.lockers.config import load_lockers, parse_lockers
+from queue_server.config import DEFAULT_CONFIG, ConfigError, load_site
+from queue_server.lockers.config import parse_lockers
 
 
 def test_sample_site_has_a_result_bank():
-    cfg = load_lockers(DEFAULT_CONFIG)
+    site = load_site(DEFAULT_CONFIG)       # the file is read once; [lockers] comes from its tables
+    cfg = parse_lockers(site.sections, site.path)
     bank = cfg.banks["result-1"]
     assert len(bank.compartments) == 32 and bank.name.startswith("Tủ trả kết quả")
     assert [c.size for c in bank.compartments[:16]] == list("SSSSMMMMMMMMLLLL")
