@@ -66,6 +66,12 @@ def test_pages_work_with_the_csp_enforced(server, new_page, login):
     tablet.locator("[data-level=satisfied]").click()          # a write, with the key in a header
     expect(tablet.locator("#thanks")).to_be_visible()
 
+    phone = new_page(390, 844, enforce_csp=True)               # the citizen's ticket page
+    seen += _watch(phone)
+    mine = server.issue("civil")
+    phone.goto(mine["status_url"])
+    expect(phone.locator("#conn")).to_have_text("Tự động cập nhật")   # its script ran and the stream is live
+
     docs = new_page(enforce_csp=True)
     seen += _watch(docs)
     docs.goto(server.base_url + "/docs")

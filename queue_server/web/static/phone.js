@@ -3,7 +3,9 @@
  * (they reconnect by themselves, also after a server restart), polling otherwise. */
 (function () {
   "use strict";
-  var P = window.PHONE || {};
+  // The page's data comes as a JSON block (the CSP allows no inline script).
+  var P = {};
+  try { P = JSON.parse(document.getElementById("phone-data").textContent) || {}; } catch (e) { P = {}; }
   var lang = P.lang === "en" ? "en" : "vi";
   var view = P.view;
   var lastState = view ? view.state : "";
