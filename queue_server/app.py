@@ -10,6 +10,9 @@ from fastapi import FastAPI
 from queue_server import errors, web
 from queue_server.edge import openapi as openapi_doc
 from queue_server.edge.limits import BodyLimits, SecurityHeaders
+from queue_server.appointments import routes as appointments_routes
+from queue_server.appointments import schema as appointments_schema
+from queue_server.appointments.config import booking_of
 from queue_server.auth import routes as auth_routes
 from queue_server.auth import schema as auth_schema
 from queue_server.auth.ratelimit import RateLimiter
@@ -53,14 +56,15 @@ from queue_server.voice import routes as voice_routes
 MIGRATIONS = (tickets_schema.migrations, auth_schema.migrations, ratings_schema.migrations,
               dashboard_schema.migrations, dossiers_schema.migrations, lockers_schema.migrations,
               notices_schema.migrations, shipping_schema.migrations, integrations_schema.migrations,
-              postal_schema.migrations, stats_schema.migrations)
+              postal_schema.migrations, stats_schema.migrations, appointments_schema.migrations)
 
 #: Every feature's routes. Routes are matched in order: the busiest (ticket issue, call next) first.
 ROUTERS = (tickets_routes.router, counters_routes.router, tickets_public.router, tickets_citizen.router,
            auth_routes.router,
            events_routes.router, web.router, voice_routes.router, ratings_routes.router,
            dashboard_routes.router, dossiers_routes.router, lockers_routes.router, notices_routes.router,
-           integrations_routes.router, postal_routes.router, stats_routes.router, stats_page.router)
+           integrations_routes.router, postal_routes.router, stats_routes.router, stats_page.router,
+           appointments_routes.router)
 
 
 async def _sign_out_idle(store: Store, site, settings: Settings) -> None:
@@ -80,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     site = load_site(settings.config_path)  # ConfigError names file, key and problem
     stats_rules(site)  # the provincial statistics rules, checked at start like the rest
+    booking_of(site)  # [appointments]: a wrong section is refused at start too
     store = Store(settings.db_path, MIGRATIONS, background_checkpoint=True, durable=settings.durable_commits)
     sync_site(store, site, settings.clock())
     bus = EventBus(settings.clock, site.tz)
