@@ -141,7 +141,7 @@ def book(store: Store, site: SiteConfig, now: datetime, service: str, start: dat
             (missed,) = tx.execute("SELECT COUNT(*) FROM appointment_no_shows WHERE phone_hash = ? AND day >= ?",
                                    (digest, since)).fetchone()
             if missed >= booking.no_show_limit:
-                raise _err(403, "too_many_no_shows",
+                raise _err(409, "too_many_no_shows",
                            f"Số điện thoại này đã {missed} lần đặt mà không đến: mời lấy số trực tiếp tại kiosk",
                            f"This phone missed {missed} appointments: please take a ticket at the kiosk")
         if _taken(tx.db.conn, service, start_ts) >= booking.service(service).per_slot:

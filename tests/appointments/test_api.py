@@ -146,7 +146,7 @@ def test_no_shows_limit_further_bookings_and_phones_are_erased_after_the_day(api
         assert book(api, start=start, phone="0912345678").status_code == 201
     api.clock.advance(days=1)
     r = book(api, start="2026-11-25T09:00+07:00", phone="0912345678")
-    assert r.status_code == 403 and r.json()["error"]["code"] == "too_many_no_shows"
+    assert r.status_code == 409 and r.json()["error"]["code"] == "too_many_no_shows"
     assert book(api, start="2026-11-25T09:00+07:00", phone="0987654321").status_code == 201
     rows = api.store.db.execute("SELECT state, phone_hash, phone_masked FROM appointments WHERE day = '2026-11-23'").fetchall()
     assert rows == [("no_show", None, None)] * 2
