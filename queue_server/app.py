@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from queue_server import errors, web
 from queue_server.edge import openapi as openapi_doc
 from queue_server.edge.limits import BodyLimits, SecurityHeaders
+from queue_server.appointments import page as appointments_page
 from queue_server.appointments import routes as appointments_routes
 from queue_server.appointments import schema as appointments_schema
 from queue_server.appointments.config import booking_of
@@ -64,7 +65,7 @@ ROUTERS = (tickets_routes.router, counters_routes.router, tickets_public.router,
            events_routes.router, web.router, voice_routes.router, ratings_routes.router,
            dashboard_routes.router, dossiers_routes.router, lockers_routes.router, notices_routes.router,
            integrations_routes.router, postal_routes.router, stats_routes.router, stats_page.router,
-           appointments_routes.router)
+           appointments_routes.router, appointments_page.router)
 
 
 async def _sign_out_idle(store: Store, site, settings: Settings) -> None:
