@@ -234,16 +234,29 @@ def close_past(tx: Tx, site: SiteConfig, now: datetime) -> None:
     tx.execute("DELETE FROM appointment_no_shows WHERE day < ?", (since,))
 
 
-def day_summary(db: Any, site: SiteConfig, day: str) -> dict[str, dict[str, int]]:
-    """Per service: bookings, check-ins, no-shows (booked and past its grace), cancelled."""
-    out: dict[str, dict[str, int]] = {}
-    for service, state, n in db.execute("SELECT service, state, COUNT(*) FROM appointments WHERE day = ? "
-                                        "GROUP BY service, state", (day,)):
-        row = out.setdefault(service, {"booked": 0, "checked_in": 0, "no_show": 0, "cancelled": 0, "waiting": 0})
-        if state != "cancelled":
-            row["booked"] += n
-        row[{"booked": "waiting"}.get(state, state)] += n
-    return out
-
+def day_summary(db: Any, site: SiteConfig, now: datetime) -> list[dict[str, Any]]:
+    """Today per bookable service: bookings (not cancelled), check-ins, no-shows (still booked
+    past the slot start + grace), still expected, cancelled."""
+    booking = booking_of(site)
+    day, late = service_day(now, site.tz), to_ts(now) - booking.grace_minutes * 60
+    rows = {code: {"service": code, "name": site.services[code].name, "name_en": site.services[code].name_en,
+                   "booked": 0, "checked_in": 0, "no_show": 0, "expected": 0, "cancelled": 0}
+            for code in (booking.services or {})}
+    for service, state, past, n in db.execute(
+            "SELECT service, state, start_ts < ?, COUNT(*) FROM appointments WHERE day = ? "
+            "GROUP BY service, state, start_ts < ?", (late, day, late)):
+        row = rows.setdefault(service, {"service": service, "name": service, "name_en": service, "booked": 0,
+                                        "checked_in": 0, "no_show": 0, "expected": 0, "cancelled": 0})
+        if state == "cancelled":
+            row["cancelled"] += n
+            continue
+        row["booked"] += n
+        if state == "checked_in":
+            row["checked_in"] += n
+        elif state == "no_show" or past:
+            row["no_show"] += n
+        else:
+            row["expected"] += n
+    return list(rows.values())
 
 tickets.CAP_RESERVED.append(reserved)  # walk-ins leave the booked places of the daily cap free

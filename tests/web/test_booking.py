@@ -88,3 +88,26 @@ def test_booking_script_stays_es5():
     code = re.sub(r"/\*.*?\*/|//[^\n]*|\"(?:[^\"\\\\]|\\\\.)*\"", "", src, flags=re.S)
     for es6 in (r"=>", r"\blet\s", r"\bconst\s", r"`", r"\bclass\s", r"\bfetch\(", r"\.\.\.[A-Za-z]"):
         assert not re.search(es6, code), es6
+
+
+def test_console_marks_a_checked_in_booking_and_the_dashboard_counts_the_day(server, new_page, login, shot):
+    now = httpx.get(server.base_url + "/api/v1/site").json()["now"]
+    slots = httpx.get(server.base_url + "/api/v1/appointments/slots",
+                      params={"service": "land", "day": now[:10]}).json()
+    soon = [s["start"] for s in slots if s["available"]][:2]     # both within the check-in window
+    codes = [httpx.post(server.base_url + "/api/v1/appointments",
+                        json={"service": "land", "start": start}).json()["code"] for start in soon]
+    r = server.post(f"/api/v1/appointments/{codes[0]}/check-in", "kiosk")
+    assert r.status_code == 201 and r.json()["channel"] == "appointment"
+    console = new_page()
+    login(console, server, "officer", "/console?counter=2")
+    console.locator("#act-presence").click()
+    console.locator("#act-call").click()
+    expect(console.locator("#cur-number")).to_have_text(r.json()["number"])
+    expect(console.locator("#cur-appointment")).to_be_visible()
+    expect(console.locator("#cur-appointment")).to_have_text("Khách đặt lịch hẹn")
+    shot(console, "console-appointment")
+    dash = new_page()
+    login(dash, server, "supervisor", "/dashboard")
+    land = dash.locator("#appointments tbody tr", has_text="Đất đai")
+    expect(land).to_have_text(re.compile(r"Đất đai\s*2\s*1\s*0\s*1\s*0"))   # booked, checked in, no-show, expected, cancelled
