@@ -19,6 +19,7 @@ from queue_server.auth.ratelimit import public_rate_limit
 from queue_server.config import SiteConfig
 from queue_server.deps import get_now, get_site, get_store
 from queue_server.errors import ApiError
+from queue_server.notices.outbox import locker_config
 from queue_server.store import Store
 from queue_server.tickets.citizen import public_base, ticket_link
 from queue_server.tickets.public import ticket_with_estimate
@@ -57,7 +58,8 @@ async def book(body: BookRequest, request: Request, store: Store = Depends(get_s
         raise ApiError(422, "validation_error", "Giờ hẹn cần có múi giờ (như trong danh sách khung giờ)",
                        "start needs a UTC offset (as /slots gives it)")
     phone = "".join(body.phone.split()) if body.phone else None
-    a = await store.run(lambda: rules.book(store, site, now, body.service, body.start, phone or None))
+    notices = locker_config(request.app).notices   # the one outbox: reminders the day before and an hour before
+    a = await store.run(lambda: rules.book(store, site, now, body.service, body.start, phone or None, notices))
     return FastJSONResponse(booking_json(request, site, a), status_code=201)
 
 

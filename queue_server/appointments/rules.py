@@ -120,7 +120,10 @@ def mask(phone: str) -> str:
 
 
 def book(store: Store, site: SiteConfig, now: datetime, service: str, start: datetime,
-         phone: str | None = None) -> dict[str, Any]:
+         phone: str | None = None, notices: Any = None) -> dict[str, Any]:
+    """A booking; with a phone and `notices` (the outbox's NoticeConfig), reminders the day before
+    and an hour before are queued (the phone itself lives only in those outbox rows, wiped when
+    sent, cancelled or checked in)."""
     booking = booking_of(site)
     local = start.astimezone(site.tz)
     _bookable_day(site, booking, service, local.date(), now)
@@ -159,7 +162,35 @@ def book(store: Store, site: SiteConfig, now: datetime, service: str, start: dat
                    "created_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                    (code, service, day, start_ts, end_ts, digest, mask(phone) if phone else None, ts))
         tx.emit("appointment.booked", service=service, day=day)
+        if phone and notices is not None:
+            _remind(tx, site, notices, code, service, match[0][0], phone, now)
     return get(store.db.conn, site, code)
+
+
+REMIND_BEFORE_S = (86400.0, 3600.0)   # the day before, an hour before
+
+
+def _remind(tx: Tx, site: SiteConfig, notices: Any, code: str, service: str, start: datetime, phone: str,
+            now: datetime) -> None:
+    from queue_server.notices.outbox import enqueue
+    svc = site.services[service]
+    when = f"{start:%H:%M} ngày {start:%d/%m/%Y}"
+    body = (f"Nhắc lịch hẹn: {svc.name} lúc {when} tại {site.center.name}. Mã đặt lịch {code}: "
+            f"tại kiosk chạm «Tôi đã đặt lịch hẹn». / Reminder: {svc.name_en} at {start:%H:%M} on {start:%d/%m/%Y}, "
+            f"booking code {code}.")
+    redacted = body.replace(code, "********")
+    for before in REMIND_BEFORE_S:
+        due = to_ts(start) - before
+        if due <= to_ts(now):
+            continue
+        for nid in enqueue(tx, notices, {"code": f"lich-hen-{code}", "phone": phone}, "appointment_reminder",
+                           "Nhắc lịch hẹn / Appointment reminder", body, redacted, now):
+            tx.execute("UPDATE notices_outbox SET next_ts = ? WHERE id = ?", (due, nid))
+
+
+def _drop_reminders(tx: Tx, code: str, why: str) -> None:
+    tx.execute("UPDATE notices_outbox SET state = 'failed', last_error = ?, body = NULL, recipient = NULL "
+               "WHERE dossier = ? AND state = 'pending'", (why, f"lich-hen-{code}"))
 
 
 def get(db: Any, site: SiteConfig, code: str) -> dict[str, Any]:
@@ -186,6 +217,7 @@ def cancel(store: Store, site: SiteConfig, now: datetime, code: str) -> dict[str
             raise _err(409, "invalid_state", "Lịch hẹn này không còn hủy được", "This appointment can no longer be cancelled")
         tx.execute("UPDATE appointments SET state = 'cancelled', phone_hash = NULL, phone_masked = NULL "
                    "WHERE code = ?", (a["code"],))
+        _drop_reminders(tx, a["code"], "appointment cancelled")
         tx.emit("appointment.cancelled", service=a["service"], day=a["day"])
     return get(store.db.conn, site, code)
 
@@ -213,6 +245,7 @@ def check_in(store: Store, site: SiteConfig, now: datetime, code: str, actor: st
                                   actor=actor)
         tx.execute("UPDATE appointments SET state = 'checked_in', checked_in_ts = ?, ticket_id = ? WHERE code = ?",
                    (ts, ticket["id"], a["code"]))
+        _drop_reminders(tx, a["code"], "checked in")
     ticket["on_time"] = arrived == start_ts
     return ticket
 

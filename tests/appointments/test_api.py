@@ -152,3 +152,23 @@ def test_no_shows_limit_further_bookings_and_phones_are_erased_after_the_day(api
     assert rows == [("no_show", None, None)] * 2
     api.clock.advance(days=61)
     assert book(api, start="2027-01-25T09:00+07:00", phone="0912345678").status_code == 201
+
+
+def test_a_phone_gets_reminders_through_the_outbox_wiped_on_cancel(api):
+    a = book(api, start="2026-11-25T09:00+07:00", phone="0912345678").json()
+    rows = api.store.db.execute("SELECT kind, channel, recipient, recipient_masked, next_ts, state FROM notices_outbox "
+                                "WHERE dossier = ? ORDER BY next_ts", (f"lich-hen-{a['code']}",)).fetchall()
+    from datetime import datetime
+    due = [datetime.fromtimestamp(r[4]).astimezone().isoformat(timespec="minutes") for r in rows]
+    assert [r[0] for r in rows] == ["appointment_reminder"] * 2
+    assert [datetime.fromisoformat(d).timestamp() for d in due] == [
+        datetime.fromisoformat("2026-11-24T09:00+07:00").timestamp(),
+        datetime.fromisoformat("2026-11-25T08:00+07:00").timestamp()]
+    assert all(r[2] == "0912345678" and r[3] != "0912345678" and r[5] == "pending" for r in rows)
+    api.delete(f"/api/v1/appointments/{a['code']}")
+    rows = api.store.db.execute("SELECT recipient, body, state FROM notices_outbox WHERE dossier = ?",
+                                (f"lich-hen-{a['code']}",)).fetchall()
+    assert rows == [(None, None, "failed")] * 2
+    no_phone = book(api, start="2026-11-25T09:15+07:00").json()
+    assert api.store.db.execute("SELECT COUNT(*) FROM notices_outbox WHERE dossier = ?",
+                                (f"lich-hen-{no_phone['code']}",)).fetchone()[0] == 0
