@@ -37,11 +37,15 @@ class BookRequest(BaseModel):
     phone: str | None = Field(None, max_length=16, description="optional; kept hashed and masked, erased after the day")
 
 
-def booking_json(request: Request, site: SiteConfig, a: dict) -> dict:
+def booking_json(request: Request, site: SiteConfig, a: dict, *, phone: bool = False) -> dict:
+    """The booking as its holder sees it; the masked phone only in the answer to the booking itself."""
     svc = site.services[a["service"]]
-    return {"code": a["code"], "service": a["service"], "service_name": svc.name, "service_name_en": svc.name_en,
-            "start": a["start"], "end": a["end"], "state": a["state"], "phone": a["phone_masked"],
-            "status_url": f"{public_base(request)}/book/{a['code']}"}
+    out = {"code": a["code"], "service": a["service"], "service_name": svc.name, "service_name_en": svc.name_en,
+           "start": a["start"], "end": a["end"], "state": a["state"],
+           "status_url": f"{public_base(request)}/book/{a['code']}"}
+    if phone:
+        out["phone"] = a["phone_masked"]
+    return out
 
 
 @router.get("/slots", dependencies=limited, summary="Slots of a day for a service, with free places")
@@ -57,10 +61,14 @@ async def book(body: BookRequest, request: Request, store: Store = Depends(get_s
     if body.start.tzinfo is None:
         raise ApiError(422, "validation_error", "Giờ hẹn cần có múi giờ (như trong danh sách khung giờ)",
                        "start needs a UTC offset (as /slots gives it)")
+    try:  # a start near year 1 or 9999 cannot be moved to local time
+        body.start.astimezone(site.tz)
+    except (OverflowError, ValueError):
+        raise ApiError(422, "validation_error", "Giờ hẹn không hợp lệ", "Invalid start") from None
     phone = "".join(body.phone.split()) if body.phone else None
     notices = locker_config(request.app).notices   # the one outbox: reminders the day before and an hour before
     a = await store.run(lambda: rules.book(store, site, now, body.service, body.start, phone or None, notices))
-    return FastJSONResponse(booking_json(request, site, a), status_code=201)
+    return FastJSONResponse(booking_json(request, site, a, phone=True), status_code=201)
 
 
 @router.get("/{code}", dependencies=limited, summary="A booking by its code")

@@ -38,6 +38,13 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/login"): "sign-in form",
     ("POST", "/login"): "sign-in form",
     ("POST", "/logout"): "clears the caller's own cookie",
+    ("GET", "/api/v1/appointments/slots"): "citizens: free booking slots (rate-limited)",
+    ("POST", "/api/v1/appointments"): "citizens book without an account (rate-limited, slots and no-shows bound it)",
+    ("GET", "/api/v1/appointments/{code}"): "citizens: my booking by its code, no phone (rate-limited)",
+    ("DELETE", "/api/v1/appointments/{code}"): "citizens cancel their booking by its code (rate-limited)",
+    ("GET", "/book"): "citizens: the booking page",
+    ("GET", "/book/{code}"): "citizens: my booking's page (the code is the key)",
+    ("GET", "/book/{code}/calendar.ics"): "citizens: my booking as a calendar file",
     ("MOUNT", "/web/static"): "scripts and styles of the pages",
     ("MOUNT", "/docs/assets"): "Swagger UI's scripts and styles (served from the box, no CDN)",
 }
