@@ -13,6 +13,7 @@ from queue_server.edge.limits import BodyLimits, SecurityHeaders
 from queue_server.appointments import page as appointments_page
 from queue_server.appointments import routes as appointments_routes
 from queue_server.appointments import schema as appointments_schema
+from queue_server.appointments import rules as appointments_rules
 from queue_server.appointments.config import booking_of
 from queue_server.auth import routes as auth_routes
 from queue_server.auth import schema as auth_schema
@@ -79,6 +80,17 @@ async def _sign_out_idle(store: Store, site, settings: Settings) -> None:
 
 
 SWEEP_SECONDS = 20.0
+HOUSEKEEPING_SECONDS = 600.0
+
+
+async def _appointments_housekeeping(store: Store, site, settings: Settings) -> None:
+    """Past days' bookings become no-shows and their phones are erased, also on days nobody books."""
+    while True:
+        try:
+            await store.run(lambda: appointments_rules.housekeeping(store, site, settings.clock()))
+        except Exception:  # a busy database: the next round does it
+            pass
+        await asyncio.sleep(HOUSEKEEPING_SECONDS)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -101,12 +113,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # keep it out of the collector's generations so a full collection walks only new objects.
         gc.freeze()
         sweeper = asyncio.ensure_future(_sign_out_idle(store, site, settings))
+        housekeeper = asyncio.ensure_future(_appointments_housekeeping(store, site, settings))
         if shipper:
             shipper.start()
         yield
         if shipper:
             shipper.stop()
         sweeper.cancel()
+        housekeeper.cancel()
         bus.loop = None
         app.state.stats_worker.close()
         store.close()

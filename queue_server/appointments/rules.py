@@ -267,6 +267,13 @@ def close_past(tx: Tx, site: SiteConfig, now: datetime) -> None:
     tx.execute("DELETE FROM appointment_no_shows WHERE day < ?", (since,))
 
 
+def housekeeping(store: Store, site: SiteConfig, now: datetime) -> None:
+    """Past days' bookings closed and their phones erased even when nobody books (run at start and
+    every few minutes by the app)."""
+    with store.write() as tx:
+        close_past(tx, site, now)
+
+
 def day_summary(db: Any, site: SiteConfig, now: datetime) -> list[dict[str, Any]]:
     """Today per bookable service: bookings (not cancelled), check-ins, no-shows (still booked
     past the slot start + grace), still expected, cancelled."""

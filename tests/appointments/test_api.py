@@ -172,3 +172,22 @@ def test_a_phone_gets_reminders_through_the_outbox_wiped_on_cancel(api):
     no_phone = book(api, start="2026-11-25T09:15+07:00").json()
     assert api.store.db.execute("SELECT COUNT(*) FROM notices_outbox WHERE dossier = ?",
                                 (f"lich-hen-{no_phone['code']}",)).fetchone()[0] == 0
+
+
+def test_phones_of_past_days_are_erased_by_the_server_even_if_nobody_books(app_factory):
+    from queue_server.clock import FakeClock
+    clock = FakeClock("2026-11-23T08:00:00+07:00")
+    app, store = app_factory(clock=clock)
+    with TestClient(app) as c:
+        assert c.post("/api/v1/appointments", json={"service": "land", "start": SLOT, "phone": "0912345678"}
+                      ).status_code == 201
+    clock.set("2026-11-25T08:00:00+07:00")
+    with TestClient(app):   # the server starts (or its housekeeping round comes): yesterday's booking is closed
+        import time
+        for _ in range(50):
+            row = store.db.execute("SELECT state, phone_hash, phone_masked FROM appointments").fetchone()
+            if row[0] == "no_show":
+                break
+            time.sleep(0.1)
+    assert row == ("no_show", None, None)
+    assert store.db.execute("SELECT COUNT(*) FROM appointment_no_shows").fetchone()[0] == 1
