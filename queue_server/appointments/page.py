@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from queue_server.appointments import rules
 from queue_server.appointments.config import booking_of
+from queue_server.appointments.guesses import lookup
 from queue_server.appointments.routes import booking_json
 from queue_server.auth.ratelimit import public_rate_limit
 from queue_server.errors import ApiError
@@ -89,8 +90,10 @@ def booked_page(request: Request, code: str):
     state = request.app.state
     site = state.site
     try:
-        a = booking_json(request, site, rules.get(state.store.db.conn, site, code[:24]))
-    except ApiError:
+        a = booking_json(request, site, lookup(request, lambda: rules.get(state.store.db.conn, site, code[:24])))
+    except ApiError as exc:
+        if exc.status == 429:
+            raise
         a = None
     booking = booking_of(site)
     context = {"lang": lang, "s": strings(lang), "toggle": _toggle(request, lang),
@@ -113,7 +116,7 @@ def _when(a: dict, lang: str) -> str:
 def calendar(request: Request, code: str) -> Response:
     state = request.app.state
     site = state.site
-    a = booking_json(request, site, rules.get(state.store.db.conn, site, code[:24]))
+    a = booking_json(request, site, lookup(request, lambda: rules.get(state.store.db.conn, site, code[:24])))
     utc = "%Y%m%dT%H%M%SZ"
     start, end = (datetime.fromisoformat(a[k]) for k in ("start", "end"))
     stamp = state.settings.clock().astimezone(timezone.utc)

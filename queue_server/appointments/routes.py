@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from queue_server.appointments import rules
+from queue_server.appointments.guesses import lookup
 from queue_server.auth.guards import Principal, require_staff_or_device
 from queue_server.auth.ratelimit import public_rate_limit
 from queue_server.config import SiteConfig
@@ -74,12 +75,13 @@ async def book(body: BookRequest, request: Request, store: Store = Depends(get_s
 @router.get("/{code}", dependencies=limited, summary="A booking by its code")
 async def show(request: Request, code: str = Code, store: Store = Depends(get_store),
                site: SiteConfig = Depends(get_site)) -> FastJSONResponse:
-    return FastJSONResponse(booking_json(request, site, rules.get(store.db.conn, site, code)))
+    return FastJSONResponse(booking_json(request, site, lookup(request, lambda: rules.get(store.db.conn, site, code))))
 
 
 @router.delete("/{code}", dependencies=limited, summary="Cancel a booking")
 async def cancel(request: Request, code: str = Code, store: Store = Depends(get_store),
                  site: SiteConfig = Depends(get_site), now: datetime = Depends(get_now)) -> FastJSONResponse:
+    lookup(request, lambda: rules.get(store.db.conn, site, code))   # wrong codes are counted, then refused
     a = await store.run(lambda: rules.cancel(store, site, now, code))
     return FastJSONResponse(booking_json(request, site, a))
 

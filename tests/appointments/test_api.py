@@ -191,3 +191,17 @@ def test_phones_of_past_days_are_erased_by_the_server_even_if_nobody_books(app_f
             time.sleep(0.1)
     assert row == ("no_show", None, None)
     assert store.db.execute("SELECT COUNT(*) FROM appointment_no_shows").fetchone()[0] == 1
+
+
+def test_guessing_codes_is_refused_after_ten_misses(api):
+    code = book(api).json()["code"]
+    wrong = [f"{(int(code) + n) % 10 ** 8:08d}" for n in range(1, 11)]
+    for guess in wrong[:5]:
+        assert api.get(f"/api/v1/appointments/{guess}").status_code == 404
+    for guess in wrong[5:]:
+        assert api.delete(f"/api/v1/appointments/{guess}").status_code == 404
+    assert api.get(f"/book/{wrong[0]}").status_code == 429          # the 11th try, even as a page
+    r = api.get(f"/api/v1/appointments/{code}")
+    assert r.status_code == 429 and "Retry-After" in r.headers and r.json()["error"]["code"] == "rate_limited"
+    # the kiosk (a device key) checks in by code as before: its own bucket
+    assert api.post(f"/api/v1/appointments/{code}/check-in", headers=api.kiosk).status_code in (201, 409)
