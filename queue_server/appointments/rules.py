@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import sqlite3
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -92,8 +93,11 @@ def _cap_left(db: Any, site: SiteConfig, service: str, day: str) -> int | None:
 
 def reserved(db: Any, day: str, service: str) -> int:
     """Bookings of the day not yet checked in: places of the daily cap kept for them."""
-    return db.execute("SELECT COUNT(*) FROM appointments WHERE day = ? AND service = ? AND state = 'booked'",
-                      (day, service)).fetchone()[0]
+    try:
+        return db.execute("SELECT COUNT(*) FROM appointments WHERE day = ? AND service = ? AND state = 'booked'",
+                          (day, service)).fetchone()[0]
+    except sqlite3.OperationalError:  # a store opened with the tickets schema alone has no bookings
+        return 0
 
 
 def slots(db: Any, site: SiteConfig, now: datetime, service: str, day: date) -> list[dict[str, Any]]:
