@@ -295,6 +295,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "book_sending": ("Đang đặt lịch…", "Booking…"),
     "book_failed": ("Không đặt được. Vui lòng thử lại.", "Could not book. Please try again."),
     "book_done": ("Đã đặt lịch hẹn", "Appointment booked"),
+    "book_appointment": ("Lịch hẹn", "Appointment"),
     "book_code": ("Mã đặt lịch", "Booking code"),
     "book_when": ("Thời gian", "Time"),
     "book_how": ("Đến trước giờ hẹn tối đa {early} phút. Tại kiosk, chạm «Tôi đã đặt lịch hẹn» rồi quét mã QR này hoặc nhập mã. Đến muộn quá {grace} phút: ông/bà được xếp như người đến sau.",
