@@ -20,6 +20,7 @@ import random
 from datetime import datetime
 from typing import Any, Callable
 
+from bench.policy_mixed import compare
 from queue_server.config import SiteConfig, load_site
 from queue_server.tickets.ordering import Candidate, Rule
 
@@ -134,9 +135,11 @@ def run(seed: int = 1, days: int = 20, site: SiteConfig | None = None) -> dict[s
     site = site or load_site()
     rng = random.Random(seed)
     records: dict[str, list[dict[str, Any]]] = {name: [] for name in pickers(site)}
+    generated = []
     for _ in range(days):
         day = arrivals(site, rng)
         durations = [service_time(site, s, rng) for _, s, _ in day]
+        generated.append((day, durations))
         for name, pick in pickers(site).items():
             records[name] += simulate(site, day, durations, pick)
     cap = site.queue.max_wait_minutes
@@ -155,6 +158,8 @@ def run(seed: int = 1, days: int = 20, site: SiteConfig | None = None) -> dict[s
             "over_cap": sum(1 for r in recs if r["wait"] > cap),
             "work_weighted_mean_wait_min": round(sum(r["service_time"] * r["wait"] for r in recs) / work, 2),
         }
+    # the same days with 30 % of the visitors booked online (bench/policy_mixed.py)
+    out["mixed_day"] = compare(site, generated, service_capacity(site), random.Random(seed + 1))
     r, f, s = out["rules"]["rule"], out["rules"]["fifo"], out["rules"]["strict"]
     out["checks"] = {
         "priority_mean_over_normal_mean": round(r["priority"]["mean_min"] / r["normal"]["mean_min"], 3),

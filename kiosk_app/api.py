@@ -69,6 +69,10 @@ class ServerClient:
         return self._call("POST", "/api/v1/tickets", json=payload,
                           headers={"Idempotency-Key": idempotency_key})
 
+    def check_in(self, code: str) -> dict[str, Any]:
+        """Check in an online booking: the ticket, ordered from the slot start if on time."""
+        return self._call("POST", f"/api/v1/appointments/{quote(code, safe='')}/check-in")
+
     def ticket(self, ticket_id: str | int) -> dict[str, Any]:
         """A ticket by id, or by the link token a scanned ticket QR carries (`{base}/t/{token}`)."""
         ref = str(ticket_id)

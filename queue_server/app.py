@@ -10,6 +10,11 @@ from fastapi import FastAPI
 from queue_server import errors, web
 from queue_server.edge import openapi as openapi_doc
 from queue_server.edge.limits import BodyLimits, SecurityHeaders
+from queue_server.appointments import page as appointments_page
+from queue_server.appointments import routes as appointments_routes
+from queue_server.appointments import schema as appointments_schema
+from queue_server.appointments import rules as appointments_rules
+from queue_server.appointments.config import booking_of
 from queue_server.auth import routes as auth_routes
 from queue_server.auth import schema as auth_schema
 from queue_server.auth.ratelimit import RateLimiter
@@ -56,14 +61,15 @@ from queue_server.voice import routes as voice_routes
 MIGRATIONS = (tickets_schema.migrations, auth_schema.migrations, ratings_schema.migrations,
               dashboard_schema.migrations, dossiers_schema.migrations, lockers_schema.migrations,
               notices_schema.migrations, shipping_schema.migrations, integrations_schema.migrations,
-              postal_schema.migrations, stats_schema.migrations)
+              postal_schema.migrations, stats_schema.migrations, appointments_schema.migrations)
 
 #: Every feature's routes. Routes are matched in order: the busiest (ticket issue, call next) first.
 ROUTERS = (tickets_routes.router, counters_routes.router, tickets_public.router, tickets_citizen.router,
            auth_routes.router,
            events_routes.router, web.router, voice_routes.router, ratings_routes.router,
            dashboard_routes.router, dossiers_routes.router, lockers_routes.router, notices_routes.router,
-           integrations_routes.router, postal_routes.router, stats_routes.router, stats_page.router)
+           integrations_routes.router, postal_routes.router, stats_routes.router, stats_page.router,
+           appointments_routes.router, appointments_page.router)
 
 
 async def _sign_out_idle(store: Store, site, settings: Settings) -> None:
@@ -77,12 +83,24 @@ async def _sign_out_idle(store: Store, site, settings: Settings) -> None:
 
 
 SWEEP_SECONDS = 20.0
+HOUSEKEEPING_SECONDS = 600.0
+
+
+async def _appointments_housekeeping(store: Store, site, settings: Settings) -> None:
+    """Past days' bookings become no-shows and their phones are erased, also on days nobody books."""
+    while True:
+        try:
+            await store.run(lambda: appointments_rules.housekeeping(store, site, settings.clock()))
+        except Exception:  # a busy database: the next round does it
+            pass
+        await asyncio.sleep(HOUSEKEEPING_SECONDS)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     site = load_site(settings.config_path)  # ConfigError names file, key and problem
     stats_rules(site)  # the provincial statistics rules, checked at start like the rest
+    booking_of(site)  # [appointments]: a wrong section is refused at start too
     store = Store(settings.db_path, MIGRATIONS, background_checkpoint=True, durable=settings.durable_commits)
     sync_site(store, site, settings.clock())
     bus = EventBus(settings.clock, site.tz)
@@ -101,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # keep it out of the collector's generations so a full collection walks only new objects.
         gc.freeze()
         sweeper = asyncio.ensure_future(_sign_out_idle(store, site, settings))
+        housekeeper = asyncio.ensure_future(_appointments_housekeeping(store, site, settings))
         if shipper:
             shipper.start()
         lockers_worker.start()
@@ -109,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if shipper:
             shipper.stop()
         sweeper.cancel()
+        housekeeper.cancel()
         bus.loop = None
         app.state.stats_worker.close()
         store.close()

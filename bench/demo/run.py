@@ -175,6 +175,9 @@ def _run(demo: Demo, args: Any, var: Path, db: str) -> int:
         start_second_site(demo, var, province, say)
     say("Citizen's phone: the QR on every ticket opens its live page /t/<token>; waits are "
         "estimated once an officer signs in to a counter from the console")
+    say(f"Book an appointment on a phone: {url}/book — then at the kiosk touch «Tôi đã đặt lịch hẹn» "
+        "and type the 8-digit code (or scan the booking QR); within [slot − 30, slot + 15] min the ticket "
+        "is ordered as if it arrived at the slot start")
     if history:
         say(f"Statistics       {url}/stats  (a simulated month: {history}; supervisor account)")
     say(f"Accounts: {', '.join(n for n, _ in USERS)} — password {PASSWORD}")
@@ -183,6 +186,7 @@ def _run(demo: Demo, args: Any, var: Path, db: str) -> int:
     if scanner:
         say(f"Scan a chip-ID card of a 76-year-old: motcua sim scanner --control {scanner['control_url']} cccd --birth 1950-03-01")
         say(f"Scan a receipt:  motcua sim scanner --control {scanner['control_url']} scan 000.00.21.H29-230101-0001")
+        say(f"Scan a booking:  motcua sim scanner --control {scanner['control_url']} scan {url}/book/<code>")
     if printer:
         say(f"Printer out of paper: motcua sim printer --control {printer['control_url']} fault paper_out")
     if site:

@@ -17,6 +17,7 @@ from typing import Any, Callable
 from kiosk_app.api import ServerClient
 from kiosk_app.config import KioskConfig
 from kiosk_app.i18n import N_, other_language, tr
+from kiosk_app.ticket.appointment import AppointmentMixin, booking_code
 from kiosk_app.ticket.lookup import LookupMixin
 from kiosk_app.models import PriorityGroup, Service, groups_from_site
 from kiosk_app.runner import InlineRunner
@@ -40,7 +41,7 @@ class Notice:
         return tr(self.message, lang, **self.values)
 
 
-class KioskController(TicketingMixin, LookupMixin):
+class KioskController(TicketingMixin, LookupMixin, AppointmentMixin):
     def __init__(self, config: KioskConfig, *, api: ServerClient | None = None, runner: Any = None,
                  printer: Any = None, speaker: Callable[[str, str], None] | None = None,
                  clock: Callable[[], float] = time.monotonic):
@@ -72,6 +73,7 @@ class KioskController(TicketingMixin, LookupMixin):
         self.person_hash: str = ""       # salted hash of the chip-ID number, never the number
         self.init_ticketing()
         self.init_lookup()
+        self.init_appointment()
 
     # -- plumbing ------------------------------------------------------------
     def subscribe(self, listener: Callable[["KioskController"], None]) -> None:
@@ -100,7 +102,8 @@ class KioskController(TicketingMixin, LookupMixin):
         prompts = {"home": N_("Touch the screen to take a queue number"),
                    "services": N_("Choose the service you need"),
                    "priority": N_("Choose your priority group, or scan your chip-ID card"),
-                   "dossier": N_("Scan the QR code on your receipt, or type the dossier code")}
+                   "dossier": N_("Scan the QR code on your receipt, or type the dossier code"),
+                   "appointment": N_("Scan the QR code of your booking, or type the booking code")}
         if screen in prompts:
             self.say(prompts[screen])
 
@@ -178,6 +181,7 @@ class KioskController(TicketingMixin, LookupMixin):
         self.notice = None
         self.reset_ticketing()
         self.reset_lookup()
+        self.reset_appointment()
 
     def toggle_language(self) -> None:
         self.touch()
@@ -221,6 +225,10 @@ class KioskController(TicketingMixin, LookupMixin):
         from drivers.scanner.payloads import classify  # the scanner helper's parser
 
         self.touch()
+        code = booking_code(text)
+        if code is not None:   # a booking's QR (its /book/{code} link): check in
+            self.check_in(code)
+            return
         result = classify(text, salt=self.config.id_salt.encode())
         if result.kind == "citizen_id":
             self._citizen_card(result)

@@ -25,6 +25,7 @@ SCREENS: list[ScreenSpec] = [
     ScreenSpec("ticket", "ticket.ticket", "TicketScreen"),
     ScreenSpec("dossier", "ticket.dossier", "DossierScreen", ("ticket", "result", "both")),
     ScreenSpec("procedures", "ticket.procedures", "ProceduresScreen"),
+    ScreenSpec("appointment", "ticket.appointment", "AppointmentScreen"),
     ScreenSpec("offline", "common.offline", "OfflineScreen", ("ticket", "result", "both")),
     # the result kiosk with lockers (kiosk_app/result/controller.py drives them)
     *(ScreenSpec(f"result_{name}", f"result.{name}", cls, ("result", "both")) for name, cls in (

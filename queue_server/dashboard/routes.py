@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sqlite_utils import Database, Migrations
 
+from queue_server.appointments import rules as appointments
 from queue_server.auth.guards import Principal, require_device, require_staff
 from queue_server.clock import iso_local, service_day
 from queue_server.deps import get_now, get_site, get_store
@@ -218,6 +219,7 @@ def dashboard(request: Request, store=Depends(get_store), site=Depends(get_site)
         "counters": counter_rows, "services": service_rows, "devices": device_rows,
         "alerts": alert_rows, "ratings": summarize(store, day),
         "shipping": ship, "integrations": sync,
+        "appointments": appointments.day_summary(store.db.conn, site, now),
     }
 
 

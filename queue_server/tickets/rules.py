@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from queue_server.clock import service_day, to_ts
 from queue_server.config import SiteConfig
@@ -21,6 +21,10 @@ from queue_server.tickets.view import TICKET_COLUMNS, counter_json, ticket_json
 from queue_server.counters.presence import claim, counter_rows, touch
 
 FINAL = ("done", "no_show", "transferred", "cancelled")
+
+#: Places of a service's daily cap kept for others (db, day, service) → count: the appointments
+#: feature registers its not-yet-checked-in bookings here, so walk-ins and bookings share the cap.
+CAP_RESERVED: list[Callable[[Any, str, str], int]] = []
 
 
 def sync_site(store: Store, site: SiteConfig, now: datetime | None = None) -> None:
@@ -140,7 +144,8 @@ def _insert_ticket(tx: Tx, site: SiteConfig, service: str, ts: float, day: str, 
             "ON CONFLICT(day, service) DO UPDATE SET last_seq = last_seq + 1, waiting = waiting + 1 "
             "RETURNING last_seq, waiting", (day, service)).fetchone()
         waiting_before = waiting - 1
-        if enforce_cap and svc.daily_cap is not None and seq > svc.daily_cap:
+        if enforce_cap and svc.daily_cap is not None and (
+                seq + sum(reserved(tx.db.conn, day, service) for reserved in CAP_RESERVED) > svc.daily_cap):
             raise RuleError("daily_cap_reached",
                             f"Đã hết số cho lĩnh vực {svc.name} hôm nay ({svc.daily_cap} số)",
                             f"Today's {svc.daily_cap} tickets for {svc.name_en} are all issued")
@@ -207,6 +212,19 @@ def issue_ticket(store: Store, site: SiteConfig, now: datetime, service: str, *,
             ticket["people_ahead"] = before
             ticket["estimated_wait_min"], ticket["wait_span"] = e.minutes, (e.low, e.high)
     return ticket, False
+
+
+def issue_in(tx: Tx, site: SiteConfig, service: str, ts: float, day: str, *, arrived_ts: float,
+             channel: str, actor: str | None) -> dict[str, Any]:
+    """A ticket issued inside the caller's transaction (an appointment's check-in): outside the
+    issuing windows' check and the cap (its place was kept when it was booked)."""
+    ticket, before = _insert_ticket(tx, site, service, ts, day, arrived_ts=arrived_ts, priority=None,
+                                    channel=channel, actor=actor, proof=None, enforce_cap=False)
+    if ticket["seq"] == 1:
+        close_past_days(tx, site, ts, day)
+    _log(tx, site, ticket, "issued", ts, actor)
+    queue_changed(tx, site, service, day, before + 1, ts)
+    return ticket
 
 
 def _active_claim(tx: Tx, day: str, person: str) -> dict[str, Any] | None:

@@ -18,6 +18,10 @@ def test_bench_policy_prints_per_group_waits_for_three_rules():
         assert {"mean_min", "p95_min", "max_min"} <= set(rule["priority"])
     assert data["rules"]["rule"]["priority"]["mean_min"] < data["rules"]["fifo"]["priority"]["mean_min"]
     assert 0.9 < data["checks"]["conservation_rule_over_fifo"] < 1.1
+    mixed = data["mixed_day"]     # the same days with ~30 % of the visitors booked online
+    assert 0.2 < mixed["booked_share"] <= 0.3
+    assert mixed["booked_mean_lateness_from_slot_min"] <= 10
+    assert mixed["walk_in_ratio"] <= 1.1 and mixed["priority_ratio"] <= 1.1
 
 
 def test_bench_server_drives_the_real_server_and_reports_latency():

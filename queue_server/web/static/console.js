@@ -42,6 +42,7 @@ function renderCurrent() {
     const g = PAGE.priority_groups[tk.priority] || {};
     prio.textContent = `★ ${t("priority")}: ${(PAGE.lang === "en" ? g.name_en : g.name) || tk.priority_name || tk.priority}`;
   }
+  $("cur-appointment").hidden = !(tk && tk.channel === "appointment");   // booked online, checked in at the kiosk
   const st = tk ? tk.state : null;
   $("act-call").disabled = S.paused || S.presence === "other";
   $("presence").dataset.presence = S.presence;

@@ -36,6 +36,8 @@ function render(d, lockers) {
   $("services").tBodies[0].replaceChildren(...d.services.map((s) =>
     row([`${s.letter} – ${nm(s)}`, s.waiting + (s.priority_waiting ? ` (★${s.priority_waiting})` : ""), s.waiting ? mins(s.longest_wait_min) : "—", s.open_counters],
         s.waiting && s.longest_wait_min >= s.max_wait_min ? "late" : "")));
+  $("appointments").tBodies[0].replaceChildren(...(d.appointments || []).map((a) =>
+    row([nm(a), a.booked, a.checked_in, a.no_show, a.expected, a.cancelled], a.no_show ? "late" : "")));
   $("devices").tBodies[0].replaceChildren(...d.devices.map((dv) => {
     const label = (key, fallback) => (window.I18N[key] || fallback);
     const parts = Object.entries(dv.components).map(([k, v]) =>
