@@ -54,6 +54,7 @@ def rules_of(site: SiteConfig) -> StatsRules:
 
 @dataclass
 class _Dossier:
+    site: str
     code: str
     procedure: str
     channel: int
@@ -65,31 +66,76 @@ class _Dossier:
 
 
 def _dossiers(sql: Sql, end: float) -> list[_Dossier]:
-    """Dossiers received before `end`, with completion and supplement pauses up to `end`."""
-    out: dict[str, _Dossier] = {}
-    for code, procedure, channel, received, due in sql.rows(
-            "SELECT code, procedure, channel, received_ts, due_ts FROM dossiers WHERE received_ts < ? "
-            f"AND status NOT IN ({', '.join('?' * len(LEFT_OUT))})", (end, *LEFT_OUT)):
-        out[code] = _Dossier(code, procedure, int(channel), received, due)
-    paused_since: dict[str, float] = {}
+    """Dossiers received before `end`, with completion and supplement pauses up to `end`
+    (at the province: of every site, or of the Sql's site; a dossier is known by (site, code))."""
+    scope, params = sql.scope()
+    out: dict[tuple[str, str], _Dossier] = {}
+    for site, code, procedure, channel, received, due in sql.rows(
+            f"SELECT {sql.site_key}, code, procedure, channel, received_ts, due_ts FROM dossiers WHERE received_ts < ? "
+            f"AND status NOT IN ({', '.join('?' * len(LEFT_OUT))}){scope}", (end, *LEFT_OUT, *params)):
+        out[(site, code)] = _Dossier(site, code, procedure, int(channel), received, due)
+    paused_since: dict[tuple[str, str], float] = {}
     # In log order (the table is append-only, so a dossier's events come in the order they happened):
     # a scan of the primary key, no sort; events of dossiers not wanted are skipped here.
-    for code, ts, status_to in sql.rows(
-            "SELECT code, ts, status_to FROM dossier_events WHERE status_to IS NOT NULL AND ts < ? ORDER BY id",
-            (end,)):
-        d = out.get(code)
+    order = "site, id" if sql.sites else "id"
+    for site, code, ts, status_to in sql.rows(
+            f"SELECT {sql.site_key}, code, ts, status_to FROM dossier_events WHERE status_to IS NOT NULL AND ts < ?"
+            f"{scope} ORDER BY {order}", (end, *params)):
+        d = out.get((site, code))
         if d is None or d.completed is not None:
             continue
-        if code in paused_since and status_to != SUPPLEMENT:
-            d.paused += ts - paused_since.pop(code)
-        if status_to == SUPPLEMENT and code not in paused_since:
+        key = (site, code)
+        if key in paused_since and status_to != SUPPLEMENT:
+            d.paused += ts - paused_since.pop(key)
+        if status_to == SUPPLEMENT and key not in paused_since:
             d.supplements += 1
-            paused_since[code] = ts
+            paused_since[key] = ts
         if status_to in (DONE, RETURNED):
             d.completed = ts
-    for code, since in paused_since.items():  # still waiting for the supplement at the end
-        out[code].paused += end - since
+    for key, since in paused_since.items():  # still waiting for the supplement at the end
+        out[key].paused += end - since
     return list(out.values())
+
+
+@dataclass
+class _Progress:
+    received: list[_Dossier]
+    carried: list[_Dossier]
+    completed: list[_Dossier]
+    late_done: int
+    late_open: int
+
+    @property
+    def base(self) -> int:
+        return len(self.received) + len(self.carried)
+
+    @property
+    def late_rate(self) -> float | None:
+        return _pct(self.late_done + self.late_open, self.base)
+
+    @property
+    def on_time(self) -> float | None:
+        return None if self.late_rate is None else round(100 - self.late_rate, 2)
+
+
+def _progress(all_: list[_Dossier], start: float, end: float, rules: StatsRules, tz: ZoneInfo) -> _Progress:
+    received = [d for d in all_ if d.received >= start]
+    carried = [d for d in all_ if d.received < start and (d.completed is None or d.completed >= start)]
+    completed = [d for d in received + carried if d.completed is not None]
+    open_ = [d for d in received + carried if d.completed is None]
+    late_done = sum(_late(d, d.completed, rules, tz) for d in completed)
+    # still open at the end: judged on the period's last instant
+    late_open = sum(_late(d, end - 1, rules, tz) for d in open_)
+    return _Progress(received, carried, completed, late_done, late_open)
+
+
+def on_time_by_site(sql: Sql, tz: ZoneInfo, first: date, last: date, rules: StatsRules) -> dict[str, float | None]:
+    """The on-time rate of each site (the province's ranking), by the same rules as `indicators`."""
+    start, end = day_bounds(first, last, tz)
+    per_site: dict[str, list[_Dossier]] = {}
+    for d in _dossiers(sql, end):
+        per_site.setdefault(d.site, []).append(d)
+    return {site: _progress(ds, start, end, rules, tz).on_time for site, ds in per_site.items()}
 
 
 def _late(d: _Dossier, at: float, rules: StatsRules, tz: ZoneInfo) -> bool:
@@ -110,26 +156,23 @@ def _pct(num: float, den: float) -> float | None:
 
 def indicators(sql: Sql, site: SiteConfig, first: date, last: date, served: int, dissatisfied: int,
                rules: StatsRules | None = None) -> dict[str, Any]:
-    """The 766 figures of the period; `served` and `dissatisfied` come from the queue figures."""
-    rules = rules or rules_of(site)
-    tz = site.tz
+    """The 766 figures of a site box's period; `served` and `dissatisfied` come from the queue figures."""
+    names = {p.code: (p.name, p.name_en) for s in site.services.values() for p in s.procedures}
+    return figures_766(sql, site.tz, first, last, served, dissatisfied, rules or rules_of(site), names)
+
+
+def figures_766(sql: Sql, tz: ZoneInfo, first: date, last: date, served: int, dissatisfied: int,
+                rules: StatsRules, names: dict[str, tuple[str, str]] | None = None) -> dict[str, Any]:
+    """The 766 figures over any store (a site box, the province, one site at the province)."""
+    names = names or {}
     start, end = day_bounds(first, last, tz)
-    all_ = _dossiers(sql, end)
-    received = [d for d in all_ if d.received >= start]
-    carried = [d for d in all_ if d.received < start and (d.completed is None or d.completed >= start)]
-    completed = [d for d in received + carried if d.completed is not None]
-    open_ = [d for d in received + carried if d.completed is None]
-    late_done = sum(_late(d, d.completed, rules, tz) for d in completed)
-    # still open at the end: judged on the period's last instant
-    late_open = sum(_late(d, end - 1, rules, tz) for d in open_)
-    base = len(received) + len(carried)
-    late_rate = _pct(late_done + late_open, base)
-    on_time = None if late_rate is None else round(100 - late_rate, 2)
+    pr = _progress(_dossiers(sql, end), start, end, rules, tz)
+    received, carried, completed = pr.received, pr.carried, pr.completed
+    late_done, late_open, base, late_rate, on_time = pr.late_done, pr.late_open, pr.base, pr.late_rate, pr.on_time
 
     procedures: dict[str, list[float]] = {}
     for d in completed:
         procedures.setdefault(d.procedure, []).append((d.completed - d.received - d.paused) / 86400)
-    names = {p.code: (p.name, p.name_en) for s in site.services.values() for p in s.procedures}
     per_procedure = [{"procedure": code, "name": names.get(code, (code, code))[0],
                       "name_en": names.get(code, (code, code))[1], "completed": len(days),
                       "avg_days": round(sum(days) / len(days), 2)} for code, days in sorted(procedures.items())]
