@@ -13,6 +13,7 @@ Provincial rules come from the site config's `[stats]` table (see `StatsRules`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -65,22 +66,27 @@ class _Dossier:
     paused: float = 0.0
 
 
-def _dossiers(sql: Sql, end: float) -> list[_Dossier]:
-    """Dossiers received before `end`, with completion and supplement pauses up to `end`
-    (at the province: of every site, or of the Sql's site; a dossier is known by (site, code))."""
+def _dossiers(sql: Sql, start: float, end: float) -> list[_Dossier]:
+    """Dossiers received before `end` and not settled before `start`, with completion and supplement
+    pauses up to `end` (at the province: of every site, or of the Sql's site; a dossier is known by
+    (site, code)). A dossier whose status is done/returned since before `start` was completed
+    before the period: neither received in it nor carried over, so it is not read."""
     scope, params = sql.scope()
     out: dict[tuple[str, str], _Dossier] = {}
     for site, code, procedure, channel, received, due in sql.rows(
             f"SELECT {sql.site_key}, code, procedure, channel, received_ts, due_ts FROM dossiers WHERE received_ts < ? "
-            f"AND status NOT IN ({', '.join('?' * len(LEFT_OUT))}){scope}", (end, *LEFT_OUT, *params)):
+            f"AND status NOT IN ({', '.join('?' * len(LEFT_OUT))}) "
+            f"AND (status NOT IN (?, ?) OR status_ts >= ?){scope}", (end, *LEFT_OUT, DONE, RETURNED, start, *params)):
         out[(site, code)] = _Dossier(site, code, procedure, int(channel), received, due)
     paused_since: dict[tuple[str, str], float] = {}
     # In log order (the table is append-only, so a dossier's events come in the order they happened):
-    # a scan of the primary key, no sort; events of dossiers not wanted are skipped here.
+    # a scan of the primary key, no sort; events of dossiers not wanted are skipped here. Only the
+    # changes that matter are read: into a supplement wait, out of one (from status 5), done, returned.
     order = "site, id" if sql.sites else "id"
     for site, code, ts, status_to in sql.rows(
-            f"SELECT {sql.site_key}, code, ts, status_to FROM dossier_events WHERE status_to IS NOT NULL AND ts < ?"
-            f"{scope} ORDER BY {order}", (end, *params)):
+            f"SELECT {sql.site_key}, code, ts, status_to FROM dossier_events WHERE status_to IS NOT NULL AND ts < ? "
+            f"AND (status_to IN (?, ?, ?) OR status_from = ?){scope} ORDER BY {order}",
+            (end, SUPPLEMENT, DONE, RETURNED, SUPPLEMENT, *params)):
         d = out.get((site, code))
         if d is None or d.completed is not None:
             continue
@@ -133,7 +139,7 @@ def on_time_by_site(sql: Sql, tz: ZoneInfo, first: date, last: date, rules: Stat
     """The on-time rate of each site (the province's ranking), by the same rules as `indicators`."""
     start, end = day_bounds(first, last, tz)
     per_site: dict[str, list[_Dossier]] = {}
-    for d in _dossiers(sql, end):
+    for d in _dossiers(sql, start, end):
         per_site.setdefault(d.site, []).append(d)
     return {site: _progress(ds, start, end, rules, tz).on_time for site, ds in per_site.items()}
 
@@ -147,7 +153,18 @@ def _late(d: _Dossier, at: float, rules: StatsRules, tz: ZoneInfo) -> bool:
     due = d.due + d.paused
     if rules.on_time_by == "time":
         return at > due
-    return datetime.fromtimestamp(at, tz).date() > datetime.fromtimestamp(due, tz).date()
+    return _local_day(at, tz) > _local_day(due, tz)
+
+
+@lru_cache(maxsize=65536)
+def _quarter_day(quarter: int, tz: ZoneInfo) -> date:
+    return datetime.fromtimestamp(quarter * 900, tz).date()
+
+
+def _local_day(ts: float, tz: ZoneInfo) -> date:
+    """The local date of `ts`; every UTC offset is a whole number of quarter hours, so one
+    conversion per quarter hour serves the thousands of dossiers a province compares."""
+    return _quarter_day(int(ts // 900), tz)
 
 
 def _pct(num: float, den: float) -> float | None:
@@ -166,7 +183,7 @@ def figures_766(sql: Sql, tz: ZoneInfo, first: date, last: date, served: int, di
     """The 766 figures over any store (a site box, the province, one site at the province)."""
     names = names or {}
     start, end = day_bounds(first, last, tz)
-    pr = _progress(_dossiers(sql, end), start, end, rules, tz)
+    pr = _progress(_dossiers(sql, start, end), start, end, rules, tz)
     received, carried, completed = pr.received, pr.carried, pr.completed
     late_done, late_open, base, late_rate, on_time = pr.late_done, pr.late_open, pr.base, pr.late_rate, pr.on_time
 

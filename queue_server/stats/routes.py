@@ -28,7 +28,7 @@ from queue_server.deps import get_now, get_site
 from queue_server.errors import ApiError
 from queue_server.stats import export, facts, rollup
 from queue_server.stats.indicators import StatsRules, figures_766, rules_of
-from queue_server.stats.queries import DIMENSIONS, Sql, breakdown, rating_reasons, results
+from queue_server.stats.queries import DIMENSIONS, Sql, breakdown, rating_reasons, results, served_and_dissatisfied
 from queue_server.stats.worker import StatsWorker
 from queue_server.store import Store
 
@@ -109,9 +109,9 @@ def stats_answer(sql: Sql, tz: ZoneInfo, first: date, last: date, by: str,
 def indicators_answer(sql: Sql, tz: ZoneInfo, first: date, last: date, rules: StatsRules,
                       names: dict[str, tuple[str, str]] | None = None) -> dict[str, Any]:
     """The answer of GET /api/v1/stats/indicators over any store."""
-    totals = breakdown(sql, first, last, "service")["totals"]
+    served, dissatisfied = served_and_dissatisfied(sql, first, last)
     return {"from": first.isoformat(), "to": last.isoformat(),
-            **figures_766(sql, tz, first, last, totals["served"], totals["rated_dissatisfied"], rules, names)}
+            **figures_766(sql, tz, first, last, served, dissatisfied, rules, names)}
 
 
 def stats(store: Store, site: SiteConfig, now: datetime, first: date, last: date, by: str) -> dict[str, Any]:
