@@ -7,7 +7,9 @@
 3. The real shipper (queue_server/shipping) ships every site over HTTP, `--parallel` at a
    time; then one site is shipped a second time from cursor 0 (a resend of everything).
 4. Counted on both ends: `lost` and `duplicated` rows; a cross-site aggregate (tickets and
-   mean wait per site over a month) timed; one more site's whole day shipped after a
+   mean wait per site over a month) timed; the statistics facts derived at the province and
+   the month's Decision 766 indicators across all sites timed (`cross_site_indicators_ms`, the
+   code of GET /api/v1/stats/indicators); one more site's whole day shipped after a
    simulated 24-hour WAN cut (a cut proxy, restored) timed as `catch_up_s`.
 JSON on stdout, progress on stderr.
 """
@@ -24,7 +26,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -37,9 +39,11 @@ from queue_server.app import MIGRATIONS
 from queue_server.clock import utc_now
 from queue_server.config import load_site
 from queue_server.province.keys import add_key
+from queue_server.province.stats import RULES, province_sql, refresh
 from queue_server.shipping.config import ProvinceLink
 from queue_server.shipping.shipper import Shipper, save_cursor
 from queue_server.shipping.tables import zero_cursor
+from queue_server.stats.routes import indicators_answer
 from queue_server.store import Store
 
 DAY = "2026-11-23"
@@ -56,6 +60,35 @@ FROM tickets WHERE day >= %s AND day <= %s GROUP BY site ORDER BY site
 
 def say(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
+
+
+DOSSIER_COLS = ("code", "agency", "day", "seq", "procedure", "applicant_masked", "received_ts", "due_ts", "status",
+                "status_ts", "source", "created_ts", "channel")
+
+
+def simulate_dossiers(rnd: random.Random, n: int) -> tuple[list[tuple], list[tuple]]:
+    """`n` dossiers received over the month up to DAY (for the 766 indicators): most done in
+    3–8 days, some after a supplement request, the rest still in progress."""
+    month_start = datetime.fromisoformat(f"{DAY[:8]}01T08:00:00").replace(tzinfo=VN).timestamp()
+    day_end = datetime.fromisoformat(f"{DAY}T17:00:00").replace(tzinfo=VN).timestamp()
+    rows, events = [], []
+    for seq in range(1, n + 1):
+        code = f"000.00.00.H56-{seq:06d}"
+        received = rnd.uniform(month_start, day_end)
+        due = received + 5 * 86400
+        steps = [(received, 1, 2)]
+        t = received
+        if rnd.random() < 0.2:  # a supplement requested, given back a day or two later
+            steps += [(t + 86400, 2, 5), (t + rnd.uniform(1, 2) * 86400, 5, 4)]
+        done = received + rnd.uniform(3, 8) * 86400
+        if done < day_end:
+            steps.append((done, 4 if len(steps) > 1 else 2, 9))
+        steps = [st for st in steps if st[0] < day_end]  # nothing after the simulated day
+        status, status_ts = steps[-1][2], steps[-1][0]
+        rows.append((code, "H56", datetime.fromtimestamp(received, VN).date().isoformat(), seq, "1.004227", "N***",
+                     received, due, status, status_ts, "counter", received, rnd.choice((1, 2, 2, 3))))
+        events += [(code, ts, frm, to) for ts, frm, to in steps]
+    return rows, events
 
 
 def simulate_day(path: Path, tickets: int, seed: int) -> None:
@@ -96,6 +129,11 @@ def simulate_day(path: Path, tickets: int, seed: int) -> None:
     conn.executemany("INSERT INTO ticket_events VALUES (?, ?, ?, ?, ?, ?, ?)",
                      [(n, *row) for n, row in enumerate(sorted(e_rows, key=lambda r: r[1]), 1)])
     conn.executemany(f"INSERT INTO ratings VALUES ({', '.join('?' * 11)})", r_rows)
+    d_rows, de_rows = simulate_dossiers(rnd, tickets // 4)
+    conn.executemany(f"INSERT INTO dossiers ({', '.join(DOSSIER_COLS)}) VALUES ({', '.join('?' * len(DOSSIER_COLS))})",
+                     d_rows)
+    conn.executemany("INSERT INTO dossier_events (code, ts, type, status_from, status_to, actor) "
+                     "VALUES (?, ?, 'status', ?, ?, 'staff:officer1')", sorted(de_rows, key=lambda r: r[1]))
     conn.execute("COMMIT")
     conn.close()
 
@@ -220,6 +258,22 @@ def run(sites: int, tickets: int, parallel: int, batch: int, inflight: int) -> d
                 t = time.perf_counter()
                 rows = conn.execute(CROSS_SITE_SQL, month).fetchall()
                 timings.append((time.perf_counter() - t) * 1000)
+            # the statistics at the province: facts derived from the mirrored tables (stats code), then
+            # the month's Decision 766 indicators across every site, as GET /api/v1/stats/indicators
+            say("  deriving the statistics facts at the province …")
+            t = time.perf_counter()
+            derived = refresh(conn, VN)
+            facts_s = time.perf_counter() - t
+            conn.execute("ANALYZE stats_ticket_facts")
+            ind_timings = []
+            for _ in range(4):
+                t = time.perf_counter()
+                ind = indicators_answer(province_sql(conn), VN, date.fromisoformat(month[0]),
+                                        date.fromisoformat(DAY[:8] + "30"), RULES)
+                ind_timings.append((time.perf_counter() - t) * 1000)
+            received = {i["code"]: i["value"] for i in ind["indicators"]}["received"]
+            say(f"  cross-site month indicators: {statistics.median(ind_timings[1:]):.0f} ms "
+                f"({derived} tickets' facts derived in {facts_s:.1f} s)")
             size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
         lost = sum(max(0, expected[t] - got[t]) for t in COUNTED)
         duplicated = sum(max(0, got[t] - expected[t]) for t in COUNTED) + (got["ticket_events"] - distinct)
@@ -231,6 +285,9 @@ def run(sites: int, tickets: int, parallel: int, batch: int, inflight: int) -> d
             "lost": lost, "duplicated": duplicated,
             "cross_site_query_ms": round(statistics.median(timings[1:]), 1),
             "cross_site_query_first_ms": round(timings[0], 1), "cross_site_rows": len(rows),
+            "cross_site_indicators_ms": round(statistics.median(ind_timings[1:]), 1),
+            "cross_site_indicators_first_ms": round(ind_timings[0], 1), "indicators_dossiers_received": received,
+            "stats_facts_s": round(facts_s, 1), "stats_facts_tickets": derived,
             "catch_up_s": round(catch_up_s, 2), "catch_up_events": site_counts(templates[0])["ticket_events"],
             "postgres_mb": round(size / 1e6, 1),
             "parallel_shippers": parallel, "batch_size": batch, "province_inflight": inflight,

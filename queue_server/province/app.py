@@ -8,7 +8,7 @@ import psycopg
 from fastapi import FastAPI
 
 from queue_server import errors
-from queue_server.province import page, routes
+from queue_server.province import page, routes, stats_routes
 from queue_server.province.db import Pool
 from queue_server.province.schema import migrate
 from queue_server.province.settings import ProvinceSettings
@@ -29,5 +29,6 @@ def create_province_app(settings: ProvinceSettings) -> FastAPI:
     app.state.settings, app.state.pool, app.state.tz = settings, pool, ZoneInfo(settings.timezone)
     errors.install(app)
     app.include_router(routes.router)
+    app.include_router(stats_routes.router)
     app.include_router(page.router)
     return app

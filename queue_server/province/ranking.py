@@ -1,26 +1,43 @@
-"""The province overview: every site with its shipping lag and today's tickets.
+"""The province overview: every site with its shipping lag and today's tickets, ranked by
+its figures of the month so far (on-time rate, then satisfaction, then the shorter mean wait).
 
-Hook for the statistics feature: append to `FIGURES` a function `(conn, sites, day)` that
-adds figures to each site dict (e.g. "on_time_rate", "satisfaction", "mean_wait_min",
-computed by the same portable SQL as on a site box — `PgQueries(conn)` from
-province/portable.py reads like `store.query` — with `AND site = ?` or `GROUP BY site`); list their names in `RANK_BY` to rank sites by them
-(best first), and the dashboard shows them as columns.
+`FIGURES` are functions `(conn, sites, day, tz)` that add figures to each site dict; the
+statistics' one (`month_figures`) computes them with the site box's own code
+(province/stats.py); `RANK_BY` ranks by them (best first); `COLUMNS` shows them.
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Callable
+from zoneinfo import ZoneInfo
 
 import psycopg
 
+from queue_server.province.stats import ranking_figures, refresh
+
 SILENT_SECONDS = 120  # an idle shipper says hello every 30 s (shipping/shipper.py HEARTBEAT_SECONDS)
-Figure = Callable[[psycopg.Connection, list[dict[str, Any]], str], None]
-FIGURES: list[Figure] = []
+Figure = Callable[[psycopg.Connection, list[dict[str, Any]], str, ZoneInfo], None]
+
+
+def month_figures(conn: psycopg.Connection, sites: list[dict[str, Any]], day: str, tz: ZoneInfo) -> None:
+    """On-time rate, satisfaction and mean wait of each site from the 1st of the month to `day`."""
+    refresh(conn, tz)
+    last = date.fromisoformat(day)
+    figures = ranking_figures(conn, tz, last.replace(day=1), last)
+    for s in sites:
+        s.update({"on_time_rate": None, "satisfaction": None, "mean_wait_min": None, "issued_period": 0,
+                  **figures.get(s["site"], {})})
+
+
+FIGURES: list[Figure] = [month_figures]
 #: (figure, descending?) in ranking order; sites missing a figure go last
-RANK_BY: list[tuple[str, bool]] = []
-COLUMNS: list[tuple[str, str, str]] = []  # (figure, Vietnamese header, English header)
+RANK_BY: list[tuple[str, bool]] = [("on_time_rate", True), ("satisfaction", True), ("mean_wait_min", False)]
+COLUMNS: list[tuple[str, str, str]] = [  # (figure, Vietnamese header, English header)
+    ("on_time_rate", "Đúng hạn (%)", "On time (%)"), ("satisfaction", "Hài lòng (%)", "Satisfied (%)"),
+    ("mean_wait_min", "Chờ TB (phút)", "Mean wait (min)"), ("issued_period", "Phiếu trong tháng", "Tickets this month")]
 
 
-def overview(conn: psycopg.Connection, day: str, now_ts: float) -> list[dict[str, Any]]:
+def overview(conn: psycopg.Connection, day: str, now_ts: float, tz: ZoneInfo) -> list[dict[str, Any]]:
     rows = conn.execute(
         "SELECT s.site, s.rows, s.batches, s.last_seen_ts, s.pending, s.oldest_pending_ts, "
         "COALESCE(t.n, 0) AS tickets_today FROM sites s "
@@ -37,7 +54,7 @@ def overview(conn: psycopg.Connection, day: str, now_ts: float) -> list[dict[str
             "silent": seen is None or now_ts - seen > SILENT_SECONDS,
         })
     for figure in FIGURES:
-        figure(conn, sites, day)
+        figure(conn, sites, day, tz)
     return rank(sites)
 
 

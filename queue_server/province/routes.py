@@ -112,7 +112,7 @@ def sites_overview(request: Request) -> dict:
 
     def work(conn):
         authorize(request, conn, "viewer")
-        return {"day": day, "sites": overview(conn, day, now.timestamp())}
+        return {"day": day, "sites": overview(conn, day, now.timestamp(), request.app.state.tz)}
     return _db(request, work)
 
 

@@ -69,6 +69,28 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         number integer, action text NOT NULL, actor text, purpose text, reason text, parcel_id bigint,
         dossier text, door_open integer, item integer, data text, PRIMARY KEY (site, id));
     """),
+    ("m003_stats_facts", """
+    -- The statistics' per-ticket facts (queue_server/stats/facts.py), derived at the province
+    -- from the mirrored tickets/ticket_events/ratings by the same code as on a site box.
+    CREATE TABLE stats_ticket_facts (
+        site text NOT NULL, ticket_id bigint NOT NULL, day text NOT NULL, issue_hour integer NOT NULL,
+        finish_day text, finish_hour integer,
+        service text NOT NULL, counter text NOT NULL, officer text NOT NULL,
+        priority text NOT NULL, channel text NOT NULL, state text NOT NULL,
+        issued integer NOT NULL, transferred_in integer NOT NULL,
+        served integer NOT NULL, no_show integer NOT NULL, cancelled integer NOT NULL,
+        transferred integer NOT NULL, recalls integer NOT NULL,
+        wait_s double precision, service_s double precision, wait_m integer, service_m integer, rating text,
+        call_ts double precision, end_ts double precision, PRIMARY KEY (site, ticket_id));
+    CREATE INDEX stats_facts_day ON stats_ticket_facts (day, site);
+    CREATE TABLE stats_watermark (site text NOT NULL, name text NOT NULL, last_id bigint NOT NULL,
+        PRIMARY KEY (site, name));
+    -- a ticket's events and rating, read when its facts are derived again
+    CREATE INDEX ticket_events_ticket ON ticket_events (site, ticket_id);
+    CREATE INDEX ratings_ticket ON ratings (site, ticket_id);
+    -- the reception channel (1 direct, 2 online, 3 post): Decision 766's online share
+    ALTER TABLE dossiers ADD COLUMN channel integer NOT NULL DEFAULT 1;
+    """),
 )
 
 

@@ -30,7 +30,7 @@ TICKET_COLUMNS = ("id", "day", "service", "seq", "number", "priority", "priority
                   "recalls", "transferred_from", "transferred_to", "issued_by")
 DOSSIER_COLUMNS = ("code", "agency", "day", "seq", "procedure", "applicant_masked", "received_ts", "due_ts",
                    "status", "status_ts", "collected_ts", "collected_kiosk", "returned_to_counter_ts",
-                   "source", "created_by", "created_ts")
+                   "source", "created_by", "created_ts", "channel")
 PARCEL_COLUMNS = ("id", "dossier", "kiosk", "number", "size", "state", "from_console", "reserved_ts",
                   "reserved_by", "deposited_ts", "ready_ts", "reminders", "reminded_ts", "return_due_ts",
                   "open_requested_ts", "open_confirmed_ts", "collected_ts", "collected_kiosk",

@@ -18,7 +18,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
 
 BY_NAMES = {"service": "Lĩnh vực", "counter": "Quầy", "officer": "Cán bộ", "priority": "Nhóm ưu tiên",
-            "channel": "Kênh lấy số", "hour": "Giờ lấy số", "day": "Ngày"}
+            "channel": "Kênh lấy số", "hour": "Giờ lấy số", "day": "Ngày", "site": "Điểm"}
 FIGURE_HEADERS = {
     "label": "Tên", "issued": "Số phát hành", "transferred_in": "Nhận chuyển đến", "served": "Đã phục vụ",
     "no_show": "Vắng mặt", "cancelled": "Đã hủy", "transferred": "Chuyển đi", "recalls": "Lượt gọi lại",

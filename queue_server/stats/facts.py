@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo
 
+from queue_server.stats.queries import Sql
 from queue_server.store import Store
 
 COLUMNS = ("ticket_id", "day", "issue_hour", "finish_day", "finish_hour", "service", "counter", "officer",
@@ -84,23 +85,39 @@ def _whole_minutes(seconds: float | None) -> int | None:
     return None if seconds is None else int(seconds // 60)
 
 
-def _chunks(ids: list[int], size: int) -> Iterable[list[int]]:
+def chunks(ids: list[int], size: int) -> Iterable[list[int]]:
     for i in range(0, len(ids), size):
         yield ids[i:i + size]
 
 
-def _facts_for(conn: Any, ids: list[int], tz: ZoneInfo) -> list[tuple]:
+TICKET_COLUMNS = ("id", "day", "service", "priority", "channel", "state", "issued_ts", "called_ts", "started_ts",
+                  "finished_ts", "counter", "recalls", "transferred_from")
+
+
+def facts_for(sql: Sql, ids: list[int], tz: ZoneInfo) -> list[tuple]:
+    """The facts rows of tickets `ids` (of the Sql's site at the province): one definition for
+    a site box and for the province, which derives them from its mirrored tables."""
     marks = ", ".join("?" * len(ids))
-    cur = conn.execute(f"SELECT id, day, service, priority, channel, state, issued_ts, called_ts, started_ts, "
-                       f"finished_ts, counter, recalls, transferred_from FROM tickets WHERE id IN ({marks})", ids)
-    names = [d[0] for d in cur.description]
-    tickets = [dict(zip(names, row)) for row in cur.fetchall()]
+    scope, params = sql.scope()
+    tickets = [dict(zip(TICKET_COLUMNS, row)) for row in sql.rows(
+        f"SELECT {', '.join(TICKET_COLUMNS)} FROM tickets WHERE id IN ({marks}){scope}", [*ids, *params])]
     events: dict[int, list] = {i: [] for i in ids}
-    for tid, ts, type_, actor, data in conn.execute(
-            f"SELECT ticket_id, ts, type, actor, data FROM ticket_events WHERE ticket_id IN ({marks}) ORDER BY id", ids):
+    for tid, ts, type_, actor, data in sql.rows(
+            f"SELECT ticket_id, ts, type, actor, data FROM ticket_events WHERE ticket_id IN ({marks}){scope} "
+            "ORDER BY id", [*ids, *params]):
         events[tid].append((ts, type_, actor, data))
-    ratings = dict(conn.execute(f"SELECT ticket_id, level FROM ratings WHERE ticket_id IN ({marks})", ids).fetchall())
+    ratings = dict(sql.rows(f"SELECT ticket_id, level FROM ratings WHERE ticket_id IN ({marks}){scope}",
+                            [*ids, *params]))
     return [derive(t, events[t["id"]], tz, ratings.get(t["id"])) for t in tickets]
+
+
+def changed_tickets(sql: Sql, marks: dict[str, int], highs: dict[str, int]) -> list[int]:
+    """Tickets with an event or a rating after the marks, up to the highs."""
+    scope, params = sql.scope()
+    return sorted({r[0] for r in sql.rows(
+        f"SELECT ticket_id FROM ticket_events WHERE id > ? AND id <= ?{scope} UNION "
+        f"SELECT ticket_id FROM ratings WHERE id > ? AND id <= ?{scope}",
+        (marks["ticket_events"], highs["ticket_events"], *params, marks["ratings"], highs["ratings"], *params))})
 
 
 def _mark(conn: Any, name: str) -> int:
@@ -116,19 +133,17 @@ def refresh(store: Store, tz: ZoneInfo, progress: Callable[[int, int], None] | N
     highs = {name: conn.execute(f"SELECT MAX(id) FROM {name}").fetchone()[0] or 0 for name in marks}
     if all(highs[n] <= marks[n] for n in marks):
         return 0
-    ids = sorted({r[0] for r in conn.execute(
-        "SELECT ticket_id FROM ticket_events WHERE id > ? AND id <= ? UNION "
-        "SELECT ticket_id FROM ratings WHERE id > ? AND id <= ?",
-        (marks["ticket_events"], highs["ticket_events"], marks["ratings"], highs["ratings"]))})
-    chunks = list(_chunks(ids, BATCH))
-    for n, chunk in enumerate(chunks, 1):
-        rows = _facts_for(conn, chunk, tz)
+    sql = Sql(conn)
+    ids = changed_tickets(sql, marks, highs)
+    parts = list(chunks(ids, BATCH))
+    for n, chunk in enumerate(parts, 1):
+        rows = facts_for(sql, chunk, tz)
         days = sorted({r[1] for r in rows})
         with store.write() as tx:
             tx.db.conn.executemany(_UPSERT, rows)
             tx.db.conn.executemany("INSERT INTO stats_dirty (day) VALUES (?) ON CONFLICT (day) DO NOTHING",
                                    [(d,) for d in days])
-            if n == len(chunks):  # the mark moves with the last rows: one write for a small catch-up
+            if n == len(parts):  # the mark moves with the last rows: one write for a small catch-up
                 # never backwards: two refreshes may race, each idempotent
                 tx.db.conn.executemany(
                     "INSERT INTO stats_watermark (name, last_id) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET "

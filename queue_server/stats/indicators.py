@@ -13,6 +13,7 @@ Provincial rules come from the site config's `[stats]` table (see `StatsRules`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -54,6 +55,7 @@ def rules_of(site: SiteConfig) -> StatsRules:
 
 @dataclass
 class _Dossier:
+    site: str
     code: str
     procedure: str
     channel: int
@@ -64,32 +66,82 @@ class _Dossier:
     paused: float = 0.0
 
 
-def _dossiers(sql: Sql, end: float) -> list[_Dossier]:
-    """Dossiers received before `end`, with completion and supplement pauses up to `end`."""
-    out: dict[str, _Dossier] = {}
-    for code, procedure, channel, received, due in sql.rows(
-            "SELECT code, procedure, channel, received_ts, due_ts FROM dossiers WHERE received_ts < ? "
-            f"AND status NOT IN ({', '.join('?' * len(LEFT_OUT))})", (end, *LEFT_OUT)):
-        out[code] = _Dossier(code, procedure, int(channel), received, due)
-    paused_since: dict[str, float] = {}
+def _dossiers(sql: Sql, start: float, end: float) -> list[_Dossier]:
+    """Dossiers received before `end` and not settled before `start`, with completion and supplement
+    pauses up to `end` (at the province: of every site, or of the Sql's site; a dossier is known by
+    (site, code)). A dossier whose status is done/returned since before `start` was completed
+    before the period: neither received in it nor carried over, so it is not read."""
+    scope, params = sql.scope()
+    out: dict[tuple[str, str], _Dossier] = {}
+    for site, code, procedure, channel, received, due in sql.rows(
+            f"SELECT {sql.site_key}, code, procedure, channel, received_ts, due_ts FROM dossiers WHERE received_ts < ? "
+            f"AND status NOT IN ({', '.join('?' * len(LEFT_OUT))}) "
+            f"AND (status NOT IN (?, ?) OR status_ts >= ?){scope}", (end, *LEFT_OUT, DONE, RETURNED, start, *params)):
+        out[(site, code)] = _Dossier(site, code, procedure, int(channel), received, due)
+    paused_since: dict[tuple[str, str], float] = {}
     # In log order (the table is append-only, so a dossier's events come in the order they happened):
-    # a scan of the primary key, no sort; events of dossiers not wanted are skipped here.
-    for code, ts, status_to in sql.rows(
-            "SELECT code, ts, status_to FROM dossier_events WHERE status_to IS NOT NULL AND ts < ? ORDER BY id",
-            (end,)):
-        d = out.get(code)
+    # a scan of the primary key, no sort; events of dossiers not wanted are skipped here. Only the
+    # changes that matter are read: into a supplement wait, out of one (from status 5), done, returned.
+    order = "site, id" if sql.sites else "id"
+    for site, code, ts, status_to in sql.rows(
+            f"SELECT {sql.site_key}, code, ts, status_to FROM dossier_events WHERE status_to IS NOT NULL AND ts < ? "
+            f"AND (status_to IN (?, ?, ?) OR status_from = ?){scope} ORDER BY {order}",
+            (end, SUPPLEMENT, DONE, RETURNED, SUPPLEMENT, *params)):
+        d = out.get((site, code))
         if d is None or d.completed is not None:
             continue
-        if code in paused_since and status_to != SUPPLEMENT:
-            d.paused += ts - paused_since.pop(code)
-        if status_to == SUPPLEMENT and code not in paused_since:
+        key = (site, code)
+        if key in paused_since and status_to != SUPPLEMENT:
+            d.paused += ts - paused_since.pop(key)
+        if status_to == SUPPLEMENT and key not in paused_since:
             d.supplements += 1
-            paused_since[code] = ts
+            paused_since[key] = ts
         if status_to in (DONE, RETURNED):
             d.completed = ts
-    for code, since in paused_since.items():  # still waiting for the supplement at the end
-        out[code].paused += end - since
+    for key, since in paused_since.items():  # still waiting for the supplement at the end
+        out[key].paused += end - since
     return list(out.values())
+
+
+@dataclass
+class _Progress:
+    received: list[_Dossier]
+    carried: list[_Dossier]
+    completed: list[_Dossier]
+    late_done: int
+    late_open: int
+
+    @property
+    def base(self) -> int:
+        return len(self.received) + len(self.carried)
+
+    @property
+    def late_rate(self) -> float | None:
+        return _pct(self.late_done + self.late_open, self.base)
+
+    @property
+    def on_time(self) -> float | None:
+        return None if self.late_rate is None else round(100 - self.late_rate, 2)
+
+
+def _progress(all_: list[_Dossier], start: float, end: float, rules: StatsRules, tz: ZoneInfo) -> _Progress:
+    received = [d for d in all_ if d.received >= start]
+    carried = [d for d in all_ if d.received < start and (d.completed is None or d.completed >= start)]
+    completed = [d for d in received + carried if d.completed is not None]
+    open_ = [d for d in received + carried if d.completed is None]
+    late_done = sum(_late(d, d.completed, rules, tz) for d in completed)
+    # still open at the end: judged on the period's last instant
+    late_open = sum(_late(d, end - 1, rules, tz) for d in open_)
+    return _Progress(received, carried, completed, late_done, late_open)
+
+
+def on_time_by_site(sql: Sql, tz: ZoneInfo, first: date, last: date, rules: StatsRules) -> dict[str, float | None]:
+    """The on-time rate of each site (the province's ranking), by the same rules as `indicators`."""
+    start, end = day_bounds(first, last, tz)
+    per_site: dict[str, list[_Dossier]] = {}
+    for d in _dossiers(sql, start, end):
+        per_site.setdefault(d.site, []).append(d)
+    return {site: _progress(ds, start, end, rules, tz).on_time for site, ds in per_site.items()}
 
 
 def _late(d: _Dossier, at: float, rules: StatsRules, tz: ZoneInfo) -> bool:
@@ -101,7 +153,18 @@ def _late(d: _Dossier, at: float, rules: StatsRules, tz: ZoneInfo) -> bool:
     due = d.due + d.paused
     if rules.on_time_by == "time":
         return at > due
-    return datetime.fromtimestamp(at, tz).date() > datetime.fromtimestamp(due, tz).date()
+    return _local_day(at, tz) > _local_day(due, tz)
+
+
+@lru_cache(maxsize=65536)
+def _quarter_day(quarter: int, tz: ZoneInfo) -> date:
+    return datetime.fromtimestamp(quarter * 900, tz).date()
+
+
+def _local_day(ts: float, tz: ZoneInfo) -> date:
+    """The local date of `ts`; every UTC offset is a whole number of quarter hours, so one
+    conversion per quarter hour serves the thousands of dossiers a province compares."""
+    return _quarter_day(int(ts // 900), tz)
 
 
 def _pct(num: float, den: float) -> float | None:
@@ -110,26 +173,23 @@ def _pct(num: float, den: float) -> float | None:
 
 def indicators(sql: Sql, site: SiteConfig, first: date, last: date, served: int, dissatisfied: int,
                rules: StatsRules | None = None) -> dict[str, Any]:
-    """The 766 figures of the period; `served` and `dissatisfied` come from the queue figures."""
-    rules = rules or rules_of(site)
-    tz = site.tz
+    """The 766 figures of a site box's period; `served` and `dissatisfied` come from the queue figures."""
+    names = {p.code: (p.name, p.name_en) for s in site.services.values() for p in s.procedures}
+    return figures_766(sql, site.tz, first, last, served, dissatisfied, rules or rules_of(site), names)
+
+
+def figures_766(sql: Sql, tz: ZoneInfo, first: date, last: date, served: int, dissatisfied: int,
+                rules: StatsRules, names: dict[str, tuple[str, str]] | None = None) -> dict[str, Any]:
+    """The 766 figures over any store (a site box, the province, one site at the province)."""
+    names = names or {}
     start, end = day_bounds(first, last, tz)
-    all_ = _dossiers(sql, end)
-    received = [d for d in all_ if d.received >= start]
-    carried = [d for d in all_ if d.received < start and (d.completed is None or d.completed >= start)]
-    completed = [d for d in received + carried if d.completed is not None]
-    open_ = [d for d in received + carried if d.completed is None]
-    late_done = sum(_late(d, d.completed, rules, tz) for d in completed)
-    # still open at the end: judged on the period's last instant
-    late_open = sum(_late(d, end - 1, rules, tz) for d in open_)
-    base = len(received) + len(carried)
-    late_rate = _pct(late_done + late_open, base)
-    on_time = None if late_rate is None else round(100 - late_rate, 2)
+    pr = _progress(_dossiers(sql, start, end), start, end, rules, tz)
+    received, carried, completed = pr.received, pr.carried, pr.completed
+    late_done, late_open, base, late_rate, on_time = pr.late_done, pr.late_open, pr.base, pr.late_rate, pr.on_time
 
     procedures: dict[str, list[float]] = {}
     for d in completed:
         procedures.setdefault(d.procedure, []).append((d.completed - d.received - d.paused) / 86400)
-    names = {p.code: (p.name, p.name_en) for s in site.services.values() for p in s.procedures}
     per_procedure = [{"procedure": code, "name": names.get(code, (code, code))[0],
                       "name_en": names.get(code, (code, code))[1], "completed": len(days),
                       "avg_days": round(sum(days) / len(days), 2)} for code, days in sorted(procedures.items())]

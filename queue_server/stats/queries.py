@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from queue_server.stats.rollup import COUNT_COLS, METRICS, ROLLED, SUM_EXPRS, plan
+from queue_server.stats.rollup import COUNT_COLS, METRICS, ROLLED, SUM_EXPRS, group_by, plan
 
 DIMENSIONS = ("service", "counter", "officer", "priority", "channel", "hour", "day")
 COUNTS = ("issued", "transferred_in", "served", "no_show", "cancelled", "transferred", "recalls")
@@ -25,13 +25,32 @@ LEVELS = ("very_satisfied", "satisfied", "dissatisfied")
 FIGURES = (*COUNTS, "wait_mean_min", "wait_p50_min", "wait_p90_min", "wait_max_min", "service_mean_min",
            "service_p90_min", *(f"rated_{lv}" for lv in LEVELS))
 TOTAL = "*"
+#: the province also breaks figures down by site (its facts have a `site` column)
+PROVINCE_DIMENSIONS = (*DIMENSIONS, "site")
+KEYS = {**ROLLED, "site": "site"}
 
 
 class Sql:
-    """A connection and its parameter style: queries are written with `?`."""
+    """A connection and its parameter style: queries are written with `?`.
 
-    def __init__(self, conn: Any, paramstyle: str = "qmark"):
+    The same queries serve a site box (SQLite, no `site` column, roll-ups kept) and the
+    province (PostgreSQL, every table with a `site` column, facts read as they are):
+    `sites=True` says the tables carry a `site` column, `site` narrows every read to one
+    site, `rollups=False` reads every day from the facts."""
+
+    def __init__(self, conn: Any, paramstyle: str = "qmark", *, sites: bool = False, site: str | None = None,
+                 rollups: bool = True):
         self.conn, self.format = conn, paramstyle in ("format", "pyformat")
+        self.sites, self.site, self.rollups = sites, site, rollups
+
+    def scope(self) -> tuple[str, list]:
+        """The condition (with its parameters) that keeps a read to the chosen site, if any."""
+        return (" AND site = ?", [self.site]) if self.site is not None else ("", [])
+
+    @property
+    def site_key(self) -> str:
+        """An expression naming a row's site ('' on a site box, where there is one)."""
+        return "site" if self.sites else "''"
 
     def rows(self, sql: str, params: tuple | list = ()) -> list[tuple]:
         if self.format:
@@ -98,6 +117,9 @@ class _Plan:
 
 
 def _plan(sql: Sql, first: date, last: date, by: str) -> _Plan:
+    if not sql.rollups:  # the province reads its facts as they are
+        n = (last - first).days + 1
+        return _Plan([], [], [(first + timedelta(days=i)).isoformat() for i in range(n)])
     span = (first.isoformat(), last.isoformat())
     dirty = {r[0] for r in sql.rows("SELECT day FROM stats_dirty WHERE day >= ? AND day <= ?", span)}
     weeks = {r[0] for r in sql.rows("SELECT monday FROM stats_dirty_weeks WHERE monday >= ? AND monday <= ?", span)}
@@ -107,15 +129,17 @@ def _plan(sql: Sql, first: date, last: date, by: str) -> _Plan:
     return _Plan(w, d, live)
 
 
-def _sources(p: _Plan, rolled: str, live: str, head: tuple) -> tuple[str, list]:
-    """UNION ALL of the roll-up units and the live facts, each a SELECT filled with its day list."""
+def _sources(sql: Sql, p: _Plan, rolled: str, live: str, head: tuple) -> tuple[str, list]:
+    """UNION ALL of the roll-up units and the live facts, each a SELECT filled with its day list
+    (the live one with the site condition, if any)."""
     parts, params = [], []
     for unit, days in p.rolled():
         parts.append(rolled.format(days=_in(days)))
         params += [*head, unit, *days]
     if p.live:
-        parts.append(live.format(days=_in(p.live)))
-        params += p.live
+        scope, scope_params = sql.scope()
+        parts.append(live.format(days=_in(p.live), scope=scope))
+        params += [*p.live, *scope_params]
     return " UNION ALL ".join(parts), params
 
 
@@ -124,9 +148,9 @@ def _counts(sql: Sql, dim: str, p: _Plan) -> dict[str, _Acc]:
     cols = ", ".join(COUNT_COLS)
     named = ", ".join(f"{e} AS {c}" for e, c in zip(SUM_EXPRS, COUNT_COLS))
     union, params = _sources(
-        p, f"SELECT k, {cols} FROM stats_day_counts WHERE dim = ? AND unit = ? AND day IN ({{days}})",
-        f"SELECT {ROLLED[dim]} AS k, {named} FROM stats_ticket_facts WHERE day IN ({{days}}) "
-        f"GROUP BY day, {ROLLED[dim]}", (dim,))  # per day, as the roll-ups (a counter's open span)
+        sql, p, f"SELECT k, {cols} FROM stats_day_counts WHERE dim = ? AND unit = ? AND day IN ({{days}})",
+        f"SELECT {KEYS[dim]} AS k, {named} FROM stats_ticket_facts WHERE day IN ({{days}}){{scope}} "
+        f"GROUP BY {group_by('day', KEYS[dim])}", (dim,))  # per day, as the roll-ups (a counter's open span)
     acc: dict[str, _Acc] = {}
     if not union:
         return acc
@@ -151,13 +175,13 @@ def _percentiles(sql: Sql, dim: str, p: _Plan) -> dict[tuple, tuple]:
     ranking run in SQL, so the Python side (and its lock) handles a few rows per key."""
     out: dict[tuple, tuple] = {}
     for d in (dim, "*"):
-        expr = ROLLED[d]
+        expr = KEYS[d]
         for metric, col in METRICS.items():
             union, params = _sources(
-                p, "SELECT k, minute, n FROM stats_day_hist WHERE dim = ? AND metric = ? AND unit = ? "
+                sql, p, "SELECT k, minute, n FROM stats_day_hist WHERE dim = ? AND metric = ? AND unit = ? "
                    "AND day IN ({days})",
                 f"SELECT {expr} AS k, {col} AS minute, 1 AS n FROM stats_ticket_facts WHERE day IN ({{days}}) "
-                f"AND {col} IS NOT NULL", (d, metric))
+                f"AND {col} IS NOT NULL{{scope}}", (d, metric))
             if not union:
                 continue
             for k, p50, p90 in sql.rows(percentiles_sql(union), params):
@@ -203,11 +227,19 @@ def breakdown(sql: Sql, first: date, last: date, by: str) -> dict[str, Any]:
     return {"rows": rows, "totals": figures(TOTAL, total)}
 
 
+def served_and_dissatisfied(sql: Sql, first: date, last: date) -> tuple[int, int]:
+    """The totals the satisfaction indicator needs (as `breakdown`'s totals), in one query."""
+    total = _counts(sql, TOTAL, _plan(sql, first, last, TOTAL)).get(TOTAL, _Acc())
+    return total.counts["served"], total.rated["dissatisfied"]
+
+
 def rating_reasons(sql: Sql, first: date, last: date) -> list[dict[str, Any]]:
     """Reasons given with ratings of the range, most frequent first."""
+    scope, params = sql.scope()
     return [{"level": lv, "reason": reason, "count": int(n)} for lv, reason, n in sql.rows(
         "SELECT level, reason, COUNT(*) AS n FROM ratings WHERE day >= ? AND day <= ? AND reason IS NOT NULL "
-        "AND reason <> '' GROUP BY level, reason ORDER BY n DESC, level, reason", (first.isoformat(), last.isoformat()))]
+        f"AND reason <> ''{scope} GROUP BY level, reason ORDER BY n DESC, level, reason",
+        (first.isoformat(), last.isoformat(), *params))]
 
 
 def results(sql: Sql, first: date, last: date, tz: ZoneInfo) -> dict[str, int]:
@@ -215,5 +247,6 @@ def results(sql: Sql, first: date, last: date, tz: ZoneInfo) -> dict[str, int]:
     lo, hi = day_bounds(first, last, tz)
     cols = ("deposited_ts", "collected_ts", "return_due_ts", "returned_ts")
     sums = ", ".join(f"SUM(CASE WHEN {c} >= ? AND {c} < ? THEN 1 ELSE 0 END)" for c in cols)
-    row = sql.rows(f"SELECT {sums} FROM locker_parcels", (lo, hi) * len(cols))[0]
+    scope, params = sql.scope()
+    row = sql.rows(f"SELECT {sums} FROM locker_parcels WHERE 1 = 1{scope}", (*((lo, hi) * len(cols)), *params))[0]
     return dict(zip(("deposited", "collected", "overdue", "returned"), (int(x or 0) for x in row)))

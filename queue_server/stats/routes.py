@@ -15,7 +15,8 @@ import re
 import threading
 import time
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -26,8 +27,8 @@ from queue_server.config import SiteConfig
 from queue_server.deps import get_now, get_site
 from queue_server.errors import ApiError
 from queue_server.stats import export, facts, rollup
-from queue_server.stats.indicators import indicators, rules_of
-from queue_server.stats.queries import DIMENSIONS, Sql, breakdown, rating_reasons, results
+from queue_server.stats.indicators import StatsRules, figures_766, rules_of
+from queue_server.stats.queries import DIMENSIONS, Sql, breakdown, rating_reasons, results, served_and_dissatisfied
 from queue_server.stats.worker import StatsWorker
 from queue_server.store import Store
 
@@ -56,8 +57,8 @@ def _day(value: str | None, name: str, default: date) -> date:
                        f"'{name}' must be a date like 2026-11-23") from None
 
 
-def period(from_: str | None, to: str | None, now: datetime, site: SiteConfig) -> tuple[date, date]:
-    today = date.fromisoformat(service_day(now, site.tz))
+def period(from_: str | None, to: str | None, now: datetime, tz: ZoneInfo) -> tuple[date, date]:
+    today = date.fromisoformat(service_day(now, tz))
     last = _day(to, "to", today)
     first = _day(from_, "from", last.replace(day=1))
     if first > last:
@@ -95,20 +96,31 @@ def _label(site: SiteConfig, by: str, key: Any) -> str:
     return key or "—"
 
 
-def stats(store: Store, site: SiteConfig, now: datetime, first: date, last: date, by: str) -> dict[str, Any]:
-    sql = fresh(store, site, now)
+def stats_answer(sql: Sql, tz: ZoneInfo, first: date, last: date, by: str,
+                 label: Callable[[str, Any], str]) -> dict[str, Any]:
+    """The answer of GET /api/v1/stats over any store: a site box or the province (one code path)."""
     out = breakdown(sql, first, last, by)
     for row in out["rows"]:
-        row["label"] = _label(site, by, row["key"])
+        row["label"] = label(by, row["key"])
     return {"from": first.isoformat(), "to": last.isoformat(), "by": by, **out,
-            "ratings": rating_reasons(sql, first, last), "results": results(sql, first, last, site.tz)}
+            "ratings": rating_reasons(sql, first, last), "results": results(sql, first, last, tz)}
+
+
+def indicators_answer(sql: Sql, tz: ZoneInfo, first: date, last: date, rules: StatsRules,
+                      names: dict[str, tuple[str, str]] | None = None) -> dict[str, Any]:
+    """The answer of GET /api/v1/stats/indicators over any store."""
+    served, dissatisfied = served_and_dissatisfied(sql, first, last)
+    return {"from": first.isoformat(), "to": last.isoformat(),
+            **figures_766(sql, tz, first, last, served, dissatisfied, rules, names)}
+
+
+def stats(store: Store, site: SiteConfig, now: datetime, first: date, last: date, by: str) -> dict[str, Any]:
+    return stats_answer(fresh(store, site, now), site.tz, first, last, by, lambda by, key: _label(site, by, key))
 
 
 def indicator_figures(store: Store, site: SiteConfig, now: datetime, first: date, last: date) -> dict[str, Any]:
-    sql = fresh(store, site, now)
-    totals = breakdown(sql, first, last, "service")["totals"]
-    return {"from": first.isoformat(), "to": last.isoformat(),
-            **indicators(sql, site, first, last, totals["served"], totals["rated_dissatisfied"], rules_of(site))}
+    names = {p.code: (p.name, p.name_en) for s in site.services.values() for p in s.procedures}
+    return indicators_answer(fresh(store, site, now), site.tz, first, last, rules_of(site), names)
 
 
 def _download(body: bytes, kind: str, name: str) -> Response:
@@ -150,7 +162,7 @@ async def get_stats(from_: str | None = Query(None, alias="from"), to: str | Non
     if by not in DIMENSIONS:
         raise ApiError(422, "validation_error", f"'by' phải là một trong: {', '.join(DIMENSIONS)}",
                        f"'by' must be one of: {', '.join(DIMENSIONS)}")
-    first, last = period(from_, to, now, site)
+    first, last = period(from_, to, now, site.tz)
     if format == "json":
         return await worker.run("stats", now, first, last, by)
     body = await worker.run("stats_file", now, first, last, by, format)
@@ -161,7 +173,7 @@ async def get_stats(from_: str | None = Query(None, alias="from"), to: str | Non
 async def get_indicators(from_: str | None = Query(None, alias="from"), to: str | None = None,
                          format: str = Format, worker: StatsWorker = Depends(_worker),
                          site: SiteConfig = Depends(get_site), now: datetime = Depends(get_now)):
-    first, last = period(from_, to, now, site)
+    first, last = period(from_, to, now, site.tz)
     if format == "json":
         return await worker.run("indicator_figures", now, first, last)
     body = await worker.run("indicators_file", now, first, last, format)

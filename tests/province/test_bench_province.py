@@ -15,7 +15,7 @@ def test_bench_province_ships_every_site_and_counts_nothing_lost_or_twice():
                           "--tickets", "150"], capture_output=True, text=True, timeout=180, check=True)
     data = json.loads(out.stdout)
     assert {"sites", "tickets", "events", "seconds", "lost", "duplicated", "cross_site_query_ms",
-            "catch_up_s", "events_per_s", "postgres_mb"} <= set(data)
+            "catch_up_s", "events_per_s", "postgres_mb", "cross_site_indicators_ms"} <= set(data)
     assert data["sites"] == 3 and data["tickets"] == 450 and data["events"] > 3 * 450
     assert data["lost"] == 0 and data["duplicated"] == 0 and not data["errors"]
     assert data["cross_site_rows"] == 4  # three sites and the one caught up after its cut
