@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from queue_server.alerts import rules
 from queue_server.auth.ratelimit import public_rate_limit
 from queue_server.errors import ApiError
-from queue_server.tickets.citizen import citizen_view, is_final, resolve
+from queue_server.tickets.citizen import citizen_view, is_final, public_base, resolve
 from queue_server.tickets.links import link_key, status_url
 
 log = logging.getLogger("motcua.alerts")
@@ -61,6 +61,7 @@ def set_alert(token: str, body: AlertIn, request: Request) -> dict[str, Any]:
     if is_final(view) or view["state"] not in ("waiting", "called"):
         raise ApiError(409, "ticket_closed", "Số này đã kết thúc, không cần báo tin", "This ticket is over: nothing to tell")
     state = request.app.state
+    state.alert_link_base = public_base(request)   # the SMS links to the page on the URL the citizen used
     out = rules.subscribe(state.store, state.site, ticket_id, phone, body.lang, state.settings.clock())
     return {**out, "threshold": state.site.queue.alert_ahead}
 
@@ -79,8 +80,8 @@ def run_once(app: Any) -> int:
     now = state.settings.clock()
     rules.sweep(state.store, state.site, now, outbox_dir(app))
 
-    def link_of(ticket_id: int) -> str:  # no request here: only a configured public URL makes a link
-        base = state.settings.public_url or state.site.center.public_url or ""
+    def link_of(ticket_id: int) -> str:  # no request here: the public URL, else the one last used
+        base = state.settings.public_url or state.site.center.public_url or getattr(state, "alert_link_base", "")
         return status_url(base, link_key(state.store), ticket_id) if base else ""
     return rules.check(state.store, state.site, locker_config(app).notices, now, link_of)
 

@@ -90,7 +90,7 @@ def _queue(tx: Tx, cfg: NoticeConfig, alert: dict[str, Any], kind: str, view: di
     text = TEXTS[kind][0 if vi else 1]
     values = {"center": center, "number": view["number"], "service": service, "ahead": view["people_ahead"],
               "counter": view["counter"], "url": url}
-    body = text.format(**values)
+    body = text.format(**values).strip()
     redacted = text.format(**{**values, "url": "[link]"}).strip()
     ref = f"ticket:{view['day']}/{view['number']}"
     return enqueue_one(tx, ref, f"queue_{kind}", _channel(cfg), alert["phone"], alert["phone_masked"],
