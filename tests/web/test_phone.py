@@ -169,6 +169,9 @@ def test_tell_me_when_i_am_close_texts_once_at_three_ahead_and_once_at_the_call(
         page.locator("#alert-phone").fill("12345")
         page.locator("#alert-send").tap()
         expect(page.locator("#alert-error")).to_have_text("Số điện thoại di động không hợp lệ (ví dụ 0901234567).")
+        no_horizontal_scroll(page)
+        page.locator("#alert-phone").scroll_into_view_if_needed()
+        snap(page, "alert-form-vi")
         page.locator("#alert-phone").fill("0912 345 678")
         page.locator("#alert-send").tap()
         expect(page.locator("#alert-on-text")).to_have_text(
