@@ -15,6 +15,8 @@ from queue_server.appointments import routes as appointments_routes
 from queue_server.appointments import schema as appointments_schema
 from queue_server.appointments import rules as appointments_rules
 from queue_server.appointments.config import booking_of
+from queue_server.alerts import routes as alerts_routes
+from queue_server.alerts import schema as alerts_schema
 from queue_server.auth import routes as auth_routes
 from queue_server.auth import schema as auth_schema
 from queue_server.auth.ratelimit import RateLimiter
@@ -61,10 +63,11 @@ from queue_server.voice import routes as voice_routes
 MIGRATIONS = (tickets_schema.migrations, auth_schema.migrations, ratings_schema.migrations,
               dashboard_schema.migrations, dossiers_schema.migrations, lockers_schema.migrations,
               notices_schema.migrations, shipping_schema.migrations, integrations_schema.migrations,
-              postal_schema.migrations, stats_schema.migrations, appointments_schema.migrations)
+              postal_schema.migrations, stats_schema.migrations, appointments_schema.migrations,
+              alerts_schema.migrations)
 
 #: Every feature's routes. Routes are matched in order: the busiest (ticket issue, call next) first.
-ROUTERS = (tickets_routes.router, counters_routes.router, tickets_public.router, tickets_citizen.router,
+ROUTERS = (tickets_routes.router, counters_routes.router, tickets_public.router, alerts_routes.router, tickets_citizen.router,
            auth_routes.router,
            events_routes.router, web.router, voice_routes.router, ratings_routes.router,
            dashboard_routes.router, dossiers_routes.router, lockers_routes.router, notices_routes.router,
@@ -120,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         sweeper = asyncio.ensure_future(_sign_out_idle(store, site, settings))
         housekeeper = asyncio.ensure_future(_appointments_housekeeping(store, site, settings))
+        alerts = asyncio.ensure_future(alerts_routes.watch(app))
         if shipper:
             shipper.start()
         lockers_worker.start()
@@ -129,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             shipper.stop()
         sweeper.cancel()
         housekeeper.cancel()
+        alerts.cancel()
         bus.loop = None
         app.state.stats_worker.close()
         store.close()

@@ -104,6 +104,7 @@ class QueueRules:
     rolling_window: int
     idle_sign_out_minutes: float = 30.0     # an officer with no action at the counter this long is signed out
     call_next_unstarted: str = "no_show"    # call-next over a called, never started ticket: no_show | refuse
+    alert_ahead: int = 3                    # phone page "tell me when I'm close": notice at this many ahead; 0 = off
 
 
 @dataclass(frozen=True)
@@ -234,11 +235,13 @@ def parse_site(data: dict[str, Any], path: Path | str = "<memory>") -> SiteConfi
     queue = QueueRules(float(q.get("max_wait_minutes", (int, float), positive=True)),
                        q.get("max_recalls", int, 3), q.get("rolling_window", int, 20, positive=True),
                        float(q.get("idle_sign_out_minutes", (int, float), 30, positive=True)),
-                       q.get("call_next_unstarted", str, "no_show"))
+                       q.get("call_next_unstarted", str, "no_show"), q.get("alert_ahead", int, 3))
     if queue.call_next_unstarted not in ("no_show", "refuse"):
         raise q.fail("call_next_unstarted", f"expected 'no_show' or 'refuse', got {queue.call_next_unstarted!r}")
     if queue.max_recalls < 0:
         raise q.fail("max_recalls", "must be ≥ 0")
+    if not 0 <= queue.alert_ahead <= 50:
+        raise q.fail("alert_ahead", f"expected 0 (off) to 50 people ahead, got {queue.alert_ahead}")
 
     windows = []
     for w in root.sub("windows"):

@@ -50,6 +50,15 @@ def test_demo_prints_working_urls_and_stops_cleanly(tmp_path, stop_signal):
             assert time.monotonic() < deadline, f"{ready} never synced"
             time.sleep(0.5)
         assert httpx.get(f"{server}/api/v1/dossiers/{ready}", timeout=10).json()["status"] in (9, 10)
+        # each kiosk its own device key: a fault on one is never reported under the other's name
+        import sqlite3
+        with sqlite3.connect(tmp_path / "motcua.sqlite") as db:
+            devices = dict(db.execute("SELECT name, role FROM devices WHERE active = 1").fetchall())
+        assert devices.get("kiosk-1") == "kiosk" and devices.get("result-1") == "locker", devices
+        ticket_key = re.search(r'device_key = "(\S+)"', (tmp_path / "kiosk.toml").read_text()).group(1)
+        assert ticket_key.startswith("dk_")
+        me = httpx.get(f"{server}/api/v1/auth/me", headers={"Authorization": f"Bearer {ticket_key}"}, timeout=10)
+        assert me.json() == {"kind": "device", "name": "kiosk-1", "role": "kiosk"}   # the ticket kiosk's own key
     finally:
         proc.send_signal(stop_signal)
         try:

@@ -56,7 +56,7 @@ def start_second_site(demo: Any, var: Path, province: dict, tell: Callable[[str]
     """The commune site: its own server and SQLite file; a few tickets so the province has figures."""
     from bench.demo.run import _first_line
     db = str(var / "xa-demo" / "motcua.sqlite")
-    r = demo.run(["device", "add", f"kiosk-xa-{int(time.time())}", "--role", "kiosk", "--db", db])
+    r = demo.run(["device", "add", "kiosk-xa-1", "--role", "kiosk", "--db", db])
     key = r.stdout.split()[0] if r.returncode == 0 and r.stdout.split() else ""
     proc = demo.spawn("server-xa-demo", ["serve", "--config", str(province["configs"]["xa-demo"]), "--db", db,
                                          "--port", "0", "--open-all-hours"])

@@ -103,12 +103,18 @@ def run_demo(args: Any) -> int:
         demo.stop()
 
 
+TICKET_KIOSK = "kiosk-1"
+
+
 def _run(demo: Demo, args: Any, var: Path, db: str) -> int:
     for name, role in USERS:
         r = demo.run(["user", "add", name, "--role", role, "--password-stdin", "--db", db], stdin=PASSWORD + "\n")
         if r.returncode != 0 and "exist" not in (r.stderr + r.stdout).lower():
             say(f"could not create user {name}: {r.stderr.strip()[-200:]}")
-    r = demo.run(["device", "add", f"kiosk-demo-{int(time.time())}", "--role", "kiosk", "--db", db])
+    # Each kiosk has its own key under a stable name (a re-run re-keys it): the dashboard shows one
+    # row per kiosk, so the ticket kiosk's paper-out is never hidden behind the result kiosk's "ok",
+    # and old runs leave no "silent device" rows behind.
+    r = demo.run(["device", "add", TICKET_KIOSK, "--role", "kiosk", "--db", db])
     key = r.stdout.split()[0] if r.returncode == 0 and r.stdout.split() else ""
     if not key:
         say(f"could not create a kiosk device key: {r.stderr.strip()[-200:]}")

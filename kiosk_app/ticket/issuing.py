@@ -43,6 +43,7 @@ class TicketingMixin:
     def init_ticketing(self) -> None:
         self.printed_ids: set[str] = set()
         self.printer_fault = ""          # last printer fault reason, "" = healthy
+        self.printer_warning = ""        # e.g. "paper_near_end": still printing, staff should reload soon
         self.health_reports: list[dict] = []
         self.health_probes: dict[str, Any] = {}   # name -> () -> (status, detail), e.g. the scanner
         self.next_health_at = 0.0
@@ -147,9 +148,10 @@ class TicketingMixin:
         if error is None:
             self.last_print_bytes = getattr(result, "bytes_sent", 0)
             self.printed_ids.add(ticket.id)
-            if self.printer_fault:
-                self._report_printer("ok", "")
-            self.printer_fault = ""
+            warning = "paper_near_end" if "paper_near_end" in (getattr(result, "warnings", ()) or ()) else ""
+            if self.printer_fault or warning != self.printer_warning:   # the dashboard hears of a change at once
+                self._report_printer("warning" if warning else "ok", warning)
+            self.printer_fault, self.printer_warning = "", warning
             if self.ticket is not None and self.ticket.id == ticket.id:
                 self.print_state = "printed"
                 self.reprint_allowed = False
@@ -172,7 +174,7 @@ class TicketingMixin:
             self._print(self.ticket, force=True)
 
     def _report_printer(self, status: str, reason: str) -> None:
-        report = {"printer": {"status": "error" if status == "fault" else "ok", "detail": reason}}
+        report = {"printer": {"status": {"fault": "error", "warning": "warning"}.get(status, "ok"), "detail": reason}}
         self.health_reports.append(report)
         self.runner.submit(lambda: self.api.report_health(report), _log_report_error)
 
@@ -199,7 +201,9 @@ class TicketingMixin:
         """All components in one report: printer (last known state) and registered probes."""
         components: dict[str, dict[str, str]] = {}
         if self.printer is not None:
-            components["printer"] = {"status": "error" if self.printer_fault else "ok", "detail": self.printer_fault}
+            components["printer"] = ({"status": "error", "detail": self.printer_fault} if self.printer_fault else
+                                     {"status": "warning", "detail": self.printer_warning} if self.printer_warning
+                                     else {"status": "ok", "detail": ""})
         for name, probe in self.health_probes.items():
             try:
                 status, detail = probe()

@@ -61,6 +61,32 @@ def _clipped(widget: Widget) -> bool:
     return x0 < frame[0] - 1 or y0 < frame[1] - 1 or x1 > frame[2] + 1 or y1 > frame[3] + 1
 
 
+def _scroll_view_of(widget: Widget) -> Any:
+    from kivy.uix.scrollview import ScrollView
+    w: Any = widget.parent
+    while w is not None and w is not w.parent:
+        if isinstance(w, ScrollView):
+            return w
+        w = w.parent
+    return None
+
+
+def _shown_fraction(widget: Widget) -> float:
+    """How much of a widget inside a scrolling list is in view now (1.0 outside any list).
+    A list's content may scroll by design, but a service button half under the list's edge
+    (over the "Back" bar) is one a citizen does not see or cannot tap."""
+    view = _scroll_view_of(widget)
+    if view is None:
+        return 1.0
+    vx0, vy0 = view.to_window(view.x, view.y)
+    vx1, vy1 = view.to_window(view.right, view.top)
+    x0, y0 = widget.to_window(widget.x, widget.y)
+    x1, y1 = widget.to_window(widget.right, widget.top)
+    w, h = max(0.0, min(x1, vx1) - max(x0, vx0)), max(0.0, min(y1, vy1) - max(y0, vy0))
+    area = (x1 - x0) * (y1 - y0)
+    return (w * h) / area if area > 0 else 1.0
+
+
 def _name(widget: Widget) -> str:
     text = getattr(widget, "text", "") or getattr(widget, "title", "") or getattr(widget, "tid", "")
     return f"{type(widget).__name__}({str(text)[:40]!r})"
@@ -71,9 +97,15 @@ def audit(root: Widget, dpi: float, *, number_widget: Widget | None = None) -> d
     problems: list[str] = []
     smallest_target = smallest_text = lowest_contrast = float("inf")
     targets = texts = 0
+    # targets not wholly in view in a scrolling list (reachable by scrolling only): the services and
+    # priority screens fit every choice where the screen has room (kiosk_app.ui.screen.ListScreen)
+    scrolled_away: list[str] = []
     for w in _visible_widgets(root):
         if isinstance(w, ButtonBehavior) and not w.disabled:
             targets += 1
+            shown = _shown_fraction(w)
+            if shown < 0.999:
+                scrolled_away.append(_name(w))
             side = min(w.width, w.height)
             smallest_target = min(smallest_target, side)
             if side + 0.5 < min_target:
@@ -95,6 +127,7 @@ def audit(root: Widget, dpi: float, *, number_widget: Widget | None = None) -> d
         "min_target_mm": round(smallest_target * 25.4 / dpi, 1) if targets else None,
         "min_text_px": round(smallest_text, 1) if texts else None,
         "min_contrast": round(lowest_contrast, 2) if texts else None, "problems": problems,
+        "scrolled_away": scrolled_away,
     }
     if number_widget is not None:
         result["number_px"] = float(number_widget.font_size)

@@ -38,6 +38,10 @@ SHIPPING_LAG_ALERT_SECONDS = 900   # the site keeps working; the province's figu
 SEVERITY = {"ok": 0, "warning": 1, "error": 2}
 COMPONENTS = {"printer": ("Máy in", "Printer"), "scanner": ("Đầu đọc mã", "Scanner"),
               "locker": ("Tủ khóa", "Locker"), "board": ("Bo mạch khóa", "Lock board")}
+#: what a device's reason code means to the supervisor who has to act on it
+DETAILS = {"paper_near_end": ("sắp hết giấy, xin thay cuộn mới", "paper near end, load a new roll"),
+           "paper_out": ("hết giấy", "out of paper"), "cover_open": ("nắp đang mở", "cover open"),
+           "offline": ("không phản hồi", "not answering")}
 
 
 class Component(BaseModel):
@@ -173,10 +177,11 @@ def alerts(counter_rows: list[dict], service_rows: list[dict], device_rows: list
                 f"Device {d['device']} silent for {d['age_seconds'] // 60} min")
         for name, comp in d["components"].items():
             if comp["status"] != "ok":
-                detail = f": {comp['detail']}" if comp.get("detail") else ""
+                raw = str(comp.get("detail") or "")
+                detail_vi, detail_en = DETAILS.get(raw, (raw, raw))
                 vi, en = component_label(name)
-                add(comp["status"], "device_fault", f"{d['device']} – {vi}{detail}",
-                    f"{d['device']} – {en}{detail}")
+                add(comp["status"], "device_fault", f"{d['device']} – {vi}" + (f": {detail_vi}" if raw else ""),
+                    f"{d['device']} – {en}" + (f": {detail_en}" if raw else ""))
     out.sort(key=lambda a: -SEVERITY[a["level"]])
     return out
 

@@ -69,18 +69,25 @@ def reachable(cfg: NoticeConfig, dossier: dict[str, Any]) -> list[str]:
     return [masked for channel, recipient, masked in _recipients(cfg, dossier) if recipient]
 
 
+def enqueue_one(tx: Tx, ref: str, kind: str, channel: str, recipient: str, masked: str, subject: str,
+                body: str, redacted: str, now: datetime, code_ref: int | None = None) -> int:
+    """Queue one message to one recipient on one channel. `ref` says what it is about (a dossier
+    code, or `ticket:…` for a queue alert); `masked` is the only form of the recipient in logs."""
+    cur = tx.execute(
+        "INSERT INTO notices_outbox (dossier, kind, channel, recipient, recipient_masked, subject, body, "
+        "body_redacted, next_ts, created_ts, code_ref) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (ref, kind, channel, recipient, masked, subject, body, redacted, now.timestamp(), now.timestamp(),
+         code_ref))
+    return cur.lastrowid
+
+
 def enqueue(tx: Tx, cfg: NoticeConfig, dossier: dict[str, Any], kind: str, subject: str, body: str,
             redacted: str, now: datetime, code_ref: int | None = None) -> list[int]:
     """Queue one message per configured channel that has a recipient; returns the outbox ids.
     With `code_ref`, `{code}` in the body is replaced at send time by `Deliverer.render(code_ref)`."""
-    ids = []
-    for channel, recipient, masked in _recipients(cfg, dossier):
-        cur = tx.execute(
-            "INSERT INTO notices_outbox (dossier, kind, channel, recipient, recipient_masked, subject, body, "
-            "body_redacted, next_ts, created_ts, code_ref) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (dossier["code"], kind, channel, recipient, masked, subject, body, redacted,
-             now.timestamp(), now.timestamp(), code_ref))
-        ids.append(cur.lastrowid)
+    ids = [enqueue_one(tx, dossier["code"], kind, channel, recipient, masked, subject, body, redacted, now,
+                       code_ref)
+           for channel, recipient, masked in _recipients(cfg, dossier)]
     if not ids:
         log.warning("dossier %s: no channel can reach the applicant (%s notice not queued)", dossier["code"], kind)
     else:

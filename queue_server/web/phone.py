@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from queue_server.auth.ratelimit import public_rate_limit
+from queue_server.alerts.rules import alert_view
 from queue_server.errors import ApiError
 from queue_server.tickets.citizen import citizen_view, resolve
 from queue_server.web.i18n import STRINGS, LANGS
@@ -43,9 +44,10 @@ def ticket_page(request: Request, token: str):
     headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
     try:
         view = citizen_view(state.store, state.site, resolve(state.store, token), state.settings.clock())
+        alert = {**alert_view(state.store, resolve(state.store, token)), "threshold": state.site.queue.alert_ahead}
     except ApiError:
-        view = None
-    context = {"lang": lang, "view": view, "token": token, "strings": phone_strings(),
+        view, alert = None, None
+    context = {"lang": lang, "view": view, "token": token, "strings": phone_strings(), "alert": alert,
                "s": phone_strings()[lang], "state_text": phone_text(view, lang) if view else ""}
     return templates.TemplateResponse(request, "phone.html", context, status_code=200 if view else 404,
                                       headers=headers)

@@ -341,3 +341,27 @@ def test_outside_issuing_hours_the_kiosk_says_when_issuing_reopens(server_factor
     c.take_ticket()
     c.choose_service("civil")                     # a tap anyway: refused with the time, no spinner left
     assert c.issue_state == "refused" and "13:15" in c.issue_error
+
+
+def test_paper_near_end_reaches_the_dashboard_and_clears_after_a_new_roll(live_server, tmp_path):
+    def printer_alerts() -> list[dict]:
+        board = httpx.get(f"{live_server.base_url}/api/v1/dashboard", headers=live_server.headers("supervisor")).json()
+        return [a for a in board["alerts"] if a["code"] == "device_fault" and "Máy in" in a["message"]]
+
+    with PrinterSim(out_dir=tmp_path / "paper") as sim:
+        sim.control("fault", name="paper_near_end")
+        c = make(live_server, printer=KioskPrinter(sim.port_path))
+        c.take_ticket()
+        c.choose_service("land")
+        assert c.print_state == "printed" and c.printer_warning == "paper_near_end"   # the citizen has a ticket
+        alerts = printer_alerts()
+        assert len(alerts) == 1 and alerts[0]["level"] == "warning"
+        assert alerts[0]["message"].endswith("Máy in: sắp hết giấy, xin thay cuộn mới")
+        assert alerts[0]["message_en"].endswith("Printer: paper near end, load a new roll")
+        c.report_health_now()                     # the periodic report keeps saying so
+        assert len(printer_alerts()) == 1
+        sim.control("clear")                      # a new roll
+        c.go_home()
+        c.take_ticket()
+        c.choose_service("land")
+        assert c.printer_warning == "" and printer_alerts() == []

@@ -83,7 +83,11 @@ def test_tour_every_screen_both_languages_with_screenshots(live_server, run_flow
         ]
     steps += [["until", "c.notice is None", 20], ["tap", "large_text"], ["until", "c.large_text"], ["shot", "kiosk-home-large-text-en"],
               ["measure", "home-large"], ["tap", "take"], ["wait_screen", "services"],
-              ["measure", "services-large"], ["tap", "code:civil"], ["until", "c.print_state == 'printed'"],
+              ["measure", "services-large"], ["tap", "back"], ["wait_screen", "home"],
+              ["tap", "priority"], ["wait_screen", "priority"], ["measure", "priority-large"],
+              ["tap", "code:pregnant"], ["wait_screen", "services"], ["measure", "services-priority-large"],
+              ["shot", "kiosk-services-priority-large-text-en"],
+              ["tap", "code:civil"], ["until", "c.print_state == 'printed'"],
               ["measure", "ticket-large"], ["shot", "kiosk-ticket-large-text-en"], ["tap", "done"], ["tap", "dossier"], ["measure", "dossier-large"]]
     create_dossier(live_server)
     with PrinterSim(out_dir=tmp_path / "paper") as sim:
@@ -96,6 +100,8 @@ def test_tour_every_screen_both_languages_with_screenshots(live_server, run_flow
             png = SCREENSHOTS / f"kiosk-{name}-{lang}.png"
             assert png.stat().st_size > 10_000, png
     assert report["measures"]["home-large"]["min_text_px"] >= 24 * 1.3
+    for name in ("services-large", "priority-large", "services-priority-large"):   # every choice in view:
+        assert report["measures"][name]["scrolled_away"] == [], name            # none under "Back"
     assert report["values"]["c.dossier_status_text()"] == "Done: the result is ready to collect"
 
 
@@ -193,3 +199,6 @@ def test_targets_hold_on_other_screens(live_server, run_flow, screen):
     report = run_flow(cfg(live_server, **screen), steps)
     assert_accessible(report, {"home", "services", "ticket", "priority", "dossier", "procedures"})
     assert min(m["min_target_px"] for m in report["measures"].values()) >= 15 * screen["dpi"] / 25.4 - 0.5
+    if screen.get("height", 800) > 1000:   # the portrait kiosk has room: every choice in view
+        assert report["measures"]["services"]["scrolled_away"] == []
+        assert report["measures"]["priority"]["scrolled_away"] == []

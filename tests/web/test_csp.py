@@ -85,3 +85,14 @@ def test_no_page_can_be_framed(server, new_page):
     host.wait_for_timeout(1500)
     frame = host.frame_locator("#f")
     assert frame.locator("#now-number").count() == 0  # refused: the console or board cannot be overlaid
+
+
+def test_the_phone_page_works_with_the_csp_enforced(server, new_page):
+    mine = server.issue("transport")
+    page = new_page(390, 844, enforce_csp=True)
+    seen = _watch(page)
+    page.goto(mine["status_url"])
+    expect(page.locator("#conn")).to_have_text("Tự động cập nhật")   # phone.js ran and the stream is live
+    server.call_next("11")
+    expect(page.locator("#headline")).to_have_text("Mời ông/bà đến quầy 11")
+    assert seen == [], seen

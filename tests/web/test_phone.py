@@ -135,3 +135,70 @@ def test_a_transfer_keeps_the_number_on_the_phone_and_on_the_hall_display(server
         assert page.evaluate("window.__phoneCalls") == 2
     finally:
         ctx.close()
+
+
+def outbox_messages(server) -> list[dict]:
+    import json
+    return [json.loads(f.read_text(encoding="utf-8")) for f in sorted((server.db_path.parent / "outbox").glob("*.json"))]
+
+
+def wait_for_messages(server, count: int, timeout: float = 15.0) -> list[dict]:
+    import time
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        messages = outbox_messages(server)
+        if len(messages) >= count:
+            return messages
+        time.sleep(0.3)
+    raise AssertionError(f"{count} message(s) expected in the outbox, got {outbox_messages(server)}")
+
+
+def test_tell_me_when_i_am_close_texts_once_at_three_ahead_and_once_at_the_call(server, browser):
+    server.post("/api/v1/counters/5/sign-in")
+    for _ in range(4):
+        server.issue("civil")
+    mine = server.issue("civil")                          # 4 people ahead; the notice comes at 3
+    ctx, page = phone(browser)
+    try:
+        page.goto(mine["status_url"])
+        expect(page.locator("#alert-title")).to_have_text("Nhắn tin cho tôi khi sắp đến lượt")
+        page.locator("#alert-phone").fill("0912 345 678")
+        page.locator("#alert-send").tap()                 # no consent ticked: nothing is sent
+        expect(page.locator("#alert-error")).to_have_text("Xin đánh dấu đồng ý để nhận tin nhắn.")
+        page.locator("#alert-consent").check()
+        page.locator("#alert-phone").fill("12345")
+        page.locator("#alert-send").tap()
+        expect(page.locator("#alert-error")).to_have_text("Số điện thoại di động không hợp lệ (ví dụ 0901234567).")
+        no_horizontal_scroll(page)
+        page.locator("#alert-phone").scroll_into_view_if_needed()
+        snap(page, "alert-form-vi")
+        page.locator("#alert-phone").fill("0912 345 678")
+        page.locator("#alert-send").tap()
+        expect(page.locator("#alert-on-text")).to_have_text(
+            "Sẽ nhắn tin đến *******678 khi còn 3 người phía trước và khi được gọi.")
+        no_horizontal_scroll(page)
+        snap(page, "alert-vi")
+        page.locator("#lang").tap()
+        expect(page.locator("#alert-on-text")).to_have_text(
+            "We will text *******678 when 3 people are ahead and when you are called.")
+        snap(page, "alert-en")
+        page.locator("#lang").tap()
+        page.reload()                                     # the page remembers, showing the masked number only
+        expect(page.locator("#alert-on-text")).to_contain_text("*******678")
+        assert "0912345678" not in page.content()
+
+        server.call_next("5")                             # 3 ahead: one text
+        messages = wait_for_messages(server, 1)
+        assert messages[0]["to"] == "0912345678" and "còn 3 người phía trước" in messages[0]["text"]
+        assert mine["status_url"] in messages[0]["text"]
+        for _ in range(4):                                # 2, 1, 0 ahead, then mine is called
+            server.call_next("5")
+        expect(page.locator("#headline")).to_have_text("Mời ông/bà đến quầy 5")
+        messages = wait_for_messages(server, 2)
+        assert messages[1]["text"].endswith(f"mời ông/bà số {mine['number']} đến quầy 5.")
+        import time
+        time.sleep(4.5)                                   # two more rounds of the watcher: nothing new
+        assert len(outbox_messages(server)) == 2
+        assert "0912345678" not in server.log_path.read_text(encoding="utf-8", errors="replace")
+    finally:
+        ctx.close()

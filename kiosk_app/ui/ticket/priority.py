@@ -4,10 +4,11 @@ from typing import Any
 
 from kivy.factory import Factory
 
-from kiosk_app.ui.screen import KScreen
+from kiosk_app.ui.screen import ListScreen
 
 
-class PriorityScreen(KScreen):
+class PriorityScreen(ListScreen):
+    row_mm = 24.0
     _key: Any = None
 
     def refresh(self, c: Any) -> None:
@@ -22,3 +23,5 @@ class PriorityScreen(KScreen):
                                          size_hint_y=None, height=grid.row_height)
             button.bind(on_press=lambda b: c.choose_group(b.code))
             grid.add_widget(button)
+        self.fit_rows()
+        self.fit_rows_soon()

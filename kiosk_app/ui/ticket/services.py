@@ -6,10 +6,11 @@ from kivy.factory import Factory
 
 from kiosk_app.ui import theme
 from kiosk_app.models import wait_text
-from kiosk_app.ui.screen import KScreen
+from kiosk_app.ui.screen import ListScreen
 
 
-class ServicesScreen(KScreen):
+class ServicesScreen(ListScreen):
+    row_mm = 30.0
     _key: Any = None
 
     def refresh(self, c: Any) -> None:
@@ -41,6 +42,8 @@ class ServicesScreen(KScreen):
                 button.bg_color = theme.PRIORITY if group else theme.PRIMARY
             button.bind(on_press=lambda b: c.choose_service(b.code))
             grid.add_widget(button)
+        self.fit_rows()
+        self.fit_rows_soon()
 
 
 def reopens(c: Any) -> str:

@@ -66,6 +66,7 @@
     show("hint", view.state === "waiting");
     setText("hint", s("phone_keep_open"));
     setText("conn", FINAL[view.state] ? "" : (online ? s("phone_live") : s("phone_offline")));
+    renderAlert();
     $("conn").className = online ? "conn" : "conn off";
   }
 
@@ -155,6 +156,52 @@
       if (!view || !FINAL[view.state]) { pollTimer = setTimeout(poll, 10000); }
     };
     xhr.send();
+  }
+
+  // -- "tell me when I'm close": the number goes to the server once, and is shown masked only
+  var alertState = P.alert || null, alertError = "";
+  function renderAlert() {
+    if (!$("alert") || !alertState) { return; }
+    show("alert", view.state === "waiting" || view.state === "called");
+    setText("alert-title", s("phone_alert_title"));
+    setText("alert-phone-label", s("phone_alert_phone"));
+    setText("alert-consent-label", s("phone_alert_consent"));
+    setText("alert-send", s("phone_alert_send"));
+    setText("alert-stop", s("phone_alert_stop"));
+    setText("alert-error", alertError ? s(alertError) : "");
+    show("alert-form", !alertState.active);
+    show("alert-on", !!alertState.active);
+    setText("alert-on-text", alertState.active ? fill(s("phone_alert_on"), { phone: alertState.phone, n: alertState.threshold }) : "");
+  }
+  function alertRequest(method, body) {
+    var xhr = new XMLHttpRequest();
+    xhr.open(method, "/api/v1/t/" + encodeURIComponent(P.token) + "/alert", true);
+    xhr.setRequestHeader("Content-Type", "application/json");
+    xhr.onreadystatechange = function () {
+      if (xhr.readyState !== 4) { return; }
+      var answer = null;
+      try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = null; }
+      if (xhr.status === 200 || xhr.status === 201) {
+        alertError = "";
+        alertState.active = !!answer.active; alertState.phone = answer.phone;
+        if (answer.active) { $("alert-phone").value = ""; }
+      } else {
+        var code = answer && answer.error ? answer.error.code : "";
+        alertError = code === "invalid_phone" ? "phone_alert_bad_phone" :
+          (code === "consent_required" ? "phone_alert_need_consent" : "phone_alert_failed");
+      }
+      renderAlert();
+    };
+    xhr.send(body ? JSON.stringify(body) : null);
+  }
+  if ($("alert-form")) {
+    $("alert-form").onsubmit = function (e) {
+      if (e && e.preventDefault) { e.preventDefault(); }
+      if (!$("alert-consent").checked) { alertError = "phone_alert_need_consent"; renderAlert(); return false; }
+      alertRequest("POST", { phone: $("alert-phone").value, consent: true, lang: lang });
+      return false;
+    };
+    $("alert-stop").onclick = function () { alertRequest("DELETE", null); };
   }
 
   var toggle = $("lang");
