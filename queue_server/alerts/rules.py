@@ -17,7 +17,7 @@ from typing import Any
 
 from queue_server.clock import service_day
 from queue_server.config import SiteConfig
-from queue_server.dossiers.routes import mask_phone
+from queue_server.dossiers.rules import mask_phone
 from queue_server.lockers.config import NoticeConfig
 from queue_server.notices.outbox import enqueue_one
 from queue_server.store import Store, Tx
