@@ -154,7 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     web.setup(app)
-    lockers_worker = lockers_routes.setup(app)
+    lockers_worker = app.state.lockers_worker = lockers_routes.setup(app)
     integrations_routes.setup(app)
     openapi_doc.install(app)  # security schemes and every error status in /openapi.json
     return app

@@ -75,10 +75,10 @@ def delete_alert(token: str, request: Request) -> dict[str, Any]:
 
 def run_once(app: Any) -> int:
     """One round: the day's sweep, then the notices due. Used by the loop and by tests."""
-    from queue_server.notices.outbox import locker_config, outbox_dir
+    from queue_server.notices.outbox import locker_config
     state = app.state
     now = state.settings.clock()
-    rules.sweep(state.store, state.site, now, outbox_dir(app))
+    rules.sweep(state.store, state.site, now, state.notices_deliverer.outbox)
 
     def link_of(ticket_id: int) -> str:  # no request here: the public URL, else the one last used
         base = state.settings.public_url or state.site.center.public_url or getattr(state, "alert_link_base", "")

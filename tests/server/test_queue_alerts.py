@@ -12,7 +12,7 @@ from hypothesis import given, strategies as st
 from queue_server.alerts import rules
 from queue_server.alerts.routes import run_once
 from queue_server.auth.accounts import add_device, add_user
-from queue_server.notices.outbox import deliverer, outbox_dir
+from queue_server.notices.outbox import deliverer
 
 PHONE = "0901234567"
 
@@ -114,7 +114,7 @@ def test_near_and_called_notices_once_each_then_the_number_is_gone(api, caplog):
 
     now = api.app_.state.settings.clock()
     deliverer(api.app_).run_due(now)                         # the file outbox: what a gateway picks up
-    files = sorted(outbox_dir(api.app_).glob("*.json"))
+    files = sorted(api.app_.state.notices_deliverer.outbox.glob("*.json"))
     messages = [json.loads(f.read_text(encoding="utf-8")) for f in files]
     assert [m["to"] for m in messages] == [PHONE, PHONE]
     assert all(n["recipient"] is None and n["body"] is None for n in alert_notices(api))   # sent: wiped
@@ -128,7 +128,7 @@ def test_near_and_called_notices_once_each_then_the_number_is_gone(api, caplog):
     api.app_.state.settings.clock.advance(days=1)
     run_once(api.app_)                                       # the day's sweep
     assert api.store.query("SELECT * FROM ticket_alerts") == []
-    assert not list(outbox_dir(api.app_).glob("*.json"))     # the messages with the number are deleted too
+    assert not list(api.app_.state.notices_deliverer.outbox.glob("*.json"))     # the messages with the number are deleted too
     assert "567" not in "".join(str(n["recipient"]) for n in alert_notices(api) if n["recipient"])
 
 
