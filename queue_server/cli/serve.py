@@ -47,7 +47,7 @@ def serve(args: argparse.Namespace, customize=None) -> int:
             raise ValueError("--clock-rate needs --clock-start")
         clock = ShiftedClock(args.clock_start, rate) if args.clock_start else utc_now
     except ValueError as exc:
-        print(f"motcua serve: --clock-start: {exc}", file=sys.stderr)
+        print(f"motcua serve: {exc}", file=sys.stderr)
         return 2
     def settings_for(config: Path, db: Path) -> Settings:
         return Settings(config_path=config, db_path=db, clock=clock, enforce_windows=not args.open_all_hours,
