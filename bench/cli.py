@@ -44,6 +44,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     from bench import reliability
     reliability.register(bench)
+    from bench import soak
+    soak.register(bench)
     stats.register_bench(bench)
 
 

@@ -64,16 +64,19 @@ class FakeClock:
 
 
 class ShiftedClock:
-    """Real time running from a chosen start (tests and demos outside opening hours)."""
+    """Real time running from a chosen start (tests and demos outside opening hours),
+    optionally `rate` times faster (the soak bench lives a day in minutes)."""
 
-    def __init__(self, start: datetime | str):
+    def __init__(self, start: datetime | str, rate: float = 1.0):
         start = datetime.fromisoformat(start) if isinstance(start, str) else start
         if start.tzinfo is None:
             raise ValueError("--clock-start needs a UTC offset, e.g. 2026-11-23T08:00:00+07:00")
-        self._offset = start - utc_now()
+        if not 0 < rate <= 10_000:
+            raise ValueError("--clock-rate must be > 0 and at most 10000")
+        self._start, self._rate, self._t0 = start, rate, utc_now()
 
     def __call__(self) -> datetime:
-        return utc_now() + self._offset
+        return self._start + (utc_now() - self._t0) * self._rate
 
 
 def monotonic() -> float:

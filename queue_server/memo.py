@@ -29,6 +29,18 @@ class Memo:
                 self._values[key] = value
             return value
 
+    def get_stamped(self, key: Any, stamp: Any, compute: Any) -> Any:
+        """Like `get`, but the entry is recomputed when `stamp` (e.g. a time bucket) moves on,
+        replacing the old one: one entry per key instead of one per key and bucket."""
+        hit = self._values.get(key)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        generation = self._generation
+        value = compute()
+        if generation == self._generation:
+            self.put(key, (stamp, value))
+        return value
+
     def peek(self, key: Any, default: Any = None) -> Any:
         return self._values.get(key, default)
 

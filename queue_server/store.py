@@ -68,6 +68,7 @@ class Store:
         self._local = threading.local()
         self._lock = threading.RLock()
         self._conns: list[sqlite3.Connection] = []
+        self._owners: dict[sqlite3.Connection, threading.Thread] = {}
         self.listeners: list[Listener] = []
         # Whether published events reach anyone (the app asks its bus: WebSocket clients
         # or in-process listeners); with no audience, events are dropped unbuilt.
@@ -227,7 +228,14 @@ class Store:
             conn.execute("PRAGMA wal_autocheckpoint=0")
             conn.execute(f"PRAGMA journal_size_limit={WAL_RESET_FRAMES * 4096}")
         with self._lock:
+            # A worker thread that ended (the thread pool retires idle ones) left its connection
+            # here: close it, or each retired thread would keep one open with its page cache.
+            for dead in [c for c, t in self._owners.items() if not t.is_alive()]:
+                self._owners.pop(dead)
+                self._conns.remove(dead)
+                dead.close()
             self._conns.append(conn)
+            self._owners[conn] = threading.current_thread()
         return Database(conn, execute_plugins=False)
 
     @property
@@ -286,4 +294,5 @@ class Store:
             for conn in self._conns:
                 conn.close()
             self._conns.clear()
+            self._owners.clear()
         self._local = threading.local()

@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 SCREEN_FOR = {
     "idle": "result_home", "enter_code": "result_code", "opening": "result_door", "door_open": "result_door",
     "collected": "result_outcome", "not_taken": "result_outcome", "door_failed": "result_outcome",
-    "locked": "result_outcome", "message": "result_outcome", "staff_login": "result_login",
+    "locked": "result_outcome", "message": "result_outcome", "slowed": "result_outcome",
+    "staff_login": "result_login",
     "staff_ready": "result_staff", "deposit_opening": "result_deposit", "deposit_open": "result_deposit",
     "deposit_done": "result_deposit", "deposit_empty": "result_deposit", "deposit_failed": "result_deposit",
 }
@@ -143,7 +144,7 @@ class ResultKioskController(KioskController):
             screen = self.result_home
         else:
             screen = SCREEN_FOR.get(view.state, "result_outcome")
-        if screen == "result_code" and view.message == "wrong_code":
+        if screen == "result_code" and view.message in ("wrong_code", "new_code_sent"):
             self.otp = ""
         if view.message == "invalid" and self.typed:   # the server says the typed code is no code
             screen, self.typed_error = "result_dossier" if view.mode == "citizen" else "result_staff", "invalid"
@@ -227,6 +228,12 @@ class ResultKioskController(KioskController):
         elif key.isdigit() and len(self.otp) < CODE_LENGTH:
             self.otp += key
         self.changed()
+
+    def new_code(self) -> None:
+        """"Send me a new code" (code screen, or slowed down after wrong codes): to the contact on file."""
+        self.touch()
+        if self.view.dossier:
+            self._run("request_new_code")
 
     def try_again(self) -> None:
         """After a door that did not open or a result not taken: the code is still valid, ask for it again."""

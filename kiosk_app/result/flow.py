@@ -6,7 +6,9 @@ change is pushed to `subscribe()`d listeners, from whatever thread made it
 and the server (seconds); run them on a worker thread (the kiosk's runner).
 
 Citizen:  idle ─scan/enter_dossier→ enter_code ─submit_code→ opening → door_open → collected | not_taken
-          (or: no_result, elsewhere, at_counter, locked, wrong code → enter_code with tries_left, door_failed)
+          (or: no_result, elsewhere, at_counter, locked, wrong code → enter_code with tries_left, door_failed,
+          slowed after too many wrong codes)
+          enter_code | slowed ─request_new_code→ enter_code "new code sent to 09•••" | cool-down message
 Staff:    staff_login → staff_ready ─deposit(code)→ deposit_opening → deposit_open → deposit_done
           (or: deposit_empty, deposit_failed, refused) ; staff_logout → idle
 """
@@ -44,6 +46,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "code_expired": ("Mã nhận đã hết hạn, mời đến quầy trả kết quả", "The pickup code has expired; please go to the counter"),
     "busy": ("Ngăn tủ đang được sử dụng, vui lòng thử lại sau ít phút", "The compartment is in use, please try again shortly"),
     "rate_limited": ("Quá nhiều lần thử, vui lòng chờ một phút", "Too many attempts, please wait a minute"),
+    "slowed": ("Đã nhập sai mã nhiều lần. Mời thử lại sau {minutes} phút, hoặc bấm \"Gửi lại mã mới\" "
+               "để nhận mã mới qua số điện thoại đã đăng ký",
+               "Too many wrong codes. Try again in {minutes} min, or tap \"Send me a new code\" "
+               "to get a new one on the phone on file"),
+    "new_code_sent": ("Đã gửi mã nhận mới tới {sent_to}. Mã cũ không còn dùng được. Mời nhập mã mới",
+                      "A new pickup code was sent to {sent_to}. The old code no longer works. Enter the new code"),
+    "new_code_wait": ("Mã vừa được gửi. Có thể yêu cầu mã mới sau {minutes} phút",
+                      "A code was sent recently. You can ask for a new one in {minutes} min"),
+    "no_contact": ("Hồ sơ không có số điện thoại hay e-mail để gửi mã. Mời đến quầy trả kết quả",
+                   "There is no phone or e-mail on file to send a code to. Please go to the result counter"),
     "opening": ("Đang mở ngăn số {compartment}…", "Opening compartment {compartment}…"),
     "door_open": ("Mời lấy kết quả ở ngăn số {compartment} và đóng cửa lại",
                   "Take your result from compartment {compartment} and close the door"),
@@ -69,10 +81,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "Compartment {compartment} did not open and is out of service. Scan again to use another"),
     "refused": ("{server_message}", "{server_message}"),
 }
-IDLE_STATES = ("enter_code", "no_result", "collected", "not_taken", "door_failed", "locked", "message")
+IDLE_STATES = ("enter_code", "no_result", "collected", "not_taken", "door_failed", "locked", "message", "slowed")
 CODE_ERRORS = {"no_result": "no_result", "already_collected": "already_collected", "at_counter": "at_counter",
                "wrong_kiosk": "elsewhere", "code_expired": "code_expired", "busy": "busy", "locked": "locked",
                "rate_limited": "rate_limited", "invalid_code": "invalid"}
+
+
+def _minutes(seconds: float) -> int:
+    return max(1, -(-int(seconds) // 60))
 
 
 @dataclass(frozen=True)
@@ -178,6 +194,9 @@ class ResultFlow:
             if exc.code == "wrong_code":
                 return self._go("enter_code", "wrong_code", tries_left=exc.tries_left,
                                 values={"tries_left": exc.tries_left})
+            if exc.code == "rate_limited" and exc.status == 429 and exc.retry_after_s:
+                # this dossier is slowed down after wrong codes: wait, or a new code to the phone on file
+                return self._go("slowed", values={"minutes": _minutes(exc.retry_after_s)})
             key = CODE_ERRORS.get(exc.code, "refused")
             return self._go("locked" if key == "locked" else "message", key,
                             values={"server_message": exc.message, "bank_name": "", "bank_name_en": ""})
@@ -198,6 +217,27 @@ class ResultFlow:
             self.last_receipt = answer.get("receipt")
             return self._go("collected", door_open=False, item=False, slip_printed=self._print_slip(answer))
         return self._go("not_taken", door_open=False, item=state.item)
+
+    def request_new_code(self) -> FlowView:
+        """*Blocking*: "Send me a new code" (code screen or slowed down). The server sends it to the
+        contact on file, never to the kiosk; the screen shows only the masked contact it answers."""
+        if self.view.state not in ("enter_code", "slowed") or not self.view.dossier:
+            return self.view
+        state = self.view.state
+        try:
+            sent = self.client.new_code(self.kiosk, self.view.dossier)
+        except VerifyRefused as exc:
+            if exc.code == "rate_limited":
+                return self._go(state, "new_code_wait", values={"minutes": _minutes(exc.retry_after_s or 60)})
+            if exc.code == "no_contact":
+                return self._go("message", "no_contact")
+            key = CODE_ERRORS.get(exc.code, "refused")
+            return self._go("locked" if key == "locked" else "message", key,
+                            values={"server_message": exc.message, "bank_name": "", "bank_name_en": ""})
+        except Unreachable:
+            return self._go(state, "offline")
+        sent_to = ", ".join(str(c) for c in sent.get("sent_to") or ()) or "…"
+        return self._go("enter_code", "new_code_sent", tries_left=None, values={"sent_to": sent_to})
 
     def _follow_door(self, n: int, pid: int) -> tuple[Any, dict]:
         def live(s: Any) -> None:

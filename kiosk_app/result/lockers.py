@@ -29,9 +29,10 @@ log = logging.getLogger(__name__)
 class VerifyRefused(Refused):
     """The server refused a pickup code; `.tries_left` when it said how many remain."""
 
-    def __init__(self, message: str, *, status: int, code: str, tries_left: int | None):
+    def __init__(self, message: str, *, status: int, code: str, tries_left: int | None,
+                 retry_after_s: int | None = None):
         super().__init__(message, status=status, code=code)
-        self.tries_left = tries_left
+        self.tries_left, self.retry_after_s = tries_left, retry_after_s
 
 
 class LockerClient(ServerClient):
@@ -51,9 +52,16 @@ class LockerClient(ServerClient):
 
     def verify(self, kiosk: str, dossier: str, code: str) -> dict[str, Any]:
         """The parcel authorised to open (with board, lock), or VerifyRefused (wrong_code + tries_left, locked…)."""
-        path = self._path(kiosk, "/pickup/verify")
+        return self._pickup(self._path(kiosk, "/pickup/verify"), {"dossier": dossier, "code": code})
+
+    def new_code(self, kiosk: str, dossier: str) -> dict[str, Any]:
+        """A new pickup code sent to the contact on file: {"dossier", "sent_to": [masked]}, or
+        VerifyRefused (rate_limited + retry_after_s while the cool-down runs, no_contact…)."""
+        return self._pickup(self._path(kiosk, "/pickup/new-code"), {"dossier": dossier})
+
+    def _pickup(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
-            r = self._http.post(path, json={"dossier": dossier, "code": code})
+            r = self._http.post(path, json=body)
         except httpx.HTTPError as exc:
             raise Unreachable(f"POST {path}: {type(exc).__name__}") from exc
         if r.status_code >= 500:
@@ -68,7 +76,7 @@ class LockerClient(ServerClient):
         if not isinstance(error, dict):
             raise NotAvailable(f"POST {path}: not available on this server", status=r.status_code)
         raise VerifyRefused(error.get("message", ""), status=r.status_code, code=error.get("code", ""),
-                            tries_left=error.get("tries_left"))
+                            tries_left=error.get("tries_left"), retry_after_s=error.get("retry_after_s"))
 
     def report(self, kiosk: str, number: int, event: str, **fields: Any) -> dict[str, Any]:
         body = {"event": event, **{k: v for k, v in fields.items() if v is not None}}

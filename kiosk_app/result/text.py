@@ -38,6 +38,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "item_none": ("Trong ngăn: trống", "Inside: empty"),
     "done": ("Xong", "Done"),
     "try_again": ("Thử lại", "Try again"),
+    "new_code": ("Gửi lại mã mới", "Send me a new code"),
+    "h_slowed": ("Tạm dừng nhập mã", "Code entry paused"),
     "slip_printed": ("Mời nhận phiếu nhận kết quả ở khe máy in", "Please take your pickup slip from the printer"),
     "slip_failed": ("Không in được phiếu nhận; việc nhận kết quả đã được ghi lại",
                     "The slip could not be printed; your pickup is recorded"),

@@ -171,7 +171,8 @@ def lookup(store: Store, secret: str, now_ts: float) -> dict[str, Any] | None:
     a revoked key or ended session is refused at most that long afterwards.
     """
     h = secret_hash(secret)
-    return store.memo.get(("auth", h, int(now_ts // CACHE_SECONDS)), lambda: _lookup(store, h, secret, now_ts))
+    # One entry per secret, renewed each bucket (a key per bucket piled up to Memo.MAX_ENTRIES).
+    return store.memo.get_stamped(("auth", h), int(now_ts // CACHE_SECONDS), lambda: _lookup(store, h, secret, now_ts))
 
 
 CACHE_SECONDS = 10

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import gc
 import getpass
+import os
 import socket
 import sys
 from pathlib import Path
@@ -41,9 +42,12 @@ def serve(args: argparse.Namespace, customize=None) -> int:
     from queue_server.integrity.dbfile import DatabaseRefused, check_database
     from queue_server.settings import Settings
     try:
-        clock = ShiftedClock(args.clock_start) if args.clock_start else utc_now
+        rate = getattr(args, "clock_rate", 1.0)
+        if rate != 1.0 and not args.clock_start:
+            raise ValueError("--clock-rate needs --clock-start")
+        clock = ShiftedClock(args.clock_start, rate) if args.clock_start else utc_now
     except ValueError as exc:
-        print(f"motcua serve: --clock-start: {exc}", file=sys.stderr)
+        print(f"motcua serve: {exc}", file=sys.stderr)
         return 2
     def settings_for(config: Path, db: Path) -> Settings:
         return Settings(config_path=config, db_path=db, clock=clock, enforce_windows=not args.open_all_hours,
@@ -67,6 +71,9 @@ def serve(args: argparse.Namespace, customize=None) -> int:
         return 2
     if customize:
         customize(app)
+    if os.environ.get("MOTCUA_MEMPROBE"):  # diagnostics for the soak bench: SIGUSR1 → one JSON line
+        from queue_server.cli.memprobe import install
+        install(app, Path(os.environ["MOTCUA_MEMPROBE"]))
     return run(app, args)
 
 
@@ -178,6 +185,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000, help="0 picks a free port (printed)")
     p.add_argument("--clock-start", help="run the clock from this instant, e.g. 2026-11-23T08:00:00+07:00 (tests, demos)")
+    p.add_argument("--clock-rate", type=float, default=1.0,
+                   help="with --clock-start: the clock runs this many times faster (soak tests)")
     p.add_argument("--open-all-hours", action="store_true", help="issue tickets outside the issuing windows (demo)")
     p.add_argument("--log-level", default="warning")
     p.add_argument("--sync", choices=("full", "normal"), default="full",

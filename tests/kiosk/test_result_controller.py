@@ -137,3 +137,83 @@ def test_no_server_keeps_the_home_screen_with_a_clear_message_and_retries(tmp_pa
     assert c.lockers_state == "down" and "/api/v1/lockers/result-1" in c.lockers_error
     assert c.health_probes["board"]()[0] == "error", "the dashboard hears the bank is down (once reachable)"
     c.shutdown()
+
+
+COOL_DOWN_S = 12   # [lockers] new_code_after_min = 0.2 in this test's site
+
+
+@pytest.fixture
+def quick_kiosk(server_factory, tmp_path):
+    """A result kiosk whose site slows a dossier after 2 wrong codes and allows a new code 12 s after the last."""
+    from queue_server.config import DEFAULT_CONFIG
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    text = text.replace("max_failed_tries = 5 ", "max_failed_tries = 2 ").replace(
+        "new_code_after_min = 15 ", "new_code_after_min = 0.2 ")
+    site = tmp_path / "site.toml"
+    site.write_text(text, encoding="utf-8")
+    live = server_factory(config_path=site)
+    sim = LockerSim([0, 1], state_file=str(tmp_path / "locker.json"), baudrate=19200, open_delay=0.05,
+                    close_after=0.0, control_port=0).start()
+    cfg = KioskConfig(server_url=live.base_url, device_key=live.bank_key("result-1"), role="result",
+                      kiosk_id="result-1", locker_url=sim.port_path, idle_timeout=30, idle_countdown=10)
+    c = ResultKioskController(cfg, runner=ThreadRunner(), clock=Clock())
+    c.live, c.sim = live, sim
+    c.start()
+    pump(c, lambda: c.lockers_state == "ready" and c.online)
+    yield c
+    c.shutdown()
+    sim.stop()
+
+
+def deposited_with_phone(live) -> tuple[str, float]:
+    """A dossier with a phone on file, its result in a compartment (code sent now)."""
+    staff, bank = live.headers("officer"), live.headers("bank")
+    r = httpx.post(live.base_url + "/api/v1/dossiers", headers=staff, timeout=30,
+                   json={"procedure": "Cấp đổi Giấy chứng nhận", "applicant_name": "Lê Thị Hoa", "status": 9,
+                         "phone": "0912345678"})
+    assert r.status_code == 201, r.text
+    code = r.json()["code"]
+    p = httpx.post(live.base_url + "/api/v1/lockers/result-1/deposits", headers=staff, timeout=30,
+                   json={"dossier": code, "size": "S"}).json()
+    report = f"{live.base_url}/api/v1/lockers/result-1/compartments/{p['compartment']}/report"
+    httpx.post(report, headers=bank, timeout=30,
+               json={"event": "open_confirmed", "parcel_id": p["id"], "door_open": True, "item": False})
+    r = httpx.post(report, headers=bank, timeout=30,
+                   json={"event": "closed", "parcel_id": p["id"], "door_open": False, "item": True})
+    assert r.json()["result"] == "ready", r.text
+    return code, time.monotonic()
+
+
+def test_send_me_a_new_code_waits_out_the_cool_down_then_names_only_the_masked_phone(quick_kiosk):
+    c = quick_kiosk
+    code, sent_at = deposited_with_phone(c.live)
+    c.scanned(code)
+    pump(c, lambda: c.screen == "result_code" and not c.running)
+    c.new_code()                                  # the code has only just been sent: not yet
+    pump(c, lambda: c.view.message == "new_code_wait" and not c.running)
+    assert c.screen == "result_code" and c.view.state == "enter_code"
+    assert "Có thể yêu cầu mã mới sau 1 phút" in c.view.text("vi")
+    assert "new one in 1 min" in c.view.text("en")
+
+    for _ in range(2):                            # two wrong codes: the dossier is slowed down
+        for k in "000000":
+            c.code_key(k)
+        c.code_key("ok")
+        pump(c, lambda: not c.running and c.view.message == "wrong_code")
+    for k in "000000":
+        c.code_key(k)
+    c.code_key("ok")
+    pump(c, lambda: c.view.state == "slowed" and not c.running)
+    assert c.screen == "result_outcome"
+    assert "Gửi lại mã mới" in c.view.text("vi") and "Send me a new code" in c.view.text("en")
+
+    time.sleep(max(0.0, sent_at + COOL_DOWN_S + 0.5 - time.monotonic()))
+    c.new_code()
+    pump(c, lambda: c.view.message == "new_code_sent" and not c.running)
+    assert c.screen == "result_code" and c.otp == ""
+    text = c.view.text("vi")
+    assert "*******678" in text and "0912345678" not in text, text   # only what the server masked
+    assert "Mã cũ không còn dùng được" in text
+
+    c.new_code()                                  # asked again at once: the cool-down starts over
+    pump(c, lambda: c.view.message == "new_code_wait" and not c.running)

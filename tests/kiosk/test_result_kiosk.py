@@ -307,3 +307,52 @@ def test_kiosk_with_both_roles_offers_result_pickup_from_the_ticket_home(bank, r
     report = run_flow(bank.config(role="both"), steps, shots=SCREENSHOTS, timeout=120)
     assert_accessible(report, {"home-both-vi"})
     assert bank.parcel(code)["state"] == "ready"
+
+
+@pytest.fixture
+def quick_bank(server_factory, tmp_path):
+    """A bank whose site slows a dossier after one wrong code and allows a new code 9 s after the last."""
+    from queue_server.config import DEFAULT_CONFIG
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8").replace("max_failed_tries = 5 ", "max_failed_tries = 1 ")
+    site = tmp_path / "site.toml"
+    site.write_text(text.replace("new_code_after_min = 15 ", "new_code_after_min = 0.15 "), encoding="utf-8")
+    locker = LockerSim([0, 1], state_file=str(tmp_path / "locker.json"), baudrate=19200, open_delay=0.05,
+                       close_after=0.0, control_port=0).start()
+    printer = PrinterSim(out_dir=tmp_path / "paper", baudrate=115200)
+    printer.start()
+    yield Bank(server_factory(config_path=site), locker, printer)
+    locker.stop()
+    printer.stop()
+
+
+def test_send_me_a_new_code_from_the_code_screen_and_when_slowed_down(quick_bank, run_flow):
+    bank = quick_bank
+    code = bank.dossier()
+    bank.deposited(code)
+    otp = bank.pickup_code(code)
+    wrong = "000000" if otp != "000000" else "111111"
+    cool_down_over = time.time() + 9.5      # [lockers] new_code_after_min = 0.15
+    steps = [
+        *READY, ["scan", code], ["wait_screen", "result_code", 20],
+        ["tap", "new_code"], ["until", "c.view.message == 'new_code_wait' and not c.running", 20],
+        ["value", "c.view.text('vi')"], *both("new-code-wait"),
+        *type_keys(wrong, letters_key=False), ["tap", "key:ok"],
+        ["until", "c.view.message == 'wrong_code' and not c.running", 20],
+        *type_keys(wrong, letters_key=False), ["tap", "key:ok"],
+        ["until", "c.view.state == 'slowed' and not c.running", 20], ["wait_screen", "result_outcome"],
+        *both("slowed"),
+        ["until", f"__import__('time').time() > {cool_down_over}", 30],
+        ["tap", "new_code"], ["until", "c.view.message == 'new_code_sent' and not c.running", 20],
+        ["wait_screen", "result_code"], ["value", "c.view.text('en')"], *both("new-code-sent"),
+    ]
+    report = run_flow(bank.config(), steps, shots=SCREENSHOTS, timeout=150)
+    assert "có thể yêu cầu mã mới sau 1 phút" in report["values"]["c.view.text('vi')"].lower()
+    sent = report["values"]["c.view.text('en')"]
+    assert "*******321" in sent and "0987654321" not in sent, sent   # the masked phone on file, nothing more
+    codes = []
+    for f in sorted((bank.live.workdir / "outbox").glob("*.json")):
+        m = re.search(r"Mã nhận: (\d{6})", json.loads(f.read_text(encoding="utf-8"))["text"])
+        codes += [m.group(1)] if m else []
+    assert len(set(codes)) == 2, "a second, different code went to the phone on file"
+    assert_accessible(report, {f"{s}-{lang}" for s in ("new-code-wait", "slowed", "new-code-sent")
+                               for lang in ("vi", "en")})

@@ -231,3 +231,31 @@ def test_a_refused_job_in_a_loop_batch_fails_alone_and_nothing_is_doubled(store)
     assert [r for r in results if not isinstance(r, Exception)] == kept
     assert [str(r) for r in results if isinstance(r, Exception)] == ["refused 7", "refused 19"]
     assert [p["n"] for _, p in store.seen] == kept  # each kept change announced once, in order
+
+
+def test_a_finished_threads_connection_is_closed_not_kept(store):
+    """Worker threads come and go (the thread pool retires idle ones): each used to leave its
+    SQLite connection, page cache and all, open for the life of the server."""
+    def read() -> None:
+        store.db.execute("SELECT count(*) FROM tickets").fetchone()
+    for _ in range(10):
+        t = threading.Thread(target=read)
+        t.start()
+        t.join()
+        # each new thread's connection sweeps up the ones whose threads ended
+        dead = [c for c, owner in store._owners.items() if not owner.is_alive()]
+        assert len(dead) <= 1   # only the thread that just ended, until the next one connects
+    assert len(store._conns) <= 3   # the store's own thread, the checkpointer, the last one
+
+
+def test_auth_answers_are_cached_once_per_secret_not_once_per_time_bucket(tmp_path):
+    from queue_server.app import MIGRATIONS
+    from queue_server.auth.accounts import CACHE_SECONDS, add_device, lookup
+    s = Store(tmp_path / "auth.sqlite", MIGRATIONS)
+    try:
+        key = add_device(s, "kiosk-a", "kiosk")
+        for n in range(50):  # 50 cache periods: a long day of one kiosk
+            assert lookup(s, key, 1_800_000_000 + n * CACHE_SECONDS)["role"] == "kiosk"
+        assert sum(1 for k in s.memo._values if k[0] == "auth") == 1
+    finally:
+        s.close()

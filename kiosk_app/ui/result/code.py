@@ -11,7 +11,8 @@ from kiosk_app.ui.screen import KScreen
 
 
 class ResultCodeScreen(KScreen):
-    """The 6-digit pickup code; after a wrong code the tries left are shown in red."""
+    """The 6-digit pickup code; after a wrong code the tries left are shown in red. "Send me a new
+    code" asks the server to send one to the contact on file (the masked contact is shown)."""
     _key: Any = None
 
     def refresh(self, c: Any) -> None:
@@ -23,6 +24,8 @@ class ResultCodeScreen(KScreen):
             keypad.fill(ids.keypad, PIN_KEYS, c.code_key, lambda k: rt(WORD_KEYS[k], c.lang), keypad.scale(c), font=44)
         ids.dossier.text = rt("dossier_n", c.lang, code=view.dossier)
         ids.message.text = rt("checking", c.lang) if c.running else view.text(c.lang)
-        ids.message.color = theme.WARN if view.message in ("wrong_code", "offline") and not c.running else theme.INK
+        warn = view.message in ("wrong_code", "offline", "new_code_wait")
+        ids.message.color = theme.WARN if warn and not c.running else theme.INK
+        ids.new_code.disabled = c.running
         shown = list(c.otp) + ["_"] * (CODE_LENGTH - len(c.otp))
         ids.digits.text = " ".join(shown)

@@ -8,11 +8,12 @@ from kiosk_app.ui.screen import KScreen
 
 LOOK = {"collected": ("h_collected", theme.PRIORITY), "not_taken": ("h_not_taken", theme.PRIMARY),
         "door_failed": ("h_door_failed", theme.WARN), "locked": ("h_locked", theme.WARN),
-        "message": ("h_message", theme.SECONDARY)}
+        "message": ("h_message", theme.SECONDARY), "slowed": ("h_slowed", theme.WARN)}
 
 
 class ResultOutcomeScreen(KScreen):
-    """Collected (+ slip), not taken, door failed, locked, and the flow's other messages."""
+    """Collected (+ slip), not taken, door failed, locked, slowed down (+ "Send me a new code"),
+    and the flow's other messages."""
 
     def refresh(self, c: Any) -> None:
         ids = self.ids
@@ -30,4 +31,5 @@ class ResultOutcomeScreen(KScreen):
             detail = rt("dossier_n", c.lang, code=view.dossier)
         ids.detail.text = detail
         widgets.set_visible(ids.try_again, view.state == "not_taken" and bool(view.dossier))
-        ids.done.disabled = ids.try_again.disabled = c.running
+        widgets.set_visible(ids.new_code, view.state == "slowed" and bool(view.dossier))
+        ids.done.disabled = ids.try_again.disabled = ids.new_code.disabled = c.running
