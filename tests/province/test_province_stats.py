@@ -116,8 +116,10 @@ def test_sites_are_ranked_by_on_time_rate_then_satisfaction_and_keys_stay_in_the
     by_site = province_get(province, viewer, "/api/v1/stats", by="site").json()
     assert [(r["key"], r["issued"], r["served"]) for r in by_site["rows"]] == [("xa-a", 4, 2), ("xa-b", 6, 3)]
     assert by_site["totals"]["issued"] == 10
-    indicators = province_get(province, viewer, "/api/v1/stats/indicators").json()
-    assert {i["code"]: i["value"] for i in indicators["indicators"]}["received"] == 4 + 2
+    def received():   # dossier logs ship beside the ticket logs: wait until both sites' have arrived
+        got = province_get(province, viewer, "/api/v1/stats/indicators").json()
+        return {i["code"]: i["value"] for i in got["indicators"]}["received"] == 4 + 2 and got
+    indicators = wait_until(received, what="every dossier shipped")
 
     # the page: ranked rows, each a link to the site's own figures
     page = httpx.get(province.base_url + "/province", params={"token": viewer}, timeout=60).text
