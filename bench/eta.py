@@ -31,7 +31,7 @@ from queue_server.clock import FakeClock, to_ts
 from queue_server.config import load_site
 from queue_server.counters import presence
 from queue_server.store import Store
-from queue_server.tickets import rules
+from queue_server.tickets import calling, rules
 from queue_server.tickets.estimates import naive_wait_minutes
 from queue_server.tickets.public import ticket_with_estimate
 
@@ -135,7 +135,7 @@ class Day:
         if k in self.leaving:
             self.sign_out(t, k)
             return
-        ticket = rules.call_next(self.store, site, now, k, actor=f"staff:o{k}", finish_current=False)
+        ticket = calling.call_next(self.store, site, now, k, actor=f"staff:o{k}", finish_current=False)
         if ticket is None:
             if lunch:
                 self.sign_out(t, k)
@@ -175,14 +175,14 @@ class Day:
             elif kind == "free":
                 self.free(t, data)
             elif kind == "recall":
-                rules.recall(self.store, self.site, self.now(t), data, "staff:o")
+                calling.recall(self.store, self.site, self.now(t), data, "staff:o")
             elif kind == "start":
-                rules.start(self.store, self.site, self.now(t), data)
+                calling.start(self.store, self.site, self.now(t), data)
             elif kind == "finish":
-                rules.finish(self.store, self.site, self.now(t), data[1], f"staff:o{data[0]}")
+                calling.finish(self.store, self.site, self.now(t), data[1], f"staff:o{data[0]}")
                 self.push(t + self.rng.uniform(5, 20), "free", data[0])
             elif kind == "no_show":
-                rules.no_show(self.store, self.site, self.now(t), data[1], f"staff:o{data[0]}")
+                calling.no_show(self.store, self.site, self.now(t), data[1], f"staff:o{data[0]}")
                 self.push(t + 5, "free", data[0])
         out = []
         for tid, called in self.store.db.execute("SELECT id, called_ts FROM tickets WHERE called_ts IS NOT NULL"):

@@ -14,6 +14,7 @@ from queue_server.clock import iso_local, service_day, to_ts
 from queue_server.config import SiteConfig
 from queue_server.errors import RuleError
 from queue_server.store import Store, Tx
+from queue_server.tickets.rules import queue_changed
 from queue_server.tickets.view import counter_json
 
 
@@ -37,7 +38,6 @@ def _staff_name(tx: Tx, actor: str) -> str:
 
 
 def _announce(tx: Tx, site: SiteConfig, counter: str, kind: str, actor: str, reason: str | None, ts: float) -> None:
-    from queue_server.tickets.rules import queue_changed  # the rules import this module's callers
     tx.execute("INSERT INTO counter_presence_log (counter, actor, type, reason, ts) VALUES (?, ?, ?, ?, ?)",
                (counter, actor, kind, reason, ts))
     tx.store.memo.drop("open", "forecast")

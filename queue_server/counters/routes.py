@@ -6,7 +6,7 @@ from datetime import datetime
 from fastapi import APIRouter, Body, Depends, Response
 from pydantic import BaseModel, ConfigDict
 
-from queue_server.tickets import rules
+from queue_server.tickets import calling
 from queue_server.auth.guards import RANK, Principal, require_staff
 from queue_server.counters import presence
 from queue_server.config import SiteConfig
@@ -29,7 +29,7 @@ async def call_next(counter: str, body: CallNextRequest | None = Body(None),
                     store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
                     now: datetime = Depends(get_now), who: Principal = Staff) -> Response:
     finish_current = body.finish_current if body else True
-    row = await store.run(lambda: rules.call_next(store, site, now, counter, actor=who.actor,
+    row = await store.run(lambda: calling.call_next(store, site, now, counter, actor=who.actor,
                                                   finish_current=finish_current))
     if row is None:
         return Response(status_code=204)
@@ -39,13 +39,13 @@ async def call_next(counter: str, body: CallNextRequest | None = Body(None),
 @router.post("/{counter}/pause", summary="Pause a counter (it calls nobody until resumed)")
 async def pause(counter: str, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
                 now: datetime = Depends(get_now), who: Principal = Staff) -> FastJSONResponse:
-    return FastJSONResponse(counter_json(site, await store.run(lambda: rules.set_counter_state(store, site, now, counter, "paused", who.actor)), None))
+    return FastJSONResponse(counter_json(site, await store.run(lambda: calling.set_counter_state(store, site, now, counter, "paused", who.actor)), None))
 
 
 @router.post("/{counter}/resume", summary="Resume a paused counter")
 async def resume(counter: str, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
                  now: datetime = Depends(get_now), who: Principal = Staff) -> FastJSONResponse:
-    return FastJSONResponse(counter_json(site, await store.run(lambda: rules.set_counter_state(store, site, now, counter, "open", who.actor)), None))
+    return FastJSONResponse(counter_json(site, await store.run(lambda: calling.set_counter_state(store, site, now, counter, "open", who.actor)), None))
 
 
 @router.post("/{counter}/sign-in", summary="The officer starts work at this counter (409 if another officer holds it)")

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from queue_server.edge.bounds import CleanText, RowId
-from queue_server.tickets import rules
+from queue_server.tickets import calling, rules
 from queue_server.auth.guards import Principal, check_principal, principal_of, require_staff, require_staff_or_device
 from queue_server.clock import service_day, to_ts
 from queue_server.config import SiteConfig
@@ -146,7 +146,7 @@ TICKET_ACTIONS = (
 
 
 def _add_ticket_action(name: str, path: str, summary: str) -> None:
-    rule = getattr(rules, name)
+    rule = getattr(calling, name)
 
     async def action(ticket_id: RowId, store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
                      now: datetime = Depends(get_now), who: Principal = Staff) -> FastJSONResponse:
@@ -164,7 +164,7 @@ for _name, _path, _summary in TICKET_ACTIONS:
 async def transfer(ticket_id: RowId, body: TransferRequest, store: Store = Depends(get_store),
                    site: SiteConfig = Depends(get_site), now: datetime = Depends(get_now),
                    who: Principal = Staff) -> FastJSONResponse:
-    row = await store.run(lambda: rules.transfer(store, site, now, ticket_id, body.service, who.actor))
+    row = await store.run(lambda: calling.transfer(store, site, now, ticket_id, body.service, who.actor))
     return FastJSONResponse(ticket_with_estimate(store, site, row, now))
 
 
@@ -173,4 +173,4 @@ async def cancel(ticket_id: RowId, body: CancelRequest | None = Body(None), stor
                  site: SiteConfig = Depends(get_site), now: datetime = Depends(get_now),
                  who: Principal = Staff) -> FastJSONResponse:
     reason = body.reason if body else None
-    return FastJSONResponse(ticket_json(site, await store.run(lambda: rules.cancel(store, site, now, ticket_id, who.actor, reason))))
+    return FastJSONResponse(ticket_json(site, await store.run(lambda: calling.cancel(store, site, now, ticket_id, who.actor, reason))))

@@ -198,7 +198,7 @@ def m005_tickets_one_unique_number(db: Database) -> None:
 @migrations()
 def m006_waiting_count_with_the_number(db: Database) -> None:
     # A new ticket is counted as waiting by the upsert that gives it its number
-    # (rules._insert_ticket, the one place tickets are inserted), not by an AFTER INSERT
+    # (rules.insert_ticket, the one place tickets are inserted), not by an AFTER INSERT
     # trigger: a trigger makes SQLite run a sub-program and keep a statement journal for
     # every insert, 11-14 µs of a ~60 µs ticket (docs/benchmarks-server.md). State changes
     # and deletes stay counted by the m004 triggers; `sync_site` recounts the day at start.

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from queue_server.tickets import rules
+from queue_server.tickets import calling, rules
 from queue_server.clock import FakeClock, to_ts
 from queue_server.config import load_site
 from queue_server.tickets.schema import migrations
@@ -42,13 +42,13 @@ def run_day(steps):
                 clock.advance(hours=24)
             elif step[0] == "call":
                 waiting = store.query("SELECT id, service, arrived_ts, day FROM tickets WHERE state = 'waiting'")
-                got = rules.call_next(store, SITE, clock(), step[1])
+                got = calling.call_next(store, SITE, clock(), step[1])
                 if got:
                     calls.append((to_ts(clock()), step[1], got, waiting))
             elif step[0] == "finish":
                 held = store.one("SELECT id FROM tickets WHERE counter = ? AND state = 'called'", [step[1]])
                 if held:
-                    rules.finish(store, SITE, clock(), held["id"])
+                    calling.finish(store, SITE, clock(), held["id"])
         tickets = store.query("SELECT * FROM tickets ORDER BY id")
         events = store.query("SELECT * FROM ticket_events ORDER BY id")
         store.close()
@@ -132,7 +132,7 @@ def test_the_store_calls_exactly_whom_the_rule_says(rows, now_min, counter):
         k = SITE.counters[counter]
         cands = [Candidate(t["id"], t["service"], t["priority"], t["arrived_ts"]) for t in tickets]
         expected = rule.pick(cands, k.services, now, k.priority)
-        assert rules.pick_next(store.db.conn, SITE, "d", k.services, now, k.priority) == (expected and expected.id)
+        assert calling.pick_next(store.db.conn, SITE, "d", k.services, now, k.priority) == (expected and expected.id)
         for t in tickets:
             same = [c for c in cands if c.service == t["service"]]
             ahead = rule.order(same, now).index(next(c for c in same if c.id == t["id"]))
@@ -170,11 +170,11 @@ def test_waiting_counts_kept_by_the_writers_match_the_tickets(steps):
                     if step[2] is None:
                         assert t["people_ahead"] == people_ahead(store.db.conn, SITE, t, to_ts(clock()))
                 elif step[0] == "call":
-                    rules.call_next(store, SITE, clock(), step[1])
+                    calling.call_next(store, SITE, clock(), step[1])
                 elif step[0] == "cancel":
-                    rules.cancel(store, SITE, clock(), step[1] + 1)
+                    calling.cancel(store, SITE, clock(), step[1] + 1)
                 elif step[0] == "transfer":
-                    rules.transfer(store, SITE, clock(), step[1] + 1, step[2])
+                    calling.transfer(store, SITE, clock(), step[1] + 1, step[2])
                 else:
                     clock.advance(hours=24)
             except RuleError:

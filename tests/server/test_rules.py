@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from queue_server.tickets import rules
+from queue_server.tickets import calling, rules
 from queue_server.clock import FakeClock
 from queue_server.config import load_site
 from queue_server.errors import RuleError
@@ -69,12 +69,12 @@ def test_day_boundary_ignores_the_machine_time_zone(tmp_path):
 def test_life_cycle_and_event_log(env):
     store, site, clock = env
     t = issue(env)
-    called = rules.call_next(store, site, clock(), "2", actor="staff:an")
+    called = calling.call_next(store, site, clock(), "2", actor="staff:an")
     assert (called["id"], called["state"], called["counter"]) == (t["id"], "called", "2")
     clock.advance(minutes=1)
-    assert rules.start(store, site, clock(), t["id"])["state"] == "serving"
+    assert calling.start(store, site, clock(), t["id"])["state"] == "serving"
     clock.advance(minutes=6)
-    done = rules.finish(store, site, clock(), t["id"])
+    done = calling.finish(store, site, clock(), t["id"])
     assert done["state"] == "done" and done["finished_ts"] - done["started_ts"] == 360
     types = [r["type"] for r in store.query("SELECT type FROM ticket_events WHERE ticket_id = ? ORDER BY id", [t["id"]])]
     assert types == ["issued", "called", "started", "finished"]
@@ -86,10 +86,10 @@ def test_life_cycle_and_event_log(env):
 def test_recall_then_no_show_after_max_recalls(env):
     store, site, clock = env
     t = issue(env)
-    rules.call_next(store, site, clock(), "2")
+    calling.call_next(store, site, clock(), "2")
     for n in range(1, site.queue.max_recalls + 1):
-        assert rules.recall(store, site, clock(), t["id"])["recalls"] == n
-    assert rules.recall(store, site, clock(), t["id"])["state"] == "no_show"
+        assert calling.recall(store, site, clock(), t["id"])["recalls"] == n
+    assert calling.recall(store, site, clock(), t["id"])["state"] == "no_show"
 
 
 def test_transfer_keeps_arrival_time_and_place(env):
@@ -97,14 +97,14 @@ def test_transfer_keeps_arrival_time_and_place(env):
     early = issue(env, "land")
     clock.advance(minutes=10)
     later_civil = issue(env, "civil")
-    rules.call_next(store, site, clock(), "2")
-    moved = rules.transfer(store, site, clock(), early["id"], "civil")
+    calling.call_next(store, site, clock(), "2")
+    moved = calling.transfer(store, site, clock(), early["id"], "civil")
     # the visitor keeps their number: the board and the voice call A001 at the civil counter
     assert moved["arrived_ts"] == early["arrived_ts"] and moved["number"] == early["number"] == "A001"
     assert rules.get_ticket(store.db.conn, early["id"])["transferred_to"] == moved["id"]
-    called = rules.call_next(store, site, clock(), "5")
+    called = calling.call_next(store, site, clock(), "5")
     assert called["id"] == moved["id"] and called["number"] == "A001"  # arrived before later_civil
-    assert rules.call_next(store, site, clock(), "6")["id"] == later_civil["id"]
+    assert calling.call_next(store, site, clock(), "6")["id"] == later_civil["id"]
     assert issue(env, "civil")["number"] == "B002"                      # no civil number was used up
     assert issue(env, "land")["number"] == "A002"
 
@@ -115,32 +115,32 @@ def test_calling_order_head_start_priority_counter_and_max_wait(env):
     clock.advance(minutes=10)
     elderly = issue(env, "land", "elderly")  # 40 min head start beats a 10-minute lead
     clock.advance(minutes=1)
-    assert rules.call_next(store, site, clock(), "2")["id"] == elderly["id"]
-    assert rules.call_next(store, site, clock(), "3")["id"] == normal["id"]
+    assert calling.call_next(store, site, clock(), "2")["id"] == elderly["id"]
+    assert calling.call_next(store, site, clock(), "3")["id"] == normal["id"]
     # the priority counter takes a priority ticket first even against a far earlier arrival
     first = issue(env, "civil")
     clock.advance(minutes=60)
     child = issue(env, "civil", "child_carer")
-    assert rules.call_next(store, site, clock(), "1")["id"] == child["id"]
+    assert calling.call_next(store, site, clock(), "1")["id"] == child["id"]
     # ... but nobody passes the maximum wait
     clock.advance(minutes=30)  # `first` has now waited 90 > 75 minutes
     issue(env, "civil", "disabled")
-    assert rules.call_next(store, site, clock(), "1")["id"] == first["id"]
+    assert calling.call_next(store, site, clock(), "1")["id"] == first["id"]
 
 
 def test_cancel_pause_and_errors(env):
     store, site, clock = env
     t = issue(env, "civil")
-    assert rules.cancel(store, site, clock(), t["id"], reason="nhầm")["state"] == "cancelled"
+    assert calling.cancel(store, site, clock(), t["id"], reason="nhầm")["state"] == "cancelled"
     with pytest.raises(RuleError) as e:
-        rules.start(store, site, clock(), t["id"])
+        calling.start(store, site, clock(), t["id"])
     assert e.value.code == "invalid_state"
     issue(env, "civil")
-    rules.set_counter_state(store, site, clock(), "5", "paused")
+    calling.set_counter_state(store, site, clock(), "5", "paused")
     with pytest.raises(RuleError, match="paused"):
-        rules.call_next(store, site, clock(), "5")
-    rules.set_counter_state(store, site, clock(), "5", "open")
-    assert rules.call_next(store, site, clock(), "5")["number"] == "B002"
+        calling.call_next(store, site, clock(), "5")
+    calling.set_counter_state(store, site, clock(), "5", "open")
+    assert calling.call_next(store, site, clock(), "5")["number"] == "B002"
     with pytest.raises(RuleError) as e:
         rules.get_ticket(store.db.conn, 999)
     assert e.value.code == "not_found"
@@ -164,11 +164,11 @@ def test_daily_cap_and_issuing_windows(env):
 def test_call_next_finishes_what_was_served_and_never_counts_an_unstarted_call_as_served(env):
     store, site, clock = env
     a, b, c = issue(env), issue(env), issue(env)
-    rules.call_next(store, site, clock(), "2")
-    rules.start(store, site, clock(), a["id"])
-    rules.call_next(store, site, clock(), "2")          # a was served: done
+    calling.call_next(store, site, clock(), "2")
+    calling.start(store, site, clock(), a["id"])
+    calling.call_next(store, site, clock(), "2")          # a was served: done
     assert rules.get_ticket(store.db.conn, a["id"])["state"] == "done"
-    rules.call_next(store, site, clock(), "2")          # b was called, never started: not served
+    calling.call_next(store, site, clock(), "2")          # b was called, never started: not served
     assert rules.get_ticket(store.db.conn, b["id"])["state"] == "no_show"
     assert rules.get_ticket(store.db.conn, c["id"])["state"] == "called"
 
@@ -178,9 +178,9 @@ def test_call_next_may_refuse_over_an_unstarted_call_instead(env, tmp_path):
     store, site, clock = env
     asking = dataclasses.replace(site, queue=dataclasses.replace(site.queue, call_next_unstarted="refuse"))
     a, _ = issue(env), issue(env)
-    rules.call_next(store, asking, clock(), "2")
+    calling.call_next(store, asking, clock(), "2")
     with pytest.raises(RuleError) as e:
-        rules.call_next(store, asking, clock(), "2")
+        calling.call_next(store, asking, clock(), "2")
     assert e.value.code == "current_not_started" and a["number"] in e.value.vi
     assert rules.get_ticket(store.db.conn, a["id"])["state"] == "called"
 
@@ -192,10 +192,10 @@ def test_estimates_follow_the_rolling_service_time(env):
     assert before == site.services["land"].typical_minutes * 60
     for _ in range(5):
         t = issue(env)
-        rules.call_next(store, site, clock(), "2")
-        rules.start(store, site, clock(), t["id"])
+        calling.call_next(store, site, clock(), "2")
+        calling.start(store, site, clock(), t["id"])
         clock.advance(minutes=20)
-        rules.finish(store, site, clock(), t["id"])
+        calling.finish(store, site, clock(), t["id"])
     assert rolling_service_seconds(store.db.conn, site, "land") > before * 1.5
 
 
@@ -210,9 +210,9 @@ def test_issued_ticket_is_exactly_what_was_stored(env):
 def test_a_new_day_closes_what_yesterday_left_open(env):
     store, site, clock = env
     serving, called, waiting = issue(env, "land"), issue(env, "land"), issue(env, "land")
-    rules.call_next(store, site, clock(), "2")
-    rules.call_next(store, site, clock(), "3")
-    rules.start(store, site, clock(), serving["id"])
+    calling.call_next(store, site, clock(), "2")
+    calling.call_next(store, site, clock(), "3")
+    calling.start(store, site, clock(), serving["id"])
     clock.advance(days=1)
     assert issue(env, "civil")["number"] == "B001"
     states = {t["id"]: rules.get_ticket(store.db.conn, t["id"])["state"] for t in (waiting, called, serving)}
