@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from queue_server.app import MIGRATIONS
-from queue_server.clock import FakeClock, to_ts
+from queue_server.clock import FakeClock
 from queue_server.config import load_site
 from queue_server.counters import presence
 from queue_server.store import Store

@@ -31,10 +31,12 @@ from queue_server.events import routes as events_routes
 from queue_server.events.bus import EventBus
 from queue_server.integrations import routes as integrations_routes
 from queue_server.integrations import schema as integrations_schema
+from queue_server.lockers import kiosk_routes as lockers_kiosk_routes
 from queue_server.lockers import routes as lockers_routes
 from queue_server.lockers import schema as lockers_schema
 from queue_server.lockers.codes import PickupCodes
 from queue_server.lockers.config import parse_lockers
+from queue_server.lockers.worker import setup as setup_lockers
 from queue_server.notices import outbox as notices_routes
 from queue_server.notices import schema as notices_schema
 from queue_server.notices.outbox import Deliverer, outbox_dir
@@ -70,7 +72,8 @@ MIGRATIONS = (tickets_schema.migrations, auth_schema.migrations, ratings_schema.
 ROUTERS = (tickets_routes.router, counters_routes.router, tickets_public.router, alerts_routes.router, tickets_citizen.router,
            auth_routes.router,
            events_routes.router, web.router, voice_routes.router, ratings_routes.router,
-           dashboard_routes.router, dossiers_routes.router, lockers_routes.router, notices_routes.router,
+           dashboard_routes.router, dossiers_routes.router, lockers_routes.router, lockers_kiosk_routes.router,
+           notices_routes.router,
            integrations_routes.router, postal_routes.router, stats_routes.router, stats_page.router,
            appointments_routes.router, appointments_page.router)
 
@@ -154,7 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     web.setup(app)
-    lockers_worker = app.state.lockers_worker = lockers_routes.setup(app)
+    lockers_worker = app.state.lockers_worker = setup_lockers(app)
     integrations_routes.setup(app)
     openapi_doc.install(app)  # security schemes and every error status in /openapi.json
     return app

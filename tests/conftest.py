@@ -8,7 +8,6 @@ See bench/live_server.py.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlsplit
 
-from fastapi import Depends
 from starlette.requests import HTTPConnection
 
 from queue_server.auth import accounts

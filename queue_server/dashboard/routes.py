@@ -17,7 +17,6 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
-from sqlite_utils import Database, Migrations
 
 from queue_server.appointments import rules as appointments
 from queue_server.auth.guards import Principal, require_device, require_staff

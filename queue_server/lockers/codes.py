@@ -16,10 +16,13 @@ A code the citizen must receive has to exist somewhere for a moment. Our choice:
 """
 from __future__ import annotations
 
+import hashlib
 import secrets
 import threading
 from datetime import datetime
 
+from queue_server.lockers.audit import audit
+from queue_server.lockers.parcels import parcel_by_id
 from queue_server.store import Store
 
 
@@ -50,7 +53,6 @@ class PickupCodes:
     def code_for(self, parcel_id: int, now: datetime) -> str | None:
         """The clear code to put in a message about this parcel now, or None: do not send (the result
         is no longer waiting, or the citizen already has the current code from another channel)."""
-        from queue_server.lockers.rules import hash_code, parcel_by_id
         with self.store.write() as tx:
             p = parcel_by_id(tx, parcel_id)
             if p is None or p["state"] != "ready" or not p["code_hash"]:
@@ -68,7 +70,6 @@ class PickupCodes:
             h = hash_code(code, salt)
             tx.execute("UPDATE locker_parcels SET code_hash = ?, code_salt = ?, code_issued_ts = ?, updated_ts = ? "
                        "WHERE id = ?", (h, salt, now.timestamp(), now.timestamp(), parcel_id))
-            from queue_server.lockers.audit import audit
             audit(tx, now, p["kiosk"], p["number"], "code_redrawn", "notices", purpose="pickup", parcel=p,
                   reason="code not kept across a restart")
         self.remember(parcel_id, h, code)
@@ -78,3 +79,7 @@ class PickupCodes:
 def draw() -> tuple[str, str]:
     """A fresh 6-digit code and a salt for its hash."""
     return f"{secrets.randbelow(10 ** 6):06d}", secrets.token_hex(16)
+
+
+def hash_code(code: str, salt: str) -> str:
+    return hashlib.pbkdf2_hmac("sha256", code.encode(), bytes.fromhex(salt), 20000).hex()

@@ -10,7 +10,9 @@ from queue_server.errors import RuleError
 from queue_server.notices import outbox as notices
 from queue_server.lockers.audit import alert, audit
 from queue_server.lockers.config import LockerConfig
-from queue_server.lockers.rules import RESERVATION_TTL, issue_code, queue_notice, row, update_parcel
+from queue_server.lockers.messages import issue_code, queue_notice
+from queue_server.lockers.parcels import row, update_parcel
+from queue_server.lockers.rules import RESERVATION_TTL
 from queue_server.store import Tx
 
 

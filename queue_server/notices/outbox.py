@@ -1,7 +1,7 @@
 """Notices to citizens (result ready, reminder): one outbox, several channels.
 
 A request only INSERTs into `notices_outbox` inside its own transaction; a
-background worker (started by `queue_server.lockers.routes`) delivers due rows with
+background worker (started by `queue_server.lockers.worker`) delivers due rows with
 retries and exponential back-off, so a slow SMS gateway never blocks anyone.
 Channels (`queue_server.notices.adapters`): file outbox (default), SMS and
 Zalo OA over HTTP, e-mail over SMTP.

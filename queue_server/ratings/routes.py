@@ -19,7 +19,6 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlite_utils import Database, Migrations
 
 from queue_server.edge.bounds import CleanText, RowId
 from queue_server.auth.guards import Principal, require_device, require_staff, require_staff_or_device
