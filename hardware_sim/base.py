@@ -263,3 +263,19 @@ def control_request(control_url: str, command: str, **args: Any) -> dict[str, An
     except urllib.error.HTTPError as exc:
         body = json.loads(exc.read() or b"{}")
         raise RuntimeError(body.get("error", {}).get("message", str(exc))) from None
+
+
+def run_until_stopped(stop: Callable[[], None]) -> int:
+    """Keep a simulator's process alive until Ctrl-C or SIGTERM, then `stop()` it (ports closed, state
+    saved): the same for every `motcua sim` device, so a supervisor's SIGTERM never leaves a pty behind."""
+    import signal
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    try:
+        while not done.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+    return 0

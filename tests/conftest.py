@@ -4,6 +4,8 @@
 - `server_factory` (function scope): `server_factory(**kw)` → a fresh LiveServer
   (kw: config_path, clock_start, open_all_hours); all stopped at test end.
 - `app_factory`: in-process app + store for TestClient tests (injectable clock).
+- `api_factory`: `api_factory(**settings)` → a TestClient on a fresh app_factory app, officer
+  "an" signed in (`.officer`), a ticket kiosk's key (`.kiosk`), `.store`, `.clock`, `.login()`.
 See bench/live_server.py.
 """
 from __future__ import annotations
@@ -56,3 +58,33 @@ def app_factory(tmp_path):
     yield make
     for app in made:
         app.state.store.close()
+
+
+@pytest.fixture
+def api_factory(app_factory):
+    """api_factory(display_name=None, **settings) → an open TestClient with .officer and .kiosk headers, .store, .clock and
+    .login(username, password) → headers (the sign-in must succeed)."""
+    from fastapi.testclient import TestClient
+    from queue_server.auth.accounts import add_device, add_user
+
+    opened = []
+
+    def make(display_name: str | None = None, **kw):
+        app, store = app_factory(**kw)
+        add_user(store, "an", "officer", "officer-pass", display_name=display_name)
+        kiosk = add_device(store, "kiosk-1", "kiosk")
+        client = TestClient(app)
+        client.__enter__()
+        opened.append(client)
+
+        def login(username: str, password: str) -> dict[str, str]:
+            answer = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+            assert answer.status_code == 200, answer.text
+            return {"Authorization": f"Bearer {answer.json()['token']}"}
+        client.login, client.store, client.clock = login, store, app.state.settings.clock
+        client.officer, client.kiosk = login("an", "officer-pass"), {"Authorization": f"Bearer {kiosk}"}
+        return client
+
+    yield make
+    for client in opened:
+        client.__exit__(None, None, None)

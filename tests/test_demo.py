@@ -1,36 +1,21 @@
 """`make demo` is the first thing a new user runs: it must start the center, print working
 page URLs with demo credentials, and stop everything it started on Ctrl-C, and on SIGTERM
 (systemd, `kill`) alike: SIGTERM used to leave its nine children running."""
-import os
 import re
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
-MOTCUA = Path(sys.executable).parent / "motcua"
+from bench.demo.launch import DemoProcess
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_demo_prints_working_urls_and_stops_cleanly(tmp_path, stop_signal):
-    proc = subprocess.Popen([str(MOTCUA), "demo", "--var", str(tmp_path), "--port", "0", "--no-kiosk"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
-    lines: list[str] = []
+    demo = DemoProcess(tmp_path)
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if "Ctrl-C" in line:
-                break
-        out = "".join(lines)
+        out = demo.start(timeout=90)
         assert "Ctrl-C" in out, out
         server = re.search(r"queue server: (http://127\.0\.0\.1:\d+)", out).group(1)
         display = re.search(r"Hall display\s+(\S+)", out).group(1)
@@ -60,18 +45,7 @@ def test_demo_prints_working_urls_and_stops_cleanly(tmp_path, stop_signal):
         me = httpx.get(f"{server}/api/v1/auth/me", headers={"Authorization": f"Bearer {ticket_key}"}, timeout=10)
         assert me.json() == {"kind": "device", "name": "kiosk-1", "role": "kiosk"}   # the ticket kiosk's own key
     finally:
-        proc.send_signal(stop_signal)
-        try:
-            proc.wait(30)
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-    assert proc.returncode == 0
-    # nothing the demo started is left running
-    left = subprocess.run(["pgrep", "-s", str(proc.pid)], capture_output=True, text=True).stdout.split()
-    if left:  # do not leave them running for the next tests either
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        returncode = demo.stop(stop_signal)
+    assert returncode == 0
+    left = demo.leftovers()  # nothing the demo started is left running
     assert not left, f"processes left behind: {left}"

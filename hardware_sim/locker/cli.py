@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
-import threading
+
+from hardware_sim.base import run_until_stopped
 
 ACTIONS = ("state", "put-item", "take-item", "open-door", "close-door", "door", "fault",
            "clear-faults", "set-timing")
@@ -65,15 +65,7 @@ def run(args: argparse.Namespace) -> int:
     device.start()
     print(json.dumps({**device.describe(), "boards": sorted(device.bank.boards), "baud": args.baud}),
           flush=True)
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    try:
-        done.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        device.stop()
-    return 0
+    return run_until_stopped(device.stop)
 
 
 def _control(args: argparse.Namespace) -> int:

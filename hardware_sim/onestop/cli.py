@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
-import threading
+
+from hardware_sim.base import run_until_stopped
 
 
 def register_sim(sim: argparse._SubParsersAction) -> None:
@@ -50,12 +50,4 @@ def run(args: argparse.Namespace) -> int:
         return 2
     print(json.dumps({"url": server.url, "source_url": "onestop+" + server.url,
                       "control": server.url + "/control"}), flush=True)
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    try:
-        done.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-    return 0
+    return run_until_stopped(server.stop)

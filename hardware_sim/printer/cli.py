@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
-import threading
+
+from hardware_sim.base import run_until_stopped
 
 
 def register_sim(sim: argparse._SubParsersAction) -> None:
@@ -49,16 +49,7 @@ def _run(args: argparse.Namespace) -> int:
     print(f"printer simulator ready: pty {device.port_path}  tcp {device.tcp_port}  "
           f"control {device.control_url}  out {args.out}", flush=True)
     print(json.dumps(info), flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *a: stop.set())
-    try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        device.stop()
-    return 0
+    return run_until_stopped(device.stop)
 
 
 def _control(args: argparse.Namespace) -> int:

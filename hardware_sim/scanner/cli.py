@@ -12,9 +12,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from datetime import date
 from typing import Any
+
+from hardware_sim.base import run_until_stopped
 
 ACTIONS = ("scan", "cccd", "receipt", "hold", "noise", "partial", "overlong", "invalid-utf8",
            "raw", "unplug", "replug", "state")
@@ -55,14 +56,7 @@ def run(args: argparse.Namespace) -> int:
     print(json.dumps(device.describe(), ensure_ascii=False), flush=True)
     print(f"scanner simulator on {device.port_path} — inject: motcua sim scanner --control "
           f"{device.control_url} scan \"TEXT\"; Ctrl-C to stop", file=sys.stderr, flush=True)
-    try:
-        while True:
-            time.sleep(1)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        device.stop()
-    return 0
+    return run_until_stopped(device.stop)
 
 
 def _command(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:

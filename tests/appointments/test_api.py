@@ -1,30 +1,19 @@
 """Appointments over HTTP (in-process app, real SQLite file, fake clock at Monday 08:00)."""
 from __future__ import annotations
 
-from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
-from queue_server.auth.accounts import add_device, add_user
+from queue_server.auth.accounts import add_device
 
 TUESDAY = "2026-11-24"
 SLOT = "2026-11-24T09:00+07:00"
 
 
 @pytest.fixture
-def api(app_factory):
-    app, store = app_factory()
-    add_user(store, "an", "officer", "officer-pass")
-    kiosk = add_device(store, "kiosk-1", "kiosk")
-    client = TestClient(app)
-    client.__enter__()
-    token = client.post("/api/v1/auth/login", json={"username": "an", "password": "officer-pass"}).json()["token"]
-    client.officer = {"Authorization": f"Bearer {token}"}
-    client.kiosk = {"Authorization": f"Bearer {kiosk}"}
-    client.clock, client.store = app.state.settings.clock, store
-    yield client
-    client.__exit__(None, None, None)
+def api(api_factory):
+    return api_factory()
 
 
 def book(api, start=SLOT, service="land", **extra):

@@ -8,21 +8,11 @@ from queue_server.auth.accounts import add_device, add_user
 
 
 @pytest.fixture
-def api(app_factory):
-    app, store = app_factory()
-    add_user(store, "an", "officer", "officer-pass")
-    add_user(store, "binh", "supervisor", "supervisor-pass")
-    kiosk = add_device(store, "kiosk-1", "kiosk")
-    display = add_device(store, "display-1", "display")
-    client = TestClient(app)
-    client.__enter__()
-    token = client.post("/api/v1/auth/login", json={"username": "an", "password": "officer-pass"}).json()["token"]
-    client.officer = {"Authorization": f"Bearer {token}"}
-    client.kiosk = {"Authorization": f"Bearer {kiosk}"}
-    client.display = {"Authorization": f"Bearer {display}"}
-    client.clock = app.state.settings.clock
-    yield client
-    client.__exit__(None, None, None)
+def api(api_factory):
+    client = api_factory()
+    add_user(client.store, "binh", "supervisor", "supervisor-pass")
+    client.display = {"Authorization": f"Bearer {add_device(client.store, 'display-1', 'display')}"}
+    return client
 
 
 def issue(api, service="land", key=None, **body):

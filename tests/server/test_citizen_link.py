@@ -8,10 +8,8 @@ import uuid
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 from hypothesis import given, settings, strategies as st
 
-from queue_server.auth.accounts import add_device, add_user
 from queue_server.tickets.links import TOKEN_LEN, ticket_id_for, token_for
 
 KEY = bytes(range(32))
@@ -43,18 +41,8 @@ def test_any_text_is_refused_or_decodes_only_when_tagged(text):
 
 
 @pytest.fixture
-def api(app_factory):
-    app, store = app_factory(public_url="https://motcua.example.vn")
-    add_user(store, "an", "officer", "officer-pass")
-    kiosk = add_device(store, "kiosk-1", "kiosk")
-    client = TestClient(app)
-    client.__enter__()
-    token = client.post("/api/v1/auth/login", json={"username": "an", "password": "officer-pass"}).json()["token"]
-    client.officer = {"Authorization": f"Bearer {token}"}
-    client.kiosk = {"Authorization": f"Bearer {kiosk}"}
-    client.clock = app.state.settings.clock
-    yield client
-    client.__exit__(None, None, None)
+def api(api_factory):
+    return api_factory(public_url="https://motcua.example.vn")
 
 
 def issue(api, service="land", **body):

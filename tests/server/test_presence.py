@@ -2,30 +2,19 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
 from queue_server.auth.accounts import add_device, add_user
 from queue_server.counters.presence import sweep_idle
 
 
 @pytest.fixture
-def api(app_factory):
-    app, store = app_factory()
-    add_user(store, "an", "officer", "officer-pass", display_name="Nguyễn Văn An")
+def api(api_factory):
+    client = api_factory(display_name="Nguyễn Văn An")
+    store = client.store
     add_user(store, "binh", "officer", "officer-pass")
     add_user(store, "chi", "supervisor", "supervisor-pass")
-    kiosk = add_device(store, "kiosk-1", "kiosk")
-    client = TestClient(app)
-    client.__enter__()
-
-    def login(name, password):
-        token = client.post("/api/v1/auth/login", json={"username": name, "password": password}).json()["token"]
-        return {"Authorization": f"Bearer {token}"}
-    client.an, client.binh, client.chi = login("an", "officer-pass"), login("binh", "officer-pass"), login("chi", "supervisor-pass")
-    client.kiosk = {"Authorization": f"Bearer {kiosk}"}
-    client.app = app
-    yield client
-    client.__exit__(None, None, None)
+    client.an, client.binh, client.chi = client.officer, client.login("binh", "officer-pass"), client.login("chi", "supervisor-pass")
+    return client
 
 
 def counters(api):

@@ -6,30 +6,18 @@ import logging
 import uuid
 
 import pytest
-from fastapi.testclient import TestClient
 from hypothesis import given, strategies as st
 
 from queue_server.alerts import rules
 from queue_server.alerts.routes import run_once
-from queue_server.auth.accounts import add_device, add_user
 from queue_server.notices.outbox import deliverer
 
 PHONE = "0901234567"
 
 
 @pytest.fixture
-def api(app_factory):
-    app, store = app_factory(public_url="https://motcua.example.vn")
-    add_user(store, "an", "officer", "officer-pass")
-    kiosk = add_device(store, "kiosk-1", "kiosk")
-    client = TestClient(app)
-    client.__enter__()
-    token = client.post("/api/v1/auth/login", json={"username": "an", "password": "officer-pass"}).json()["token"]
-    client.officer = {"Authorization": f"Bearer {token}"}
-    client.kiosk = {"Authorization": f"Bearer {kiosk}"}
-    client.app_, client.store = app, store
-    yield client
-    client.__exit__(None, None, None)
+def api(api_factory):
+    return api_factory(public_url="https://motcua.example.vn")
 
 
 def issue(api, service="civil"):
@@ -86,12 +74,12 @@ def test_near_and_called_notices_once_each_then_the_number_is_gone(api, caplog):
     assert r.status_code == 201, r.text
     assert r.json() == {"active": True, "phone": "*******567", "ahead": 3, "near_sent": False,
                         "called_sent": False, "threshold": 3}
-    run_once(api.app_)
+    run_once(api.app)
     assert alert_notices(api) == []                          # 4 ahead: not yet
 
     api.post("/api/v1/counters/5/call-next", headers=api.officer)   # 3 ahead now
-    run_once(api.app_)
-    run_once(api.app_)                                       # a second round: the same moment is not sent again
+    run_once(api.app)
+    run_once(api.app)                                       # a second round: the same moment is not sent again
     near = alert_notices(api)
     assert len(near) == 1 and near[0]["kind"] == "queue_near" and near[0]["channel"] == "file"
     assert near[0]["recipient"] == PHONE and near[0]["recipient_masked"] == "*******567"
@@ -100,46 +88,46 @@ def test_near_and_called_notices_once_each_then_the_number_is_gone(api, caplog):
 
     for _ in range(3):                                       # 2, 1, 0 ahead: no more "close" notices
         api.post("/api/v1/counters/5/call-next", headers=api.officer)
-        run_once(api.app_)
+        run_once(api.app)
     assert len(alert_notices(api)) == 1
     called = api.post("/api/v1/counters/5/call-next", headers=api.officer).json()
     assert called["number"] == mine["number"]
-    run_once(api.app_)
+    run_once(api.app)
     api.post(f"/api/v1/tickets/{called['id']}/recall", headers=api.officer)   # a recall is the same moment
-    run_once(api.app_)
+    run_once(api.app)
     sent = alert_notices(api)
     assert [n["kind"] for n in sent] == ["queue_near", "queue_called"]
     assert sent[1]["body"].endswith(f": mời ông/bà số {mine['number']} đến quầy 5.")
     assert api.get(f"/api/v1/t/{token_of(mine)}/alert").json()["called_sent"] is True
 
-    now = api.app_.state.settings.clock()
-    deliverer(api.app_).run_due(now)                         # the file outbox: what a gateway picks up
-    files = sorted(api.app_.state.notices_deliverer.outbox.glob("*.json"))
+    now = api.app.state.settings.clock()
+    deliverer(api.app).run_due(now)                         # the file outbox: what a gateway picks up
+    files = sorted(api.app.state.notices_deliverer.outbox.glob("*.json"))
     messages = [json.loads(f.read_text(encoding="utf-8")) for f in files]
     assert [m["to"] for m in messages] == [PHONE, PHONE]
     assert all(n["recipient"] is None and n["body"] is None for n in alert_notices(api))   # sent: wiped
 
     api.post(f"/api/v1/tickets/{called['id']}/start", headers=api.officer)
     api.post(f"/api/v1/tickets/{called['id']}/finish", headers=api.officer)
-    run_once(api.app_)
+    run_once(api.app)
     assert PHONE not in everything_stored(api)               # the ticket is over: the clear number is gone
     assert PHONE not in caplog.text and "4567" not in caplog.text
 
-    api.app_.state.settings.clock.advance(days=1)
-    run_once(api.app_)                                       # the day's sweep
+    api.app.state.settings.clock.advance(days=1)
+    run_once(api.app)                                       # the day's sweep
     assert api.store.query("SELECT * FROM ticket_alerts") == []
-    assert not list(api.app_.state.notices_deliverer.outbox.glob("*.json"))     # the messages with the number are deleted too
+    assert not list(api.app.state.notices_deliverer.outbox.glob("*.json"))     # the messages with the number are deleted too
     assert "567" not in "".join(str(n["recipient"]) for n in alert_notices(api) if n["recipient"])
 
 
 def test_a_pending_notice_of_a_past_day_is_dropped_with_its_number(api):
-    api.app_.state.lockers_worker.stop()                     # no delivery: the notice stays pending
+    api.app.state.lockers_worker.stop()                     # no delivery: the notice stays pending
     t = issue(api)
     api.post(f"/api/v1/t/{token_of(t)}/alert", json={"phone": PHONE, "consent": True})
-    run_once(api.app_)                                       # 0 ahead: "close" queued, not delivered
+    run_once(api.app)                                       # 0 ahead: "close" queued, not delivered
     assert alert_notices(api)[0]["state"] == "pending"
-    api.app_.state.settings.clock.advance(days=1)
-    run_once(api.app_)
+    api.app.state.settings.clock.advance(days=1)
+    run_once(api.app)
     row = alert_notices(api)[0]
     assert row["state"] == "failed" and row["last_error"] == "day over" and row["recipient"] is None
     assert PHONE not in everything_stored(api)
@@ -151,5 +139,5 @@ def test_a_stopped_alert_deletes_the_number(api):
     api.post(url, json={"phone": PHONE, "consent": True})
     assert api.delete(url).json() == {"active": False}
     assert PHONE not in everything_stored(api)
-    run_once(api.app_)
+    run_once(api.app)
     assert alert_notices(api) == []

@@ -4,26 +4,14 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from fastapi.testclient import TestClient
 
-from queue_server.auth.accounts import add_device, add_user
 
 CARD = "3f" * 16          # the kiosk's salted hash of a card (never the ID number)
 
 
 @pytest.fixture
-def api(app_factory):
-    app, store = app_factory()
-    add_user(store, "an", "officer", "officer-pass")
-    kiosk = add_device(store, "kiosk-1", "kiosk")
-    client = TestClient(app)
-    client.__enter__()
-    token = client.post("/api/v1/auth/login", json={"username": "an", "password": "officer-pass"}).json()["token"]
-    client.officer = {"Authorization": f"Bearer {token}"}
-    client.kiosk = {"Authorization": f"Bearer {kiosk}"}
-    client.app = app
-    yield client
-    client.__exit__(None, None, None)
+def api(api_factory):
+    return api_factory()
 
 
 def issue(api, service="civil", **body):
