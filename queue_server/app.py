@@ -31,6 +31,7 @@ from queue_server.events import routes as events_routes
 from queue_server.events.bus import EventBus
 from queue_server.integrations import routes as integrations_routes
 from queue_server.integrations import schema as integrations_schema
+from queue_server.integrations.worker import build as build_sync_worker
 from queue_server.lockers import kiosk_routes as lockers_kiosk_routes
 from queue_server.lockers import routes as lockers_routes
 from queue_server.lockers import schema as lockers_schema
@@ -130,8 +131,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if shipper:
             shipper.start()
         lockers_worker.start()
+        if sync_worker:
+            sync_worker.start()
         yield
-        lockers_worker.stop()  # before the store closes
+        if sync_worker:
+            sync_worker.stop()  # before the store closes
+        lockers_worker.stop()
         if shipper:
             shipper.stop()
         sweeper.cancel()
@@ -158,6 +163,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     web.setup(app)
     lockers_worker = app.state.lockers_worker = setup_lockers(app)
-    integrations_routes.setup(app)
+    sync_worker = app.state.integrations_worker = build_sync_worker(app)
     openapi_doc.install(app)  # security schemes and every error status in /openapi.json
     return app

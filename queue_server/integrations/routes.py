@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import logging
-from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
@@ -183,27 +182,3 @@ async def results_ack(body: AckIn, store: Store = Depends(get_store), now: datet
 
 
 # -- the background worker -------------------------------------------------------------
-def setup(app: Any) -> None:
-    """Start the sync worker in the app's lifespan when `[integrations] source` is set."""
-    cfg = app.state.site.integrations
-    app.state.integrations_worker = None
-    if not cfg.source:
-        return
-    from queue_server.config import ConfigError
-    from queue_server.integrations.worker import Worker
-    try:  # a drop folder that cannot be made stops the server at start, naming the key
-        worker = app.state.integrations_worker = Worker(app.state.store, cfg, app.state.site.tz,
-                                                        app.state.settings.clock, locker_config(app).notices)
-    except (OSError, ValueError) as exc:
-        raise ConfigError(app.state.site.path, "integrations.source", str(exc)) from None
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(a: Any):
-        async with inner(a) as state:
-            worker.start()
-            try:
-                yield state
-            finally:
-                worker.stop()  # before the store closes
-    app.router.lifespan_context = lifespan

@@ -128,3 +128,17 @@ class Worker:
                 except Exception:
                     log.exception("result reports round failed")
             self._stop.wait(max(0.0, min(TICK_S, next_poll - time.monotonic())))
+
+
+def build(app: Any) -> "Worker | None":
+    """The sync worker when `[integrations] source` is set (started and stopped by the app's lifespan).
+    A drop folder that cannot be made stops the server at start, naming the key."""
+    from queue_server.config import ConfigError
+    from queue_server.notices.outbox import locker_config
+    cfg = app.state.site.integrations
+    if not cfg.source:
+        return None
+    try:
+        return Worker(app.state.store, cfg, app.state.site.tz, app.state.settings.clock, locker_config(app).notices)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(app.state.site.path, "integrations.source", str(exc)) from None
