@@ -26,6 +26,7 @@ class EventBus:
         self.seq = 0
         self.listeners: list[Callable[[dict[str, Any]], None]] = []  # in-process, any thread
         self._subs: dict[asyncio.Queue, Any] = {}  # queue -> principal (None: anonymous)
+        self._types: dict[asyncio.Queue, tuple[str, ...]] = {}  # queue -> type prefixes it asked for
         self._lock = threading.Lock()
 
     def publish(self, type_: str, **payload: Any) -> dict[str, Any]:
@@ -50,22 +51,29 @@ class EventBus:
 
     def _deliver(self, type_: str, full: str, public: str | None) -> None:
         for q, who in list(self._subs.items()):
+            wanted = self._types.get(q)
+            if wanted and not type_.startswith(wanted):
+                continue  # filtered here, not in the socket: a display's queue holds only what it shows
             text = public if who is None else (full if allowed(who, type_) else None)
             if text is None:
                 continue
             if q.qsize() >= QUEUE_LIMIT:
-                self._subs.pop(q, None)
+                self.unsubscribe(q)
                 q.put_nowait(None)  # tells the socket loop to close
             else:
                 q.put_nowait(text)
 
-    def subscribe(self, who: Any = None) -> asyncio.Queue:
+    def subscribe(self, who: Any = None, types: tuple[str, ...] = ()) -> asyncio.Queue:
+        """A queue of rendered events `who` may hear; with `types`, only those whose type starts with one."""
         q: asyncio.Queue = asyncio.Queue()
         self._subs[q] = who
+        if types:
+            self._types[q] = tuple(types)
         return q
 
     def unsubscribe(self, q: asyncio.Queue) -> None:
         self._subs.pop(q, None)
+        self._types.pop(q, None)
 
     def has_audience(self) -> bool:
         """Anyone to tell: a WebSocket subscriber or an in-process listener."""

@@ -24,10 +24,10 @@ async def events(ws: WebSocket) -> None:
         await ws.close(code=4401)
         return
     secret = bearer(ws) if who else None
-    types = [t for t in ws.query_params.get("types", "").split(",") if t]
+    types = tuple(t for t in ws.query_params.get("types", "").split(",") if t)
     bus = ws.app.state.bus
     await ws.accept()
-    q = bus.subscribe(who)
+    q = bus.subscribe(who, types)
     receiver = asyncio.ensure_future(_drain(ws))
     getter = None
     loop = asyncio.get_running_loop()
@@ -52,8 +52,6 @@ async def events(ws: WebSocket) -> None:
             if text is None:
                 await ws.close(code=1013)  # too slow: reconnect and resync
                 break
-            if types and not any(json.loads(text)["type"].startswith(t) for t in types):
-                continue
             await ws.send_text(text)
     except (WebSocketDisconnect, RuntimeError):
         pass
