@@ -125,21 +125,27 @@ def disable_user(store: Store, username: str) -> None:
     store.memo.clear()
 
 
-def login(store: Store, username: str, password: str, now: datetime, ttl_hours: float,
-          source: str | None = None) -> dict[str, Any]:
-    """A session for the right password, unless the name (or the source address) is throttled or
-    locked after wrong guesses (`throttle`): then 429 / 423 whatever the password."""
+def check_password(store: Store, username: str, password: str, now: datetime,
+                   source: str | None = None) -> tuple[str, dict[str, Any] | None]:
+    """(normalised name, the staff row if the password is right, else None). Reads only, and takes
+    tens of ms (scrypt): off the event loop. Refuses (429 / 423) a throttled or locked name or source
+    whatever the password (`throttle`)."""
     username = unicodedata.normalize("NFC", username.strip())  # as stored by add_user
-    brake = source_brake(store)
     if source:
-        brake.check(source)
+        source_brake(store).check(source)
     throttle.check(store, username, now)
     row = store.one("SELECT id, role, password_hash FROM staff WHERE username = ? AND active = 1", (username,))
-    if row is None or not verify_password(password, row["password_hash"]):
+    return username, row if row is not None and verify_password(password, row["password_hash"]) else None
+
+
+def record_login(store: Store, username: str, row: dict[str, Any] | None, now: datetime, ttl_hours: float,
+                 source: str | None = None) -> dict[str, Any] | None:
+    """The write half of a sign-in: a session for a checked row, or the wrong guess counted (None)."""
+    if row is None:
         throttle.failed(store, username, now)
         if source:
-            brake.failed(source)
-        raise RuleError("unauthenticated", "Sai tên đăng nhập hoặc mật khẩu", "Wrong username or password")
+            source_brake(store).failed(source)
+        return None
     token = "st_" + secrets.token_urlsafe(32)
     ts = to_ts(now)
     expires = ts + ttl_hours * 3600
@@ -148,6 +154,31 @@ def login(store: Store, username: str, password: str, now: datetime, ttl_hours: 
         tx.execute("DELETE FROM sessions WHERE expires_ts < ?", (ts,))
         tx.execute("INSERT INTO sessions VALUES (?, ?, ?, ?)", (secret_hash(token), row["id"], ts, expires))
     return {"token": token, "role": row["role"], "username": username, "expires_ts": expires}
+
+
+WRONG_LOGIN = ("unauthenticated", "Sai tên đăng nhập hoặc mật khẩu", "Wrong username or password")
+
+
+def login(store: Store, username: str, password: str, now: datetime, ttl_hours: float,
+          source: str | None = None) -> dict[str, Any]:
+    """A session for the right password (blocking form: scripts and tests)."""
+    username, row = check_password(store, username, password, now, source)
+    out = record_login(store, username, row, now, ttl_hours, source)
+    if out is None:
+        raise RuleError(*WRONG_LOGIN)
+    return out
+
+
+async def sign_in(store: Store, username: str, password: str, now: datetime, ttl_hours: float,
+                  source: str | None = None) -> dict[str, Any]:
+    """`login` for routes: the password checked on the thread pool, the write in the store's group
+    commit on the event loop (the one writer path)."""
+    from starlette.concurrency import run_in_threadpool
+    username, row = await run_in_threadpool(check_password, store, username, password, now, source)
+    out = await store.run(lambda: record_login(store, username, row, now, ttl_hours, source))
+    if out is None:
+        raise RuleError(*WRONG_LOGIN)
+    return out
 
 
 def source_brake(store: Store) -> throttle.SourceBrake:

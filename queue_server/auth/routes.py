@@ -23,11 +23,10 @@ class LoginRequest(BaseModel):
 
 
 @router.post("/login", summary="Staff login → bearer token")
-def login(body: LoginRequest, request: Request, store=Depends(get_store), site=Depends(get_site),
-          now: datetime = Depends(get_now), settings=Depends(get_settings)) -> JSONResponse:
-    # A plain `def`: scrypt takes tens of ms and must not block the event loop.
-    out = accounts.login(store, body.username, body.password, now, settings.token_ttl_hours,
-                         source=request.client.host if request.client else None)
+async def login(body: LoginRequest, request: Request, store=Depends(get_store), site=Depends(get_site),
+                now: datetime = Depends(get_now), settings=Depends(get_settings)) -> JSONResponse:
+    out = await accounts.sign_in(store, body.username, body.password, now, settings.token_ttl_hours,
+                                 source=request.client.host if request.client else None)
     return JSONResponse({"token": out["token"], "role": out["role"], "username": out["username"],
                          "expires_at": iso_local(out["expires_ts"], site.tz)})
 
@@ -35,7 +34,7 @@ def login(body: LoginRequest, request: Request, store=Depends(get_store), site=D
 @router.post("/logout", status_code=204, summary="End this staff session")
 async def logout(request: Request, store=Depends(get_store),
                  who: Principal = Depends(require_staff("officer"))) -> Response:
-    accounts.logout(store, bearer(request) or "")
+    await store.run(lambda: accounts.logout(store, bearer(request) or ""))
     return Response(status_code=204)
 
 

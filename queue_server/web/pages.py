@@ -25,7 +25,7 @@ from fastapi.templating import Jinja2Templates
 from queue_server.auth import accounts
 from queue_server.auth.guards import same_origin
 from queue_server.clock import service_day
-from queue_server.errors import RuleError
+from queue_server.errors import ApiError, RuleError
 from queue_server.auth.ratelimit import public_rate_limit
 from queue_server.web.auth_pages import COOKIE, LANG_COOKIE, PageDenied, page_secret, require_page
 from queue_server.web.i18n import pick_lang, table, translator
@@ -107,15 +107,18 @@ def login_form(request: Request, next: str = "/console"):
 
 
 @router.post("/login", response_class=HTMLResponse, dependencies=[Depends(public_rate_limit)])
-def login_submit(request: Request, username: str = Form(..., max_length=64),
+async def login_submit(request: Request, username: str = Form(..., max_length=64),
                  password: str = Form(..., max_length=256), next: str = Form("/console"),
                  csrf: str = Form("", max_length=64)):
     app = request.app
     if not login_form_genuine(request, csrf):
         return login_page(request, 403, _safe_next(next), translator(page_lang(request))("login_expired"), True)
     try:
-        session = accounts.login(app.state.store, username.strip(), password, app.state.settings.clock(),
-                                 app.state.settings.token_ttl_hours)
+        session = await accounts.sign_in(app.state.store, username.strip(), password, app.state.settings.clock(),
+                                         app.state.settings.token_ttl_hours,
+                                         source=request.client.host if request.client else None)
+    except ApiError as exc:   # slowed down or locked: say so, and for how long, not "wrong password"
+        return login_page(request, exc.status, _safe_next(next), exc.vi if page_lang(request) == "vi" else exc.en, True)
     except RuleError:
         return login_page(request, 401, _safe_next(next), translator(page_lang(request))("login_failed"), True)
     response = RedirectResponse(_safe_next(next), status_code=303)
@@ -126,12 +129,13 @@ def login_submit(request: Request, username: str = Form(..., max_length=64),
 
 
 @router.post("/logout")
-def logout(request: Request):
+async def logout(request: Request):
     if not same_origin(request):  # another site's page may not sign people out
         return RedirectResponse("/login", status_code=303)
     secret = request.cookies.get(COOKIE)
     if secret and secret.startswith("st_"):
-        accounts.logout(request.app.state.store, secret)
+        store = request.app.state.store
+        await store.run(lambda: accounts.logout(store, secret))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response

@@ -2,6 +2,8 @@
 that really end, and public surfaces that show only what a hall display shows."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
@@ -149,3 +151,20 @@ def test_anonymous_counter_board_shows_numbers_not_priority_groups(api):
     display = {"Authorization": f"Bearer {api.display_key}"}
     keyed = {c["code"]: c for c in api.get("/api/v1/counters", headers=display).json()}
     assert keyed["4"]["current"]["priority"] == "disabled"
+
+
+def form_login(api, username: str, password: str):
+    """The console's sign-in form as a browser posts it (CSRF cookie and field from the form)."""
+    form = api.get("/login").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    return api.post("/login", data={"username": username, "password": password, "next": "/console", "csrf": csrf},
+                    follow_redirects=False)
+
+
+def test_one_address_guessing_many_names_on_the_sign_in_page_is_stopped(api):
+    # one wrong password for each of 30 names: no name is throttled, the address is
+    statuses = [form_login(api, f"guess{n}", "wrong-pass").status_code for n in range(30)]
+    assert set(statuses) == {401}
+    refused = form_login(api, "an", "officer-pass")
+    assert refused.status_code == 429 and "motcua_token" not in refused.cookies
+    assert "Quá nhiều lần đăng nhập sai" in refused.text          # the page says why, not "wrong password"
