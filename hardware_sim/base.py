@@ -265,12 +265,18 @@ def control_request(control_url: str, command: str, **args: Any) -> dict[str, An
         raise RuntimeError(body.get("error", {}).get("message", str(exc))) from None
 
 
-def run_until_stopped(stop: Callable[[], None]) -> int:
-    """Keep a simulator's process alive until Ctrl-C or SIGTERM, then `stop()` it (ports closed, state
-    saved): the same for every `motcua sim` device, so a supervisor's SIGTERM never leaves a pty behind."""
+def stop_requested() -> threading.Event:
+    """SIGTERM sets the returned event. Installed BEFORE a simulator says it is ready: a supervisor
+    that stops it right after the ready line must not kill it mid-way (exit -15, ports left open)."""
     import signal
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
+    return done
+
+
+def run_until_stopped(stop: Callable[[], None], done: threading.Event) -> int:
+    """Keep a simulator's process alive until Ctrl-C or SIGTERM (`stop_requested`), then `stop()` it
+    (ports closed, state saved): the same for every `motcua sim` device."""
     try:
         while not done.wait(0.5):
             pass

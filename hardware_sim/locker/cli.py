@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 
-from hardware_sim.base import run_until_stopped
+from hardware_sim.base import run_until_stopped, stop_requested
 
 ACTIONS = ("state", "put-item", "take-item", "open-door", "close-door", "door", "fault",
            "clear-faults", "set-timing")
@@ -63,9 +63,10 @@ def run(args: argparse.Namespace) -> int:
                        close_after=8.0 if args.close_after is None else args.close_after, tcp_port=args.tcp_port,
                        control_port=args.control_port, baudrate=args.baud or None, link=args.link)
     device.start()
+    done = stop_requested()  # before the ready line
     print(json.dumps({**device.describe(), "boards": sorted(device.bank.boards), "baud": args.baud}),
           flush=True)
-    return run_until_stopped(device.stop)
+    return run_until_stopped(device.stop, done)
 
 
 def _control(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 
-from hardware_sim.base import run_until_stopped
+from hardware_sim.base import run_until_stopped, stop_requested
 
 
 def register_sim(sim: argparse._SubParsersAction) -> None:
@@ -48,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
+    done = stop_requested()  # before the ready line
     print(json.dumps({"url": server.url, "source_url": "onestop+" + server.url,
                       "control": server.url + "/control"}), flush=True)
-    return run_until_stopped(server.stop)
+    return run_until_stopped(server.stop, done)

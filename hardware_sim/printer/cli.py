@@ -13,7 +13,7 @@ import argparse
 import json
 import sys
 
-from hardware_sim.base import run_until_stopped
+from hardware_sim.base import run_until_stopped, stop_requested
 
 
 def register_sim(sim: argparse._SubParsersAction) -> None:
@@ -45,11 +45,12 @@ def _run(args: argparse.Namespace) -> int:
         print(f"cannot start printer simulator: {exc} (is port {args.tcp_port} in use? try --tcp-port 0)",
               file=sys.stderr)
         return 1
+    done = stop_requested()  # before the ready line
     info = device.describe() | {"out_dir": args.out, "paper_mm": args.paper, "baud": args.baud}
     print(f"printer simulator ready: pty {device.port_path}  tcp {device.tcp_port}  "
           f"control {device.control_url}  out {args.out}", flush=True)
     print(json.dumps(info), flush=True)
-    return run_until_stopped(device.stop)
+    return run_until_stopped(device.stop, done)
 
 
 def _control(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ import sys
 from datetime import date
 from typing import Any
 
-from hardware_sim.base import run_until_stopped
+from hardware_sim.base import run_until_stopped, stop_requested
 
 ACTIONS = ("scan", "cccd", "receipt", "hold", "noise", "partial", "overlong", "invalid-utf8",
            "raw", "unplug", "replug", "state")
@@ -53,10 +53,11 @@ def run(args: argparse.Namespace) -> int:
 
     device = ScannerSim(suffix=args.suffix, tcp_port=args.tcp_port, control_port=args.control_port,
                         link=args.link, baudrate=args.baudrate).start()
+    done = stop_requested()  # before the ready line
     print(json.dumps(device.describe(), ensure_ascii=False), flush=True)
     print(f"scanner simulator on {device.port_path} — inject: motcua sim scanner --control "
           f"{device.control_url} scan \"TEXT\"; Ctrl-C to stop", file=sys.stderr, flush=True)
-    return run_until_stopped(device.stop)
+    return run_until_stopped(device.stop, done)
 
 
 def _command(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:

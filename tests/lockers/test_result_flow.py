@@ -37,7 +37,9 @@ def person(sim, lock, *, put=False, take=False, close=True, board=0):
         if take:
             sim.control("take_item", board=board, lock=lock)
         if close:
-            time.sleep(0.05)
+            # a person lets go of the door a moment after taking the result (the kiosk, polling every
+            # 30 ms, must see the open-and-empty state even on a loaded machine)
+            time.sleep(0.4 if take else 0.05)
             sim.control("close_door", board=board, lock=lock)
     t = threading.Thread(target=act, daemon=True)
     t.start()
