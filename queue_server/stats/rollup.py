@@ -56,10 +56,11 @@ def roll_day(tx, day: str, site: str | None = None) -> None:
     tx.execute(f"DELETE FROM stats_day_hist WHERE unit = 'd' AND day = ?{only}", (day, *p))
     for dim, expr in ROLLED.items():
         tx.execute(f"INSERT INTO stats_day_counts SELECT {col}CAST(? AS TEXT), 'd', day, {expr}, {SUMS} "
-                   f"FROM stats_ticket_facts WHERE day = ?{only} GROUP BY {group_by('day', expr)}", (*p, dim, day, *p))
+                   f"FROM stats_ticket_facts WHERE day = ? AND {expr} IS NOT NULL{only} GROUP BY {group_by('day', expr)}",
+                   (*p, dim, day, *p))  # a ticket not finished has no finish hour: not a key
         for metric, mcol in METRICS.items() if dim not in NO_HIST else ():
             tx.execute(f"INSERT INTO stats_day_hist SELECT {col}CAST(? AS TEXT), CAST(? AS TEXT), 'd', day, {expr}, "
-                       f"{mcol}, COUNT(*) FROM stats_ticket_facts WHERE day = ? AND {mcol} IS NOT NULL{only} "
+                       f"{mcol}, COUNT(*) FROM stats_ticket_facts WHERE day = ? AND {mcol} IS NOT NULL AND {expr} IS NOT NULL{only} "
                        f"GROUP BY {group_by('day', expr, mcol)}", (*p, dim, metric, day, *p))
     tx.execute(f"DELETE FROM stats_dirty WHERE day = ?{only}", (day, *p))
     tx.execute(f"INSERT INTO stats_dirty_weeks ({'site, ' if site is not None else ''}monday) "
