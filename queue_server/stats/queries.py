@@ -170,11 +170,13 @@ def _sources(sql: Sql, p: _Plan, rolled: str, live: str, head: tuple) -> tuple[s
 def _counts(sql: Sql, dim: str, p: _Plan) -> dict[str, _Acc]:
     """Sums per key: roll-ups for settled weeks and days, the facts for days still changing (one query)."""
     cols = ", ".join(COUNT_COLS)
+    site = ("site",) if sql.sites else ()
     named = ", ".join(f"{e} AS {c}" for e, c in zip(SUM_EXPRS, COUNT_COLS))
     union, params = _sources(
         sql, p, f"SELECT {{k}}, {cols} FROM stats_day_counts WHERE dim = ? AND unit = ? AND day IN ({{days}}){{scope}}",
         f"SELECT {KEYS[dim]} AS k, {named} FROM stats_ticket_facts WHERE day IN ({{days}}){{scope}} "
-        f"GROUP BY {group_by('day', KEYS[dim])}", (dim,))  # per day, as the roll-ups (a counter's open span)
+        f"GROUP BY {group_by('day', *site, KEYS[dim])}", (dim,))  # per day (and site), as the roll-ups:
+    # a counter's open span is its own site's
     acc: dict[str, _Acc] = {}
     if not union:
         return acc

@@ -1,0 +1,128 @@
+"""Property: the province's roll-ups and per-dossier facts give the figures of the direct
+computation (every ticket's facts read, every dossier's status changes replayed) on the same
+data: any tickets over any days, any dossier histories (supplement waits, completions before,
+in and after the period, dossiers left out), any period, either on-time rule."""
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from psycopg.types.json import Jsonb
+
+from queue_server.province.stats import province_sql, refresh, roll_past
+from queue_server.stats import facts
+from queue_server.stats.indicators import StatsRules
+from queue_server.stats.queries import PROVINCE_DIMENSIONS, breakdown
+from queue_server.stats.routes import indicators_answer
+
+pytestmark = pytest.mark.xdist_group("postgres")
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+FIRST = date(2026, 11, 2)  # a Monday: the 14 days hold two whole weeks
+T0 = datetime(2026, 11, 2, tzinfo=VN).timestamp()
+SITES = ("xa-a", "xa-b")
+TABLES = ("sites", "dossiers", "dossier_events", "stats_ticket_facts", "stats_watermark", "stats_dirty",
+          "stats_dirty_weeks", "stats_day_counts", "stats_day_hist", "stats_dossier_facts", "stats_derived")
+_codes = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def conn(postgres):
+    from queue_server.province.schema import migrate
+    dsn = postgres.create_database("rollups")
+    with psycopg.connect(dsn, autocommit=True) as c:
+        migrate(c)
+        yield c
+
+
+ticket = st.fixed_dictionaries({
+    "site": st.sampled_from(SITES), "day": st.integers(0, 13), "hour": st.integers(7, 17),
+    "service": st.sampled_from(("a", "b")), "counter": st.sampled_from(("1", "2", "")),
+    "state": st.sampled_from(("done", "done", "no_show", "cancelled", "transferred")),
+    "moved_in": st.booleans(), "wait": st.one_of(st.none(), st.integers(0, 5400)),
+    "service_s": st.integers(0, 1800), "rating": st.sampled_from((None, "very_satisfied", "satisfied", "dissatisfied")),
+})
+# a dossier: site, received (hours after T0), due (hours after received, or none), channel, procedure,
+# and its status changes as (hours after the previous one, new status)
+dossier = st.tuples(st.sampled_from(SITES), st.integers(0, 20 * 24), st.one_of(st.none(), st.integers(0, 8 * 24)),
+                    st.sampled_from((1, 2, 3)), st.sampled_from(("p1", "p2")),
+                    st.lists(st.tuples(st.integers(1, 60), st.sampled_from((2, 4, 5, 5, 9, 10, 3, 7))), max_size=6))
+
+
+def load(conn, tickets: list[dict], dossiers: list[tuple]) -> None:
+    conn.execute(f"TRUNCATE {', '.join(TABLES)}")
+    rows = []
+    for n, t in enumerate(tickets, 1):
+        day = (FIRST + timedelta(days=t["day"])).isoformat()
+        issued = datetime.fromisoformat(day).replace(tzinfo=VN).timestamp() + t["hour"] * 3600
+        served = t["state"] == "done"
+        wait = None if t["state"] == "cancelled" else t["wait"]
+        call = None if wait is None else issued + wait
+        svc = t["service_s"] if served and call is not None else None
+        end = call + (svc or 0) if call is not None and t["state"] != "cancelled" else None
+        finish_hour = None if end is None else datetime.fromtimestamp(end, VN).hour
+        rows.append((t["site"], n, day, t["hour"], None if end is None else day, finish_hour, t["service"],
+                     t["counter"], "officer1", "", "kiosk", t["state"], int(not t["moved_in"]), int(t["moved_in"]),
+                     int(served), int(t["state"] == "no_show"), int(t["state"] == "cancelled"),
+                     int(t["state"] == "transferred"), 0, wait, svc, facts._whole_minutes(wait),
+                     facts._whole_minutes(svc), t["rating"] if served else None, call, end))
+    conn.cursor().executemany(f"INSERT INTO stats_ticket_facts (site, {', '.join(facts.COLUMNS)}) VALUES "
+                              f"({', '.join(['%s'] * (len(facts.COLUMNS) + 1))})", rows)
+    conn.cursor().executemany("INSERT INTO stats_dirty (site, day) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                              [(r[0], r[2]) for r in rows])
+    ids = {s: 0 for s in SITES}
+    for site, received_h, due_h, channel, procedure, changes in dossiers:
+        code = f"000.00.00.H56-{next(_codes):06d}"
+        received = T0 + received_h * 3600
+        ts, status = received, 2
+        events = []
+        for after_h, to in changes:
+            ts += after_h * 3600
+            ids[site] += 1
+            events.append((site, ids[site], code, ts, "status", status, to))
+            status = to
+        conn.execute("INSERT INTO dossiers (site, code, agency, day, seq, procedure, received_ts, due_ts, status, "
+                     "status_ts, source, created_ts, version, channel) VALUES "
+                     "(%s, %s, 'H56', '2026-11-01', 1, %s, %s, %s, %s, %s, 'counter', %s, 1, %s)",
+                     (site, code, procedure, received, None if due_h is None else received + due_h * 3600, status,
+                      ts, received, channel))
+        conn.cursor().executemany("INSERT INTO dossier_events (site, id, code, ts, type, status_from, status_to) "
+                                  "VALUES (%s, %s, %s, %s, %s, %s, %s)", events)
+    for site in SITES:
+        conn.execute('INSERT INTO sites (site, "cursor") VALUES (%s, %s)', (site, Jsonb({"dossier_events": ids[site]})))
+
+
+def values(answer: dict) -> dict:
+    return {i["code"]: (i["value"], i.get("numerator"), i.get("denominator")) for i in answer["indicators"]
+            if i["code"] != "avg_processing_days"}
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tickets=st.lists(ticket, max_size=40), dossiers=st.lists(dossier, max_size=16),
+       today=st.integers(0, 14), span=st.tuples(st.integers(0, 20), st.integers(0, 12)),
+       on_time_by=st.sampled_from(("day", "time")), max_supplements=st.integers(0, 2))
+def test_province_rollups_answer_as_the_direct_computation(conn, tickets, dossiers, today, span, on_time_by,
+                                                           max_supplements):
+    load(conn, tickets, dossiers)
+    refresh(conn, VN, T0)                                        # the fact worker's pass …
+    roll_past(conn, (FIRST + timedelta(days=today)).isoformat())  # … days before "today" rolled, the rest live
+    first = FIRST + timedelta(days=span[0])
+    last = first + timedelta(days=span[1])
+    for site in (None, "xa-b"):
+        rolled, direct = province_sql(conn, site), province_sql(conn, site, direct=True)
+        for by in PROVINCE_DIMENSIONS:
+            assert breakdown(rolled, FIRST, FIRST + timedelta(days=13), by) == \
+                breakdown(direct, FIRST, FIRST + timedelta(days=13), by), (by, site)
+        assert breakdown(rolled, first, last, "service") == breakdown(direct, first, last, "service")
+        rules = StatsRules(on_time_by, max_supplements)
+        fast, slow = (indicators_answer(sql, VN, first, last, rules) for sql in (rolled, direct))
+        assert values(fast) == values(slow), site
+        assert fast["channels"] == slow["channels"]
+        assert [(p["procedure"], p["completed"]) for p in fast["procedures"]] == \
+            [(p["procedure"], p["completed"]) for p in slow["procedures"]]
+        for a, b in zip(fast["procedures"], slow["procedures"]):  # sums of days in another order
+            assert a["avg_days"] == pytest.approx(b["avg_days"], abs=0.011)
