@@ -42,7 +42,7 @@ from queue_server.app import MIGRATIONS
 from queue_server.clock import service_day, utc_now
 from queue_server.config import load_site
 from queue_server.province.keys import add_key
-from queue_server.province.stats import RULES, _behind, province_sql
+from queue_server.province.stats import RULES, behind_sites, province_sql
 from queue_server.shipping.config import ProvinceLink
 from queue_server.shipping.shipper import Shipper, save_cursor
 from queue_server.shipping.tables import zero_cursor
@@ -263,7 +263,7 @@ def run(sites: int, tickets: int, parallel: int, batch: int, inflight: int) -> d
             f"({len(first_fresh['behind'])} sites still being derived)")
         t = time.perf_counter()
         with psycopg.connect(dsn, autocommit=True) as conn:
-            while _behind(conn) or conn.execute("SELECT 1 FROM stats_dirty WHERE day < %s LIMIT 1",
+            while behind_sites(conn) or conn.execute("SELECT 1 FROM stats_dirty WHERE day < %s LIMIT 1",
                                                 (service_day(utc_now(), VN),)).fetchone():
                 time.sleep(0.5)
         worker_s = time.perf_counter() - t

@@ -44,7 +44,7 @@ def province_sql(conn: psycopg.Connection, site: str | None = None, direct: bool
     return Sql(conn, "format", sites=True, site=site, rollups=not direct, dossier_facts=not direct)
 
 
-def _behind(conn: psycopg.Connection, site: str | None = None) -> dict[str, int]:
+def behind_sites(conn: psycopg.Connection, site: str | None = None) -> dict[str, int]:
     """Shipped rows not yet in the figures, per site (sites caught up are left out)."""
     where, params = (" WHERE site = %s", (site,)) if site else ("", ())
     marks = {(s, n): v for s, n, v in conn.execute(
@@ -59,7 +59,7 @@ def _behind(conn: psycopg.Connection, site: str | None = None) -> dict[str, int]
 
 def refresh(conn: psycopg.Connection, tz: ZoneInfo, now_ts: float) -> int:
     """Bring every site's facts up to what it has shipped; returns the tickets and dossiers (re)derived."""
-    return sum(refresh_site(conn, site, tz, now_ts) for site in sorted(_behind(conn)))
+    return sum(refresh_site(conn, site, tz, now_ts) for site in sorted(behind_sites(conn)))
 
 
 def refresh_site(conn: psycopg.Connection, site: str, tz: ZoneInfo, now_ts: float) -> int:
@@ -120,7 +120,7 @@ def roll_past(conn: psycopg.Connection, today: str) -> int:
 def freshness(conn: psycopg.Connection, site: str | None, now_ts: float) -> dict[str, Any]:
     """How current the figures are: `up_to_date`, or the sites whose shipped rows are not all in them
     yet (`behind`: rows waiting, and `as_of`, when that site's figures were last complete)."""
-    behind = _behind(conn, site)
+    behind = behind_sites(conn, site)
     if not behind:
         return {"up_to_date": True, "as_of": iso_local(now_ts), "behind": []}
     derived = dict(conn.execute("SELECT site, ts FROM stats_derived WHERE site = ANY(%s)", (list(behind),)))

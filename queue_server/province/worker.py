@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from queue_server.clock import Clock, service_day
-from queue_server.province.stats import _behind, refresh_site, roll_past
+from queue_server.province.stats import behind_sites, refresh_site, roll_past
 
 log = logging.getLogger("motcua.province.worker")
 
@@ -40,7 +40,7 @@ class FactWorker:
     def step(self, conn: psycopg.Connection) -> int:
         """One pass: every site behind caught up, then the days that are over rolled; the work done."""
         done = 0
-        for site in sorted(_behind(conn)):
+        for site in sorted(behind_sites(conn)):
             if self._stop.is_set():
                 return done
             done += refresh_site(conn, site, self.tz, self.clock().timestamp())

@@ -5,6 +5,7 @@ in and after the period, dossiers left out), any period, either on-time rule."""
 from __future__ import annotations
 
 import itertools
+import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg.types.json import Jsonb
 
-from queue_server.province.stats import province_sql, refresh, roll_past
+from queue_server.province.stats import behind_sites, freshness, province_sql, refresh, roll_past
+from queue_server.province.worker import FactWorker
 from queue_server.stats import facts
 from queue_server.stats.indicators import StatsRules
 from queue_server.stats.queries import PROVINCE_DIMENSIONS, breakdown
@@ -126,3 +128,32 @@ def test_province_rollups_answer_as_the_direct_computation(conn, tickets, dossie
             [(p["procedure"], p["completed"]) for p in slow["procedures"]]
         for a, b in zip(fast["procedures"], slow["procedures"]):  # sums of days in another order
             assert a["avg_days"] == pytest.approx(b["avg_days"], abs=0.011)
+
+
+def test_answers_say_how_fresh_they_are_and_the_fact_worker_catches_up_in_the_background(conn):
+    dossiers = [("xa-a", 10, 48, 1, "p1", [(2, 5), (24, 4), (30, 9)]), ("xa-b", 30, 24, 2, "p2", [(5, 4)])]
+    load(conn, [], dossiers)
+    first, last = date(2026, 11, 1), date(2026, 11, 30)
+    # shipped but not derived yet: the answer is what is derived (nothing), and says which sites are behind
+    fresh = freshness(conn, None, T0)
+    assert fresh["up_to_date"] is False and fresh["as_of"] is None
+    assert fresh["behind"] == [{"site": "xa-a", "rows": 3, "as_of": None}, {"site": "xa-b", "rows": 1, "as_of": None}]
+    assert freshness(conn, "xa-b", T0)["behind"] == [{"site": "xa-b", "rows": 1, "as_of": None}]
+    worker = FactWorker(conn.info.dsn, VN, lambda: datetime.fromtimestamp(T0 + 86400, VN), idle_seconds=0.05).start()
+    try:
+        deadline = time.monotonic() + 30
+        while behind_sites(conn) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+    assert freshness(conn, None, T0) == {"up_to_date": True, "as_of": "2026-11-02T00:00:00+07:00", "behind": []}
+    ind = {i["code"]: i["value"] for i in indicators_answer(province_sql(conn), VN, first, last, StatsRules())
+           ["indicators"]}
+    # xa-a: received 11-02 10:00, due 11-04 10:00, 24 h waiting for a supplement → due 11-05; done 11-04 18:00
+    assert (ind["received"], ind["completed_on_time"], ind["completed_late"], ind["in_progress_late"]) == (2, 1, 0, 1)
+    # more shipped later: behind again, with when that site's figures were last complete
+    conn.execute("INSERT INTO dossier_events (site, id, code, ts, type, status_from, status_to) "
+                 "SELECT site, 2, code, %s, 'status', 4, 9 FROM dossiers WHERE site = 'xa-b'", (T0 + 3 * 86400,))
+    conn.execute("""UPDATE sites SET "cursor" = '{"dossier_events": 2}' WHERE site = 'xa-b'""")
+    assert freshness(conn, None, T0 + 2 * 86400)["behind"] == [
+        {"site": "xa-b", "rows": 1, "as_of": "2026-11-03T00:00:00+07:00"}]
