@@ -157,3 +157,37 @@ def test_answers_say_how_fresh_they_are_and_the_fact_worker_catches_up_in_the_ba
     conn.execute("""UPDATE sites SET "cursor" = '{"dossier_events": 2}' WHERE site = 'xa-b'""")
     assert freshness(conn, None, T0 + 2 * 86400)["behind"] == [
         {"site": "xa-b", "rows": 1, "as_of": "2026-11-03T00:00:00+07:00"}]
+
+
+# tests/server/test_stats_indicators.py's history at one province site (whole hours after T0 = 11-02 00:00):
+# (site, received, due after received, channel, procedure, [(hours after the previous change, status)])
+HAND = [
+    ("xa-a", 440, 81, 1, "p1", [(74, 9)]),                           # X1 11-20 08:00, done 11-23 10:00
+    ("xa-a", 512, 9, 1, "p2", [(1, 5), (24, 4), (11, 9)]),           # X2 11-23 08:00, 24 h supplement, done 11-24 20:00
+    ("xa-a", 512, 177, 2, "p1", [(1, 5), (1, 4), (1, 5), (1, 4)]),   # X3 two supplement requests, open
+    ("xa-a", 536, 9, 3, "p1", []),                                   # X4 11-24 08:00, open on its due day
+    ("xa-a", 200, 249, 1, "p1", [(1, 4)]),                           # X5 11-10, due 11-20, open
+    ("xa-a", 320, 120, 1, "p1", [(72, 9)]),                          # X6 done 11-18: not counted
+    ("xa-a", 512, 24, 1, "p1", [(1, 3)]),                            # X7 not accepted: left out
+]
+COUNTS = ("received", "carried_over", "completed_on_time", "completed_late", "in_progress_late", "on_time_rate")
+
+
+@pytest.mark.parametrize("first, last, rules, expected", [
+    ("2026-11-23", "2026-11-24", StatsRules(), (3, 2, 2, 0, 2, 60.0)),
+    ("2026-11-23", "2026-11-24", StatsRules(max_supplements_on_time=2), (3, 2, 2, 0, 1, 80.0)),
+    ("2026-11-23", "2026-11-24", StatsRules(on_time_by="time"), (3, 2, 1, 1, 3, 20.0)),
+    ("2026-11-24", "2026-11-24", StatsRules(), (1, 3, 1, 0, 2, 50.0)),
+    # X2 still waiting for its supplement at the end of 11-23 (its completion, later, is replayed away)
+    ("2026-11-23", "2026-11-23", StatsRules(), (2, 2, 1, 0, 2, 50.0)),
+])
+def test_the_hand_computed_766_history_reads_the_same_from_the_province_facts(conn, first, last, rules, expected):
+    load(conn, [], HAND)
+    refresh(conn, VN, T0)
+    for sql in (province_sql(conn), province_sql(conn, direct=True)):
+        out = indicators_answer(sql, VN, date.fromisoformat(first), date.fromisoformat(last), rules)
+        ind = {i["code"]: i["value"] for i in out["indicators"]}
+        assert tuple(ind[c] for c in COUNTS) == expected, sql.dossier_facts
+        if (first, last) == ("2026-11-23", "2026-11-24"):  # X1 3 d 2 h, X2 36 h − 24 h
+            assert ind["avg_processing_days"] == round((74 / 24 + 0.5) / 2, 2)
+            assert {ch["channel"]: ch["received"] for ch in out["channels"]} == {1: 1, 2: 1, 3: 1}
