@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from queue_server.stats.indicators import EVENTS_PARAMS, EVENTS_WHERE, Replay, _local_day
+from queue_server.stats.indicators import EVENTS_PARAMS, EVENTS_WHERE, Replay, local_day
 from queue_server.stats.queries import Sql
 
 COLUMNS = ("code", "completed_ts", "completed_midnight", "supplements", "paused_s", "paused_since", "last_ts")
@@ -41,6 +41,6 @@ def facts_for(sql: Sql, codes: list[str], tz: ZoneInfo, upto: int) -> list[tuple
         if r.last_ts is None:
             continue
         midnight = None if r.completed is None else \
-            datetime.combine(_local_day(r.completed, tz), time(0), tz).timestamp()
+            datetime.combine(local_day(r.completed, tz), time(0), tz).timestamp()
         out.append((code, r.completed, midnight, r.supplements, r.paused, r.paused_since, r.last_ts))
     return out

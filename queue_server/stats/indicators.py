@@ -199,7 +199,7 @@ def _groups_from_facts(sql: Sql, start: float, end: float, rules: StatsRules, tz
     the others are replayed by `_dossiers(only_late_facts=True)`. Lateness as `_late`: by day,
     local day(x) > local day(due) ⟺ due < local midnight of x's day, so no time-zone function."""
     scope, params = sql.scope()
-    last_midnight = datetime.combine(_local_day(end - 1, tz), time(0), tz).timestamp()
+    last_midnight = datetime.combine(local_day(end - 1, tz), time(0), tz).timestamp()
     paused_open = "(COALESCE(f.paused_s, 0) + CASE WHEN f.paused_since IS NULL THEN 0 ELSE ? - f.paused_since END)"
     if rules.on_time_by == "time":
         done_late, open_late = "f.completed_ts > d.due_ts + f.paused_s", f"? > d.due_ts + {paused_open}"
@@ -278,7 +278,7 @@ def _late(d: _Dossier, at: float, rules: StatsRules, tz: ZoneInfo) -> bool:
     due = d.due + d.paused
     if rules.on_time_by == "time":
         return at > due
-    return _local_day(at, tz) > _local_day(due, tz)
+    return local_day(at, tz) > local_day(due, tz)
 
 
 @lru_cache(maxsize=65536)
@@ -286,7 +286,7 @@ def _quarter_day(quarter: int, tz: ZoneInfo) -> date:
     return datetime.fromtimestamp(quarter * 900, tz).date()
 
 
-def _local_day(ts: float, tz: ZoneInfo) -> date:
+def local_day(ts: float, tz: ZoneInfo) -> date:
     """The local date of `ts`; every UTC offset is a whole number of quarter hours, so one
     conversion per quarter hour serves the thousands of dossiers a province compares."""
     return _quarter_day(int(ts // 900), tz)

@@ -70,13 +70,6 @@ class Sql:
         finally:
             cur.close()
 
-    def executemany(self, sql: str, rows: list) -> None:
-        cur = self.conn.cursor()
-        try:
-            cur.executemany(self._native(sql), rows)
-        finally:
-            cur.close()
-
     def _native(self, sql: str) -> str:
         return sql.replace("%", "%%").replace("?", "%s") if self.format else sql
 
