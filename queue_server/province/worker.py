@@ -43,7 +43,12 @@ class FactWorker:
         for site in sorted(behind_sites(conn)):
             if self._stop.is_set():
                 return done
-            done += refresh_site(conn, site, self.tz, self.clock().timestamp())
+            try:
+                done += refresh_site(conn, site, self.tz, self.clock().timestamp())
+            except psycopg.OperationalError:
+                raise  # the link: the whole pass is retried on a new connection
+            except Exception:  # one site's rows cannot be derived: the others still are (its lag shows it)
+                log.exception("province facts: site %s", site)
         return done + roll_past(conn, service_day(self.clock(), self.tz))
 
     def _run(self) -> None:
