@@ -98,6 +98,8 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     CREATE TABLE stats_dirty (site text NOT NULL, day text NOT NULL, PRIMARY KEY (site, day));
     CREATE INDEX stats_dirty_day ON stats_dirty (day);
     CREATE TABLE stats_dirty_weeks (site text NOT NULL, monday text NOT NULL, PRIMARY KEY (site, monday));
+    -- facts derived before this migration: their days are read live until the worker rolls them
+    INSERT INTO stats_dirty (site, day) SELECT DISTINCT site, day FROM stats_ticket_facts;
     CREATE TABLE stats_day_counts (
         site text NOT NULL, dim text NOT NULL, unit text NOT NULL, day text NOT NULL, k text NOT NULL,
         issued bigint NOT NULL, transferred_in bigint NOT NULL, served bigint NOT NULL,

@@ -201,3 +201,26 @@ def test_the_hand_computed_766_history_reads_the_same_from_the_province_facts(co
         if (first, last) == ("2026-11-23", "2026-11-24"):  # X1 3 d 2 h, X2 36 h − 24 h
             assert ind["avg_processing_days"] == round((74 / 24 + 0.5) / 2, 2)
             assert {ch["channel"]: ch["received"] for ch in out["channels"]} == {1: 1, 2: 1, 3: 1}
+
+
+def test_facts_derived_before_the_roll_ups_existed_still_count_after_the_upgrade(postgres):
+    from queue_server.province.schema import MIGRATIONS, migrate
+    with psycopg.connect(postgres.create_database("upgrade"), autocommit=True) as c:
+        c.execute("CREATE TABLE province_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL "
+                  "DEFAULT now())")
+        for name, sql in MIGRATIONS[:3]:  # a province from before the roll-ups, with facts of past days
+            c.execute(sql)
+            c.execute("INSERT INTO province_migrations (name) VALUES (%s)", (name,))
+        for n, day in enumerate(("2026-11-02", "2026-11-03"), 1):
+            c.execute(f"INSERT INTO stats_ticket_facts (site, {', '.join(facts.COLUMNS)}) VALUES "
+                      f"({', '.join(['%s'] * (len(facts.COLUMNS) + 1))})",
+                      ("xa-a", n, day, 8, day, 8, "a", "1", "officer1", "", "kiosk", "done", 1, 0, 1, 0, 0, 0, 0,
+                       60.0, 120.0, 1, 2, None, 1.0, 2.0))
+        assert [m for m in migrate(c) if m.startswith("m004")]
+        first, last = date(2026, 11, 1), date(2026, 11, 30)
+        assert breakdown(province_sql(c), first, last, "site")["totals"]["issued"] == 2  # read live
+        roll_past(c, "2026-12-01")
+        assert not c.execute("SELECT 1 FROM stats_dirty").fetchone()
+        assert breakdown(province_sql(c), first, last, "site") == breakdown(province_sql(c, direct=True), first,
+                                                                            last, "site")
+        assert breakdown(province_sql(c), first, last, "site")["totals"]["issued"] == 2  # rolled
