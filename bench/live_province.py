@@ -9,19 +9,17 @@ the sites' proxies and configs point).
 """
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
-import threading
 from pathlib import Path
 
 import httpx
 
 from bench.live_server import MOTCUA
 from bench.postgres import free_port
+from bench.served import Served
 
 
-class LiveProvince:
+class LiveProvince(Served):
     def __init__(self, workdir: Path, dsn: str, clock_start: str | None = None, max_inflight: int = 4,
                  port: int | None = None, extra_args: tuple[str, ...] = ()):
         self.workdir = Path(workdir)
@@ -29,7 +27,7 @@ class LiveProvince:
         self.dsn, self.clock_start, self.max_inflight = dsn, clock_start, max_inflight
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen | None = None
+        self.proc = None
         self.extra_args = extra_args
 
     def cli(self, *args: str) -> subprocess.CompletedProcess:
@@ -54,38 +52,8 @@ class LiveProvince:
         if self.clock_start:
             cmd += ["--clock-start", self.clock_start]
         cmd += list(self.extra_args)
-        log = open(self.workdir / "province.log", "ab")
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, cwd=self.workdir,
-                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        out: list[str] = []
-        reader = threading.Thread(target=lambda: out.append(self.proc.stdout.readline().decode().strip()),
-                                  daemon=True)
-        reader.start()
-        reader.join(timeout)
-        if not out or not out[0].startswith("motcua: serving on "):
-            self.kill()
-            raise RuntimeError(f"province did not start: {out!r}; log: "
-                               f"{(self.workdir / 'province.log').read_text()[-2000:]}")
-        threading.Thread(target=lambda s=self.proc.stdout: [None for _ in iter(lambda: s.read1(65536), b"")],
-                         daemon=True).start()
+        self._spawn(cmd, self.workdir / "province.log", timeout, "province")
         return self
 
     def get(self, path: str, key: str, **kw) -> httpx.Response:
         return httpx.get(self.base_url + path, headers={"Authorization": f"Bearer {key}"}, timeout=30, **kw)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, an open transaction is rolled back by PostgreSQL."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc = None

@@ -6,17 +6,14 @@
 """
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import sys
-import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 import httpx
 
+from bench.served import Served
 from queue_server.config import DEFAULT_CONFIG
 
 MONDAY_MORNING = "2026-11-23T08:00:00+07:00"
@@ -25,7 +22,7 @@ STAFF = {"officer": "officer1", "supervisor": "supervisor1", "admin": "admin1"}
 MOTCUA = [sys.executable, "-c", "import sys; from queue_server.cli import main; sys.exit(main())"]
 
 
-class LiveServer:
+class LiveServer(Served):
     password = PASSWORD
 
     def __init__(self, workdir: Path, config_path: Path = DEFAULT_CONFIG,
@@ -37,7 +34,7 @@ class LiveServer:
         self.config_path = Path(config_path)
         self.clock_start, self.open_all_hours, self.extra_args = clock_start, open_all_hours, extra_args
         self.command = list(command) or [*MOTCUA, "serve"]   # or a harness taking serve's options
-        self.proc: subprocess.Popen | None = None
+        self.proc = None
         self.base_url = ""
         self._tokens: dict[str, str] = {}
         self._keys: dict[str, str] = {}
@@ -118,48 +115,9 @@ class LiveServer:
             cmd += ["--open-all-hours"]
         cmd += list(self.extra_args)
         self.log_path = self.workdir / "server.log"
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, cwd=self.workdir,
-                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        line = self._readline(timeout)
-        if not line.startswith("motcua: serving on "):
-            self.kill()
-            raise RuntimeError(f"server did not start: {line!r}; log: {self.log_path.read_text()[-2000:]}")
-        self.base_url = line.split()[-1]
-        # keep draining stdout (a full pipe would block the server on its next print)
-        threading.Thread(target=self._drain, args=(self.proc.stdout,), daemon=True).start()
+        self.base_url = self._spawn(cmd, self.log_path, timeout, "server", stdout_to=self.workdir / "server.stdout")
         self._tokens.clear()  # sessions survive restarts, but a new port is simplest with fresh ones
         return self
-
-    def _drain(self, stream) -> None:
-        with open(self.workdir / "server.stdout", "ab") as out:
-            for chunk in iter(lambda: stream.read1(65536), b""):
-                out.write(chunk)
-
-    def _readline(self, timeout: float) -> str:
-        out: list[str] = []
-        reader = threading.Thread(target=lambda: out.append(self.proc.stdout.readline().decode().strip()),
-                                  daemon=True)
-        reader.start()
-        reader.join(timeout)
-        return out[0] if out else ""
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-
-    def kill(self) -> None:
-        """SIGKILL: the crash case (no shutdown hooks, no flush)."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc = None
 
     def restart(self) -> "LiveServer":
         self.stop()

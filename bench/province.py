@@ -7,9 +7,12 @@
 3. The real shipper (queue_server/shipping) ships every site over HTTP, `--parallel` at a
    time; then one site is shipped a second time from cursor 0 (a resend of everything).
 4. Counted on both ends: `lost` and `duplicated` rows; a cross-site aggregate (tickets and
-   mean wait per site over a month) timed; the statistics facts derived at the province and
-   the month's Decision 766 indicators across all sites timed (`cross_site_indicators_ms`, the
-   code of GET /api/v1/stats/indicators); one more site's whole day shipped after a
+   mean wait per site over a month) timed; the first GET /api/v1/stats/indicators right after
+   the shipment timed (it answers from what the province's fact worker has derived so far);
+   once the worker has caught up, the month's Decision 766 indicators across all sites timed
+   from the roll-ups (`cross_site_indicators_ms`, the code of that request) and directly from
+   every ticket and dossier (`cross_site_indicators_direct_ms`, as before the roll-ups), with
+   their ratio and whether both give the same figures; one more site's whole day shipped after a
    simulated 24-hour WAN cut (a cut proxy, restored) timed as `catch_up_s`.
 JSON on stdout, progress on stderr.
 """
@@ -36,10 +39,10 @@ from bench.live_province import LiveProvince
 from bench.postgres import TempPostgres
 from bench.tcp_proxy import TcpProxy
 from queue_server.app import MIGRATIONS
-from queue_server.clock import utc_now
+from queue_server.clock import service_day, utc_now
 from queue_server.config import load_site
 from queue_server.province.keys import add_key
-from queue_server.province.stats import RULES, province_sql, refresh
+from queue_server.province.stats import RULES, behind_sites, province_sql
 from queue_server.shipping.config import ProvinceLink
 from queue_server.shipping.shipper import Shipper, save_cursor
 from queue_server.shipping.tables import zero_cursor
@@ -171,6 +174,7 @@ def run(sites: int, tickets: int, parallel: int, batch: int, inflight: int) -> d
         names = [f"site-{n:03d}" for n in range(sites)]
         with psycopg.connect(dsn, autocommit=True) as conn:
             keys = {name: add_key(conn, name, "site", utc_now().timestamp()) for name in [*names, "catch-up"]}
+            keys["viewer"] = add_key(conn, "viewer", "viewer", utc_now().timestamp())
 
         t0 = time.monotonic()
         templates = []
@@ -246,34 +250,54 @@ def run(sites: int, tickets: int, parallel: int, batch: int, inflight: int) -> d
         proxy.close()
         say(f"  catch-up of one site's day after a 24 h cut: {catch_up_s:.2f} s")
 
+        # the first statistics request right after the shipment: the province answers from what its
+        # fact worker has derived so far, with how fresh that is, never deriving the backlog in the request
+        month = (DAY[:8] + "01", DAY[:8] + "31")
+        period = {"from": month[0], "to": DAY[:8] + "30"}
+        t = time.perf_counter()
+        first = province.get("/api/v1/stats/indicators", keys["viewer"], params=period)
+        first_request_ms = (time.perf_counter() - t) * 1000
+        first.raise_for_status()
+        first_fresh = first.json()["freshness"]
+        say(f"  first indicators request after the shipment: {first_request_ms:.0f} ms "
+            f"({len(first_fresh['behind'])} sites still being derived)")
+        t = time.perf_counter()
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            while behind_sites(conn) or conn.execute("SELECT 1 FROM stats_dirty WHERE day < %s LIMIT 1",
+                                                (service_day(utc_now(), VN),)).fetchone():
+                time.sleep(0.5)
+        worker_s = time.perf_counter() - t
+        say(f"  the province's fact worker caught up {worker_s:.1f} s after the shipment")
+
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute("ANALYZE")
             got = {t: conn.execute(f"SELECT count(*) FROM {t} WHERE site <> 'catch-up'").fetchone()[0]
                    for t in COUNTED}
             distinct = conn.execute("SELECT count(DISTINCT (site, id)) FROM ticket_events "
                                     "WHERE site <> 'catch-up'").fetchone()[0]
-            month = (DAY[:8] + "01", DAY[:8] + "31")
             timings, rows = [], []
             for _ in range(4):
                 t = time.perf_counter()
                 rows = conn.execute(CROSS_SITE_SQL, month).fetchall()
                 timings.append((time.perf_counter() - t) * 1000)
-            # the statistics at the province: facts derived from the mirrored tables (stats code), then
-            # the month's Decision 766 indicators across every site, as GET /api/v1/stats/indicators
-            say("  deriving the statistics facts at the province …")
-            t = time.perf_counter()
-            derived = refresh(conn, VN)
-            facts_s = time.perf_counter() - t
-            conn.execute("ANALYZE stats_ticket_facts")
-            ind_timings = []
-            for _ in range(4):
-                t = time.perf_counter()
-                ind = indicators_answer(province_sql(conn), VN, date.fromisoformat(month[0]),
-                                        date.fromisoformat(DAY[:8] + "30"), RULES)
-                ind_timings.append((time.perf_counter() - t) * 1000)
-            received = {i["code"]: i["value"] for i in ind["indicators"]}["received"]
-            say(f"  cross-site month indicators: {statistics.median(ind_timings[1:]):.0f} ms "
-                f"({derived} tickets' facts derived in {facts_s:.1f} s)")
+            derived = conn.execute("SELECT count(*) FROM stats_ticket_facts").fetchone()[0]
+            # the month's Decision 766 indicators across every site, as GET /api/v1/stats/indicators:
+            # from the roll-ups and dossier facts, and directly from every ticket and dossier (before)
+            answers, ind_timings = {}, {}
+            for how, direct in (("rollups", False), ("direct", True)):
+                ind_timings[how] = []
+                for _ in range(4):
+                    t = time.perf_counter()
+                    answers[how] = indicators_answer(province_sql(conn, direct=direct), VN,
+                                                     date.fromisoformat(period["from"]),
+                                                     date.fromisoformat(period["to"]), RULES)
+                    ind_timings[how].append((time.perf_counter() - t) * 1000)
+            values = {how: {i["code"]: (i["value"], i.get("numerator"), i.get("denominator"))
+                            for i in ans["indicators"]} for how, ans in answers.items()}
+            received = values["rollups"]["received"][0]
+            new_ms, old_ms = (statistics.median(ind_timings[h][1:]) for h in ("rollups", "direct"))
+            say(f"  cross-site month indicators: {new_ms:.0f} ms from the roll-ups, {old_ms:.0f} ms directly "
+                f"(× {old_ms / new_ms:.1f}); same figures: {values['rollups'] == values['direct']}")
             size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
         lost = sum(max(0, expected[t] - got[t]) for t in COUNTED)
         duplicated = sum(max(0, got[t] - expected[t]) for t in COUNTED) + (got["ticket_events"] - distinct)
@@ -285,9 +309,14 @@ def run(sites: int, tickets: int, parallel: int, batch: int, inflight: int) -> d
             "lost": lost, "duplicated": duplicated,
             "cross_site_query_ms": round(statistics.median(timings[1:]), 1),
             "cross_site_query_first_ms": round(timings[0], 1), "cross_site_rows": len(rows),
-            "cross_site_indicators_ms": round(statistics.median(ind_timings[1:]), 1),
-            "cross_site_indicators_first_ms": round(ind_timings[0], 1), "indicators_dossiers_received": received,
-            "stats_facts_s": round(facts_s, 1), "stats_facts_tickets": derived,
+            "cross_site_indicators_ms": round(new_ms, 1),
+            "cross_site_indicators_first_ms": round(ind_timings["rollups"][0], 1),
+            "cross_site_indicators_direct_ms": round(old_ms, 1), "indicators_speedup": round(old_ms / new_ms, 1),
+            "indicators_same_as_direct": values["rollups"] == values["direct"],
+            "indicators_dossiers_received": received,
+            "first_request_after_shipment_ms": round(first_request_ms, 1),
+            "first_request_sites_behind": len(first_fresh["behind"]),
+            "stats_worker_caught_up_s": round(worker_s, 1), "stats_facts_tickets": derived,
             "catch_up_s": round(catch_up_s, 2), "catch_up_events": site_counts(templates[0])["ticket_events"],
             "postgres_mb": round(size / 1e6, 1),
             "parallel_shippers": parallel, "batch_size": batch, "province_inflight": inflight,

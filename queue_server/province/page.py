@@ -38,6 +38,7 @@ async def province_page(request: Request):
     html = env.get_template("province.html").render(
         lang=lang, tr=lambda vi, en: en if lang == "en" else vi, day=data["day"], sites=data["sites"],
         total=sum(s["tickets_today"] for s in data["sites"]), columns=COLUMNS, lag=_lag,
+        fresh=data["freshness"],
         when=lambda ts: (iso_local(ts) or "")[:19].replace("T", " ") if ts else "—",
         token=request.query_params.get("token", ""))
     return HTMLResponse(html)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
-from queue_server.province.stats import ranking_figures, refresh
+from queue_server.province.stats import ranking_figures
 
 SILENT_SECONDS = 120  # an idle shipper says hello every 30 s (shipping/shipper.py HEARTBEAT_SECONDS)
 Figure = Callable[[psycopg.Connection, list[dict[str, Any]], str, ZoneInfo], None]
@@ -21,7 +21,6 @@ Figure = Callable[[psycopg.Connection, list[dict[str, Any]], str, ZoneInfo], Non
 
 def month_figures(conn: psycopg.Connection, sites: list[dict[str, Any]], day: str, tz: ZoneInfo) -> None:
     """On-time rate, satisfaction and mean wait of each site from the 1st of the month to `day`."""
-    refresh(conn, tz)
     last = date.fromisoformat(day)
     figures = ranking_figures(conn, tz, last.replace(day=1), last)
     for s in sites:

@@ -3,6 +3,7 @@
     POST /api/v1/province/batches   site key: apply a batch of this site's logs → {cursor, inserted, skipped}
     GET  /api/v1/province/cursor    site key: where the province has this site's logs up to
     GET  /api/v1/province/sites     viewer key: every site, its shipping lag and tickets today
+                                    (and the figures' freshness, province/stats.py)
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from queue_server.province import keys
 from queue_server.province.apply import apply_batch
 from queue_server.province.db import Busy
 from queue_server.province.ranking import overview
+from queue_server.province.stats import freshness
 
 router = APIRouter(prefix="/api/v1/province", tags=["province"])
 log = logging.getLogger("motcua.province")
@@ -112,7 +114,8 @@ def sites_overview(request: Request) -> dict:
 
     def work(conn):
         authorize(request, conn, "viewer")
-        return {"day": day, "sites": overview(conn, day, now.timestamp(), request.app.state.tz)}
+        return {"day": day, "sites": overview(conn, day, now.timestamp(), request.app.state.tz),
+                "freshness": freshness(conn, None, now.timestamp())}
     return _db(request, work)
 
 

@@ -91,6 +91,38 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     -- the reception channel (1 direct, 2 online, 3 post): Decision 766's online share
     ALTER TABLE dossiers ADD COLUMN channel integer NOT NULL DEFAULT 1;
     """),
+    ("m004_stats_rollups", """
+    -- The site box's daily and weekly roll-ups (queue_server/stats/rollup.py, the same statements),
+    -- one set per site: a month across 170 sites reads ~30 rows per site and key, not every ticket.
+    -- A (site, day) whose facts changed is dirty: read live from the facts until it is rolled.
+    CREATE TABLE stats_dirty (site text NOT NULL, day text NOT NULL, PRIMARY KEY (site, day));
+    CREATE INDEX stats_dirty_day ON stats_dirty (day);
+    CREATE TABLE stats_dirty_weeks (site text NOT NULL, monday text NOT NULL, PRIMARY KEY (site, monday));
+    -- facts derived before this migration: their days are read live until the worker rolls them
+    INSERT INTO stats_dirty (site, day) SELECT DISTINCT site, day FROM stats_ticket_facts;
+    CREATE TABLE stats_day_counts (
+        site text NOT NULL, dim text NOT NULL, unit text NOT NULL, day text NOT NULL, k text NOT NULL,
+        issued bigint NOT NULL, transferred_in bigint NOT NULL, served bigint NOT NULL,
+        no_show bigint NOT NULL, cancelled bigint NOT NULL, transferred bigint NOT NULL,
+        recalls bigint NOT NULL, waits bigint NOT NULL, wait_sum double precision, wait_max double precision,
+        services bigint NOT NULL, service_sum double precision, very_satisfied bigint NOT NULL,
+        satisfied bigint NOT NULL, dissatisfied bigint NOT NULL, open_s double precision, busy_s double precision,
+        PRIMARY KEY (site, dim, unit, day, k));
+    CREATE INDEX stats_day_counts_read ON stats_day_counts (dim, unit, day);
+    CREATE TABLE stats_day_hist (
+        site text NOT NULL, dim text NOT NULL, metric text NOT NULL, unit text NOT NULL, day text NOT NULL,
+        k text NOT NULL, minute integer NOT NULL, n bigint NOT NULL,
+        PRIMARY KEY (site, dim, metric, unit, day, k, minute));
+    CREATE INDEX stats_day_hist_read ON stats_day_hist (dim, metric, unit, day);
+    -- Per-dossier facts for the 766 figures (queue_server/stats/dossier_facts.py)
+    CREATE TABLE stats_dossier_facts (
+        site text NOT NULL, code text NOT NULL, completed_ts double precision,
+        completed_midnight double precision, supplements integer NOT NULL, paused_s double precision NOT NULL,
+        paused_since double precision, last_ts double precision NOT NULL, PRIMARY KEY (site, code));
+    CREATE INDEX dossier_events_code ON dossier_events (site, code);
+    -- when each site's facts last reached what it had shipped (the figures' freshness)
+    CREATE TABLE stats_derived (site text PRIMARY KEY, ts double precision NOT NULL);
+    """),
 )
 
 

@@ -15,3 +15,5 @@ class ProvinceSettings:
     max_inflight: int = 4
     queue_wait_seconds: float = 5.0
     max_body_bytes: int = 32 * 1024 * 1024
+    # the fact worker's pause when every site's figures are up to date
+    facts_idle_seconds: float = 0.5

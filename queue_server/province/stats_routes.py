@@ -4,7 +4,9 @@
     GET /api/v1/stats/indicators?from&to[&site=NAME][&format=…]
 
 A viewer key reads every site (or one with `site=`); a site key reads its own figures only
-(another site's → 403; `by=site` shows its own row). Reads never write a shipped row.
+(another site's → 403; `by=site` shows its own row). Reads never write: the figures are
+derived by the fact worker (worker.py) and each answer has a `freshness` object
+(`up_to_date`, `as_of`, `behind`: sites with shipped rows not yet in the figures).
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from queue_server.auth.guards import bearer
 from queue_server.errors import ApiError
 from queue_server.province import keys
 from queue_server.province.routes import _db
-from queue_server.province.stats import RULES, province_sql, refresh
+from queue_server.province.stats import RULES, freshness, province_sql
 from queue_server.stats import export
 from queue_server.stats.queries import PROVINCE_DIMENSIONS
 from queue_server.stats.routes import CHANNEL_NAMES, indicators_answer, period, stats_answer
@@ -48,6 +50,10 @@ def reader_scope(request: Request, conn: psycopg.Connection, site: str | None) -
     return None
 
 
+def now_ts(request: Request) -> float:
+    return request.app.state.settings.clock().timestamp()
+
+
 def _label(by: str, key: Any) -> str:
     if by == "channel":
         return CHANNEL_NAMES.get(key, (key, key))[0]
@@ -67,8 +73,8 @@ def province_stats(request: Request, from_: str | None, to: str | None, by: str,
 
     def work(conn):
         scope = reader_scope(request, conn, site)
-        refresh(conn, tz)
-        return {**stats_answer(province_sql(conn, scope), tz, first, last, by, _label), "site": scope}
+        return {**stats_answer(province_sql(conn, scope), tz, first, last, by, _label), "site": scope,
+                "freshness": freshness(conn, scope, now_ts(request))}
     return _db(request, work)
 
 
@@ -78,8 +84,8 @@ def province_indicators(request: Request, from_: str | None, to: str | None, sit
 
     def work(conn):
         scope = reader_scope(request, conn, site)
-        refresh(conn, tz)
-        return {**indicators_answer(province_sql(conn, scope), tz, first, last, RULES), "site": scope}
+        return {**indicators_answer(province_sql(conn, scope), tz, first, last, RULES), "site": scope,
+                "freshness": freshness(conn, scope, now_ts(request))}
     return _db(request, work)
 
 

@@ -3,7 +3,8 @@ and day; Decision 766/QĐ-TTg indicators; CSV/XLSX exports and the monthly repor
 the supervisor's `/stats` page.
 
 The figures are read from per-ticket facts derived from the append-only event log
-(`facts.py`, kept up to date incrementally); the queries (`queries.py`,
-`indicators.py`) are plain SQL over a DB-API connection so they can run on another
-store (PostgreSQL) later.
+(`facts.py`, kept up to date incrementally) and their daily/weekly roll-ups
+(`rollup.py`); the queries (`queries.py`, `indicators.py`) are plain SQL over a DB-API
+connection, so the province runs the same code over PostgreSQL (queue_server/province/
+stats.py), where the 766 on-time figures also read per-dossier facts (`dossier_facts.py`).
 """

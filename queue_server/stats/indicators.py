@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -54,6 +54,43 @@ def rules_of(site: SiteConfig) -> StatsRules:
 
 
 @dataclass
+class Replay:
+    """A dossier's state after its status changes so far (in log order): completion, supplement
+    requests and the time spent waiting for them. One definition for the period figures (events
+    before the period's end) and for the province's per-dossier facts (every event, dossier_facts.py)."""
+    completed: float | None = None
+    supplements: int = 0
+    paused: float = 0.0
+    paused_since: float | None = None
+    last_ts: float | None = None  # the latest event that counted (a period ending after it sees this state)
+
+    def see(self, ts: float, status_to: int) -> None:
+        if self.completed is not None:  # what follows the completion does not count
+            return
+        self.last_ts = ts if self.last_ts is None else max(self.last_ts, ts)
+        if self.paused_since is not None and status_to != SUPPLEMENT:
+            self.paused += ts - self.paused_since
+            self.paused_since = None
+        if status_to == SUPPLEMENT and self.paused_since is None:
+            self.supplements += 1
+            self.paused_since = ts
+        if status_to in (DONE, RETURNED):
+            self.completed = ts
+
+
+#: the status changes a replay reads: into a supplement wait, out of one (from status 5), done, returned
+EVENTS_WHERE = "status_to IS NOT NULL AND (status_to IN (?, ?, ?) OR status_from = ?)"
+EVENTS_PARAMS = (SUPPLEMENT, DONE, RETURNED, SUPPLEMENT)
+#: dossiers a period [start, end) reads: received before its end, not left out, not settled before it
+DOSSIERS_WHERE = (f"received_ts < ? AND status NOT IN ({', '.join('?' * len(LEFT_OUT))}) "
+                  "AND (status NOT IN (?, ?) OR status_ts >= ?)")
+
+
+def _dossiers_params(start: float, end: float) -> tuple:
+    return (end, *LEFT_OUT, DONE, RETURNED, start)
+
+
+@dataclass
 class _Dossier:
     site: str
     code: str
@@ -66,54 +103,146 @@ class _Dossier:
     paused: float = 0.0
 
 
-def _dossiers(sql: Sql, start: float, end: float) -> list[_Dossier]:
+def _dossiers(sql: Sql, start: float, end: float, only_late_facts: bool = False) -> list[_Dossier]:
     """Dossiers received before `end` and not settled before `start`, with completion and supplement
     pauses up to `end` (at the province: of every site, or of the Sql's site; a dossier is known by
     (site, code)). A dossier whose status is done/returned since before `start` was completed
-    before the period: neither received in it nor carried over, so it is not read."""
+    before the period: neither received in it nor carried over, so it is not read.
+    `only_late_facts`: only the dossiers whose per-dossier facts include events at or after `end`
+    (the few a period ending in the past must replay, see `_groups_from_facts`)."""
     scope, params = sql.scope()
+    d_scope, e_scope = scope.replace("site", "d.site"), scope.replace("site", "e.site")
+    key = "d.site" if sql.sites else "''"
+    late_join, late_params = "", ()
+    if only_late_facts:
+        on = "f.site = d.site AND " if sql.sites else ""
+        late_join, late_params = f" JOIN stats_dossier_facts f ON {on}f.code = d.code AND f.last_ts >= ?", (end,)
     out: dict[tuple[str, str], _Dossier] = {}
+    where = DOSSIERS_WHERE.replace("received_ts", "d.received_ts").replace("status", "d.status")
     for site, code, procedure, channel, received, due in sql.rows(
-            f"SELECT {sql.site_key}, code, procedure, channel, received_ts, due_ts FROM dossiers WHERE received_ts < ? "
-            f"AND status NOT IN ({', '.join('?' * len(LEFT_OUT))}) "
-            f"AND (status NOT IN (?, ?) OR status_ts >= ?){scope}", (end, *LEFT_OUT, DONE, RETURNED, start, *params)):
+            f"SELECT {key}, d.code, d.procedure, d.channel, d.received_ts, d.due_ts FROM dossiers d{late_join} "
+            f"WHERE {where}{d_scope}", (*late_params, *_dossiers_params(start, end), *params)):
         out[(site, code)] = _Dossier(site, code, procedure, int(channel), received, due)
-    paused_since: dict[tuple[str, str], float] = {}
+    if not out:
+        return []
+    replays: dict[tuple[str, str], Replay] = {}
     # In log order (the table is append-only, so a dossier's events come in the order they happened):
-    # a scan of the primary key, no sort; events of dossiers not wanted are skipped here. Only the
-    # changes that matter are read: into a supplement wait, out of one (from status 5), done, returned.
-    order = "site, id" if sql.sites else "id"
+    # a scan of the primary key, no sort; events of dossiers not wanted are skipped here.
+    order = "e.site, e.id" if sql.sites else "e.id"
+    ekey = "e.site" if sql.sites else "''"
+    if only_late_facts:
+        on = "f.site = e.site AND " if sql.sites else ""
+        late_join = f" JOIN stats_dossier_facts f ON {on}f.code = e.code AND f.last_ts >= ?"
     for site, code, ts, status_to in sql.rows(
-            f"SELECT {sql.site_key}, code, ts, status_to FROM dossier_events WHERE status_to IS NOT NULL AND ts < ? "
-            f"AND (status_to IN (?, ?, ?) OR status_from = ?){scope} ORDER BY {order}",
-            (end, SUPPLEMENT, DONE, RETURNED, SUPPLEMENT, *params)):
-        d = out.get((site, code))
-        if d is None or d.completed is not None:
-            continue
-        key = (site, code)
-        if key in paused_since and status_to != SUPPLEMENT:
-            d.paused += ts - paused_since.pop(key)
-        if status_to == SUPPLEMENT and key not in paused_since:
-            d.supplements += 1
-            paused_since[key] = ts
-        if status_to in (DONE, RETURNED):
-            d.completed = ts
-    for key, since in paused_since.items():  # still waiting for the supplement at the end
-        out[key].paused += end - since
+            f"SELECT {ekey}, e.code, e.ts, e.status_to FROM dossier_events e{late_join} WHERE e.ts < ? AND "
+            f"{EVENTS_WHERE.replace('status', 'e.status')}{e_scope} ORDER BY {order}",
+            (*late_params, end, *EVENTS_PARAMS, *params)):
+        if (site, code) in out:
+            replays.setdefault((site, code), Replay()).see(ts, status_to)
+    for key_, r in replays.items():
+        d = out[key_]
+        d.completed, d.supplements, d.paused = r.completed, r.supplements, r.paused
+        if r.paused_since is not None:  # still waiting for the supplement at the end
+            d.paused += end - r.paused_since
     return list(out.values())
 
 
 @dataclass
+class _Group:
+    """Counts of one (site, procedure, channel) over a period; added up for a site or the province."""
+    received: int = 0
+    carried: int = 0
+    completed: int = 0
+    days: float = 0.0      # sum of processing days of the completed
+    late_done: int = 0
+    late_open: int = 0
+
+    def add(self, other: "_Group") -> None:
+        for f in ("received", "carried", "completed", "days", "late_done", "late_open"):
+            setattr(self, f, getattr(self, f) + getattr(other, f))
+
+
+Groups = dict[tuple[str, str, int], _Group]
+
+
+def _group_dossiers(all_: list[_Dossier], start: float, end: float, rules: StatsRules, tz: ZoneInfo) -> Groups:
+    """The period's counts, one dossier at a time (the direct computation)."""
+    out: Groups = {}
+    for d in all_:
+        received = d.received >= start
+        if not received and d.completed is not None and d.completed < start:
+            continue  # completed before the period
+        g = out.setdefault((d.site, d.procedure, d.channel), _Group())
+        g.received += received
+        g.carried += not received
+        if d.completed is not None:
+            g.completed += 1
+            g.days += (d.completed - d.received - d.paused) / 86400
+            g.late_done += _late(d, d.completed, rules, tz)
+        else:  # still open at the end: judged on the period's last instant
+            g.late_open += _late(d, end - 1, rules, tz)
+    return out
+
+
+def _groups(sql: Sql, start: float, end: float, rules: StatsRules, tz: ZoneInfo) -> Groups:
+    if not sql.dossier_facts:
+        return _group_dossiers(_dossiers(sql, start, end), start, end, rules, tz)
+    out = _groups_from_facts(sql, start, end, rules, tz)
+    for key, g in _group_dossiers(_dossiers(sql, start, end, only_late_facts=True), start, end, rules, tz).items():
+        out.setdefault(key, _Group()).add(g)
+    return out
+
+
+def _groups_from_facts(sql: Sql, start: float, end: float, rules: StatsRules, tz: ZoneInfo) -> Groups:
+    """The period's counts in one aggregate over dossiers ⋈ their facts (dossier_facts.py), for the
+    dossiers whose counted events all lie before `end` (their facts are their state at the end);
+    the others are replayed by `_dossiers(only_late_facts=True)`. Lateness as `_late`: by day,
+    local day(x) > local day(due) ⟺ due < local midnight of x's day, so no time-zone function."""
+    scope, params = sql.scope()
+    last_midnight = datetime.combine(local_day(end - 1, tz), time(0), tz).timestamp()
+    paused_open = "(COALESCE(f.paused_s, 0) + CASE WHEN f.paused_since IS NULL THEN 0 ELSE ? - f.paused_since END)"
+    if rules.on_time_by == "time":
+        done_late, open_late = "f.completed_ts > d.due_ts + f.paused_s", f"? > d.due_ts + {paused_open}"
+        done_p, open_p = (), (end - 1, end)
+    else:
+        done_late, open_late = "d.due_ts + f.paused_s < f.completed_midnight", f"d.due_ts + {paused_open} < ?"
+        done_p, open_p = (), (end, last_midnight)
+    too_many = "COALESCE(f.supplements, 0) > ?"
+    on = "f.site = d.site AND " if sql.sites else ""
+    where = DOSSIERS_WHERE.replace("received_ts", "d.received_ts").replace("status", "d.status")
+    key = "d.site" if sql.sites else "''"
+    rows = sql.rows(
+        f"SELECT {key}, d.procedure, d.channel, "
+        "SUM(CASE WHEN d.received_ts >= ? THEN 1 ELSE 0 END), SUM(CASE WHEN d.received_ts < ? THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN f.completed_ts IS NOT NULL THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN f.completed_ts IS NOT NULL THEN (f.completed_ts - d.received_ts - f.paused_s) / 86400.0 "
+        "ELSE 0 END), "
+        f"SUM(CASE WHEN f.completed_ts IS NOT NULL AND ({too_many} OR (d.due_ts IS NOT NULL AND {done_late})) "
+        "THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN f.completed_ts IS NULL AND ({too_many} OR (d.due_ts IS NOT NULL AND {open_late})) "
+        "THEN 1 ELSE 0 END) "
+        f"FROM dossiers d LEFT JOIN stats_dossier_facts f ON {on}f.code = d.code "
+        f"WHERE {where} AND (f.last_ts IS NULL OR f.last_ts < ?) "
+        f"AND (d.received_ts >= ? OR f.completed_ts IS NULL OR f.completed_ts >= ?){scope.replace('site', 'd.site')} "
+        f"GROUP BY {key}, d.procedure, d.channel",
+        (start, start, rules.max_supplements_on_time, *done_p, rules.max_supplements_on_time, *open_p,
+         *_dossiers_params(start, end), end, start, start, *params))
+    return {(site, procedure, int(channel)): _Group(int(r or 0), int(c or 0), int(n or 0), float(days or 0),
+                                                     int(ld or 0), int(lo or 0))
+            for site, procedure, channel, r, c, n, days, ld, lo in rows}
+
+
+@dataclass
 class _Progress:
-    received: list[_Dossier]
-    carried: list[_Dossier]
-    completed: list[_Dossier]
+    received: int
+    carried: int
+    completed: int
     late_done: int
     late_open: int
 
     @property
     def base(self) -> int:
-        return len(self.received) + len(self.carried)
+        return self.received + self.carried
 
     @property
     def late_rate(self) -> float | None:
@@ -124,24 +253,20 @@ class _Progress:
         return None if self.late_rate is None else round(100 - self.late_rate, 2)
 
 
-def _progress(all_: list[_Dossier], start: float, end: float, rules: StatsRules, tz: ZoneInfo) -> _Progress:
-    received = [d for d in all_ if d.received >= start]
-    carried = [d for d in all_ if d.received < start and (d.completed is None or d.completed >= start)]
-    completed = [d for d in received + carried if d.completed is not None]
-    open_ = [d for d in received + carried if d.completed is None]
-    late_done = sum(_late(d, d.completed, rules, tz) for d in completed)
-    # still open at the end: judged on the period's last instant
-    late_open = sum(_late(d, end - 1, rules, tz) for d in open_)
-    return _Progress(received, carried, completed, late_done, late_open)
+def _progress(groups: list[_Group]) -> _Progress:
+    t = _Group()
+    for g in groups:
+        t.add(g)
+    return _Progress(t.received, t.carried, t.completed, t.late_done, t.late_open)
 
 
 def on_time_by_site(sql: Sql, tz: ZoneInfo, first: date, last: date, rules: StatsRules) -> dict[str, float | None]:
     """The on-time rate of each site (the province's ranking), by the same rules as `indicators`."""
     start, end = day_bounds(first, last, tz)
-    per_site: dict[str, list[_Dossier]] = {}
-    for d in _dossiers(sql, start, end):
-        per_site.setdefault(d.site, []).append(d)
-    return {site: _progress(ds, start, end, rules, tz).on_time for site, ds in per_site.items()}
+    per_site: dict[str, list[_Group]] = {}
+    for (site, _, _), g in _groups(sql, start, end, rules, tz).items():
+        per_site.setdefault(site, []).append(g)
+    return {site: _progress(gs).on_time for site, gs in per_site.items()}
 
 
 def _late(d: _Dossier, at: float, rules: StatsRules, tz: ZoneInfo) -> bool:
@@ -153,7 +278,7 @@ def _late(d: _Dossier, at: float, rules: StatsRules, tz: ZoneInfo) -> bool:
     due = d.due + d.paused
     if rules.on_time_by == "time":
         return at > due
-    return _local_day(at, tz) > _local_day(due, tz)
+    return local_day(at, tz) > local_day(due, tz)
 
 
 @lru_cache(maxsize=65536)
@@ -161,7 +286,7 @@ def _quarter_day(quarter: int, tz: ZoneInfo) -> date:
     return datetime.fromtimestamp(quarter * 900, tz).date()
 
 
-def _local_day(ts: float, tz: ZoneInfo) -> date:
+def local_day(ts: float, tz: ZoneInfo) -> date:
     """The local date of `ts`; every UTC offset is a whole number of quarter hours, so one
     conversion per quarter hour serves the thousands of dossiers a province compares."""
     return _quarter_day(int(ts // 900), tz)
@@ -183,22 +308,26 @@ def figures_766(sql: Sql, tz: ZoneInfo, first: date, last: date, served: int, di
     """The 766 figures over any store (a site box, the province, one site at the province)."""
     names = names or {}
     start, end = day_bounds(first, last, tz)
-    pr = _progress(_dossiers(sql, start, end), start, end, rules, tz)
-    received, carried, completed = pr.received, pr.carried, pr.completed
+    groups = _groups(sql, start, end, rules, tz)
+    pr = _progress(list(groups.values()))
     late_done, late_open, base, late_rate, on_time = pr.late_done, pr.late_open, pr.base, pr.late_rate, pr.on_time
+    received, carried, completed = pr.received, pr.carried, pr.completed
 
-    procedures: dict[str, list[float]] = {}
-    for d in completed:
-        procedures.setdefault(d.procedure, []).append((d.completed - d.received - d.paused) / 86400)
+    procedures: dict[str, list[float]] = {}  # procedure → [completed, sum of days]
+    for (_, code, _), g in groups.items():
+        if g.completed:
+            acc = procedures.setdefault(code, [0, 0.0])
+            acc[0] += g.completed
+            acc[1] += g.days
     per_procedure = [{"procedure": code, "name": names.get(code, (code, code))[0],
-                      "name_en": names.get(code, (code, code))[1], "completed": len(days),
-                      "avg_days": round(sum(days) / len(days), 2)} for code, days in sorted(procedures.items())]
-    all_days = [x for days in procedures.values() for x in days]
+                      "name_en": names.get(code, (code, code))[1], "completed": n,
+                      "avg_days": round(days / n, 2)} for code, (n, days) in sorted(procedures.items())]
+    n_done, all_days = sum(n for n, _ in procedures.values()), sum(days for _, days in procedures.values())
 
-    by_channel = {c: sum(d.channel == c for d in received) for c in CHANNELS}
+    by_channel = {c: sum(g.received for (_, _, ch), g in groups.items() if ch == c) for c in CHANNELS}
     online = sum(by_channel[c] for c in rules.online_channels)
     channels = [{"channel": c, "name": CHANNELS[c][0], "name_en": CHANNELS[c][1], "received": n,
-                 "share_pct": _pct(n, len(received))} for c, n in by_channel.items()]
+                 "share_pct": _pct(n, received)} for c, n in by_channel.items()]
 
     late_words = ("quá hạn" if rules.on_time_by == "day" else "quá giờ hẹn")
     figures = [
@@ -217,13 +346,13 @@ def figures_766(sql: Sql, tz: ZoneInfo, first: date, last: date, served: int, di
              "kỳ trước chuyển qua) × 100%",
              "(late in progress + late completed) ÷ (received in the period + carried over) × 100%",
              numerator=late_done + late_open, denominator=base),
-        _ind("progress", "received", "Hồ sơ tiếp nhận trong kỳ", "Received in the period", len(received), "",
+        _ind("progress", "received", "Hồ sơ tiếp nhận trong kỳ", "Received in the period", received, "",
              "Số hồ sơ có thời điểm tiếp nhận trong kỳ", "Dossiers received within the period"),
-        _ind("progress", "carried_over", "Hồ sơ kỳ trước chuyển qua", "Carried over", len(carried), "",
+        _ind("progress", "carried_over", "Hồ sơ kỳ trước chuyển qua", "Carried over", carried, "",
              "Hồ sơ tiếp nhận trước kỳ, chưa giải quyết xong khi kỳ bắt đầu",
              "Received before the period and not completed when it began"),
         _ind("progress", "completed_on_time", "Đã giải quyết đúng hạn", "Completed on time",
-             len(completed) - late_done, "", "Hồ sơ hoàn thành trong kỳ, không trễ hạn",
+             completed - late_done, "", "Hồ sơ hoàn thành trong kỳ, không trễ hạn",
              "Completed within the period and not late"),
         _ind("progress", "completed_late", "Đã giải quyết trễ hạn", "Completed late", late_done, "",
              "Hồ sơ hoàn thành trong kỳ sau ngày hẹn (đã cộng thời gian chờ bổ sung)",
@@ -231,15 +360,15 @@ def figures_766(sql: Sql, tz: ZoneInfo, first: date, last: date, served: int, di
         _ind("progress", "in_progress_late", "Đang giải quyết, đã trễ hạn", "In progress, late", late_open, "",
              "Hồ sơ chưa hoàn thành cuối kỳ mà đã quá hạn", "Not completed at the end of the period and past due"),
         _ind("progress", "avg_processing_days", "Thời gian giải quyết trung bình", "Average processing time",
-             round(sum(all_days) / len(all_days), 2) if all_days else None, "ngày",
+             round(all_days / n_done, 2) if n_done else None, "ngày",
              "Tổng (thời điểm hoàn thành − thời điểm tiếp nhận − thời gian chờ bổ sung) ÷ số hồ sơ hoàn thành "
              "trong kỳ (theo từng thủ tục ở bảng riêng)",
              "Sum of (completed − received − supplement waits) ÷ dossiers completed in the period "
-             "(per procedure in its own table)", numerator=round(sum(all_days), 2), denominator=len(all_days)),
-        _ind("online", "online_share", "Tỷ lệ hồ sơ trực tuyến", "Online share", _pct(online, len(received)), "%",
+             "(per procedure in its own table)", numerator=round(all_days, 2), denominator=n_done),
+        _ind("online", "online_share", "Tỷ lệ hồ sơ trực tuyến", "Online share", _pct(online, received), "%",
              "Hồ sơ nộp trực tuyến ÷ tổng hồ sơ tiếp nhận trong kỳ × 100% (≥ 50% đạt điểm tối đa)",
              "Dossiers submitted online ÷ all dossiers received in the period × 100% (≥ 50% scores full)",
-             numerator=online, denominator=len(received)),
+             numerator=online, denominator=received),
         _ind("satisfaction", "satisfaction", "Mức độ hài lòng trong tiếp nhận, giải quyết",
              "Satisfaction with reception and settlement", _pct(served - dissatisfied, served), "%",
              "(Tổng lượt tiếp nhận tại quầy − lượt đánh giá \"Không hài lòng\") ÷ tổng lượt tiếp nhận × 100%. "

@@ -33,15 +33,17 @@ KEYS = {**ROLLED, "site": "site"}
 class Sql:
     """A connection and its parameter style: queries are written with `?`.
 
-    The same queries serve a site box (SQLite, no `site` column, roll-ups kept) and the
-    province (PostgreSQL, every table with a `site` column, facts read as they are):
-    `sites=True` says the tables carry a `site` column, `site` narrows every read to one
-    site, `rollups=False` reads every day from the facts."""
+    The same queries serve a site box (SQLite, no `site` column) and the province
+    (PostgreSQL, every table with a `site` column, roll-ups too): `sites=True` says the
+    tables carry a `site` column, `site` narrows every read to one site, `rollups=False`
+    reads every day from the facts (the direct computation the roll-ups are checked
+    against), `dossier_facts=True` reads the 766 figures from the per-dossier facts
+    (dossier_facts.py) instead of replaying every dossier's events."""
 
     def __init__(self, conn: Any, paramstyle: str = "qmark", *, sites: bool = False, site: str | None = None,
-                 rollups: bool = True):
+                 rollups: bool = True, dossier_facts: bool = False):
         self.conn, self.format = conn, paramstyle in ("format", "pyformat")
-        self.sites, self.site, self.rollups = sites, site, rollups
+        self.sites, self.site, self.rollups, self.dossier_facts = sites, site, rollups, dossier_facts
 
     def scope(self) -> tuple[str, list]:
         """The condition (with its parameters) that keeps a read to the chosen site, if any."""
@@ -53,14 +55,23 @@ class Sql:
         return "site" if self.sites else "''"
 
     def rows(self, sql: str, params: tuple | list = ()) -> list[tuple]:
-        if self.format:
-            sql = sql.replace("%", "%%").replace("?", "%s")
         cur = self.conn.cursor()
         try:
-            cur.execute(sql, tuple(params))
+            cur.execute(self._native(sql), tuple(params))
             return list(cur.fetchall())
         finally:
             cur.close()
+
+    def execute(self, sql: str, params: tuple | list = ()) -> None:
+        """A write (the province's roll-ups, in the caller's transaction)."""
+        cur = self.conn.cursor()
+        try:
+            cur.execute(self._native(sql), tuple(params))
+        finally:
+            cur.close()
+
+    def _native(self, sql: str) -> str:
+        return sql.replace("%", "%%").replace("?", "%s") if self.format else sql
 
 
 def day_bounds(first: date, last: date, tz: ZoneInfo) -> tuple[float, float]:
@@ -117,12 +128,15 @@ class _Plan:
 
 
 def _plan(sql: Sql, first: date, last: date, by: str) -> _Plan:
-    if not sql.rollups:  # the province reads its facts as they are
+    if not sql.rollups:  # every day read from the facts as they are
         n = (last - first).days + 1
         return _Plan([], [], [(first + timedelta(days=i)).isoformat() for i in range(n)])
-    span = (first.isoformat(), last.isoformat())
-    dirty = {r[0] for r in sql.rows("SELECT day FROM stats_dirty WHERE day >= ? AND day <= ?", span)}
-    weeks = {r[0] for r in sql.rows("SELECT monday FROM stats_dirty_weeks WHERE monday >= ? AND monday <= ?", span)}
+    scope, params = sql.scope()
+    span = (first.isoformat(), last.isoformat(), *params)
+    # at the province a day still changing at any site in scope is read live for all of them
+    dirty = {r[0] for r in sql.rows(f"SELECT DISTINCT day FROM stats_dirty WHERE day >= ? AND day <= ?{scope}", span)}
+    weeks = {r[0] for r in sql.rows(
+        f"SELECT DISTINCT monday FROM stats_dirty_weeks WHERE monday >= ? AND monday <= ?{scope}", span)}
     w, d, live = plan(first, last, dirty, weeks)
     if by == "day":  # week rows carry no per-day keys
         d, w = sorted(d + [(date.fromisoformat(m) + timedelta(days=i)).isoformat() for m in w for i in range(7)]), []
@@ -131,13 +145,16 @@ def _plan(sql: Sql, first: date, last: date, by: str) -> _Plan:
 
 def _sources(sql: Sql, p: _Plan, rolled: str, live: str, head: tuple) -> tuple[str, list]:
     """UNION ALL of the roll-up units and the live facts, each a SELECT filled with its day list
-    (the live one with the site condition, if any)."""
+    and the site condition, if any. `head[0]` is the dimension: by site (the province), the
+    roll-ups' all-tickets rows ('*') keyed by their site column."""
     parts, params = [], []
+    scope, scope_params = sql.scope()
+    by_site = head[0] == "site"
+    head = ("*", *head[1:]) if by_site else head
     for unit, days in p.rolled():
-        parts.append(rolled.format(days=_in(days)))
-        params += [*head, unit, *days]
+        parts.append(rolled.format(days=_in(days), scope=scope, k="site AS k" if by_site else "k"))
+        params += [*head, unit, *days, *scope_params]
     if p.live:
-        scope, scope_params = sql.scope()
         parts.append(live.format(days=_in(p.live), scope=scope))
         params += [*p.live, *scope_params]
     return " UNION ALL ".join(parts), params
@@ -146,11 +163,13 @@ def _sources(sql: Sql, p: _Plan, rolled: str, live: str, head: tuple) -> tuple[s
 def _counts(sql: Sql, dim: str, p: _Plan) -> dict[str, _Acc]:
     """Sums per key: roll-ups for settled weeks and days, the facts for days still changing (one query)."""
     cols = ", ".join(COUNT_COLS)
+    site = ("site",) if sql.sites else ()
     named = ", ".join(f"{e} AS {c}" for e, c in zip(SUM_EXPRS, COUNT_COLS))
     union, params = _sources(
-        sql, p, f"SELECT k, {cols} FROM stats_day_counts WHERE dim = ? AND unit = ? AND day IN ({{days}})",
+        sql, p, f"SELECT {{k}}, {cols} FROM stats_day_counts WHERE dim = ? AND unit = ? AND day IN ({{days}}){{scope}}",
         f"SELECT {KEYS[dim]} AS k, {named} FROM stats_ticket_facts WHERE day IN ({{days}}){{scope}} "
-        f"GROUP BY {group_by('day', KEYS[dim])}", (dim,))  # per day, as the roll-ups (a counter's open span)
+        f"GROUP BY {group_by('day', *site, KEYS[dim])}", (dim,))  # per day (and site), as the roll-ups:
+    # a counter's open span is its own site's
     acc: dict[str, _Acc] = {}
     if not union:
         return acc
@@ -178,8 +197,8 @@ def _percentiles(sql: Sql, dim: str, p: _Plan) -> dict[tuple, tuple]:
         expr = KEYS[d]
         for metric, col in METRICS.items():
             union, params = _sources(
-                sql, p, "SELECT k, minute, n FROM stats_day_hist WHERE dim = ? AND metric = ? AND unit = ? "
-                   "AND day IN ({days})",
+                sql, p, "SELECT {k}, minute, n FROM stats_day_hist WHERE dim = ? AND metric = ? AND unit = ? "
+                   "AND day IN ({days}){scope}",
                 f"SELECT {expr} AS k, {col} AS minute, 1 AS n FROM stats_ticket_facts WHERE day IN ({{days}}) "
                 f"AND {col} IS NOT NULL{{scope}}", (d, metric))
             if not union:

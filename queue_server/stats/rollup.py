@@ -42,35 +42,48 @@ def monday(day: str) -> str:
     return (d - timedelta(days=d.weekday())).isoformat()
 
 
-def roll_day(tx, day: str) -> None:
-    """(Re)write one day's rows inside the caller's write transaction; its week must be rolled again."""
-    tx.execute("DELETE FROM stats_day_counts WHERE unit = 'd' AND day = ?", (day,))
-    tx.execute("DELETE FROM stats_day_hist WHERE unit = 'd' AND day = ?", (day,))
+def _site(site: str | None) -> tuple[str, str, tuple]:
+    """(leading key column, condition, its parameter) for one site's rows at the province, where
+    every roll-up row carries a `site` column; nothing on a site box (site None)."""
+    return ("CAST(? AS TEXT), ", " AND site = ?", (site,)) if site is not None else ("", "", ())
+
+
+def roll_day(tx, day: str, site: str | None = None) -> None:
+    """(Re)write one day's rows inside the caller's write transaction; its week must be rolled again.
+    `tx.execute(sql, params)` takes `?` placeholders; `site`: that site's rows at the province."""
+    col, only, p = _site(site)
+    tx.execute(f"DELETE FROM stats_day_counts WHERE unit = 'd' AND day = ?{only}", (day, *p))
+    tx.execute(f"DELETE FROM stats_day_hist WHERE unit = 'd' AND day = ?{only}", (day, *p))
     for dim, expr in ROLLED.items():
-        tx.execute(f"INSERT INTO stats_day_counts SELECT CAST(? AS TEXT), 'd', day, {expr}, {SUMS} "
-                   f"FROM stats_ticket_facts WHERE day = ? GROUP BY {group_by('day', expr)}", (dim, day))
-        for metric, col in METRICS.items() if dim not in NO_HIST else ():
-            tx.execute(f"INSERT INTO stats_day_hist SELECT CAST(? AS TEXT), CAST(? AS TEXT), 'd', day, {expr}, "
-                       f"{col}, COUNT(*) FROM stats_ticket_facts WHERE day = ? AND {col} IS NOT NULL "
-                       f"GROUP BY {group_by('day', expr, col)}", (dim, metric, day))
-    tx.execute("DELETE FROM stats_dirty WHERE day = ?", (day,))
-    tx.execute("INSERT INTO stats_dirty_weeks (monday) VALUES (?) ON CONFLICT (monday) DO NOTHING", (monday(day),))
+        tx.execute(f"INSERT INTO stats_day_counts SELECT {col}CAST(? AS TEXT), 'd', day, {expr}, {SUMS} "
+                   f"FROM stats_ticket_facts WHERE day = ? AND {expr} IS NOT NULL{only} GROUP BY {group_by('day', expr)}",
+                   (*p, dim, day, *p))  # a ticket not finished has no finish hour: not a key
+        for metric, mcol in METRICS.items() if dim not in NO_HIST else ():
+            tx.execute(f"INSERT INTO stats_day_hist SELECT {col}CAST(? AS TEXT), CAST(? AS TEXT), 'd', day, {expr}, "
+                       f"{mcol}, COUNT(*) FROM stats_ticket_facts WHERE day = ? AND {mcol} IS NOT NULL AND {expr} IS NOT NULL{only} "
+                       f"GROUP BY {group_by('day', expr, mcol)}", (*p, dim, metric, day, *p))
+    tx.execute(f"DELETE FROM stats_dirty WHERE day = ?{only}", (day, *p))
+    tx.execute(f"INSERT INTO stats_dirty_weeks ({'site, ' if site is not None else ''}monday) "
+               f"VALUES ({'?, ' if site is not None else ''}?) ON CONFLICT DO NOTHING", (*p, monday(day)))
 
 
-def roll_week(tx, first: str) -> None:
-    """The week starting Monday `first`, from its daily rows."""
+def roll_week(tx, first: str, site: str | None = None) -> None:
+    """The week starting Monday `first`, from its daily rows (of one site at the province)."""
+    col, only, p = _site(site)
     last = (date.fromisoformat(first) + timedelta(days=6)).isoformat()
-    tx.execute("DELETE FROM stats_day_counts WHERE unit = 'w' AND day = ?", (first,))
-    tx.execute("DELETE FROM stats_day_hist WHERE unit = 'w' AND day = ?", (first,))
+    tx.execute(f"DELETE FROM stats_day_counts WHERE unit = 'w' AND day = ?{only}", (first, *p))
+    tx.execute(f"DELETE FROM stats_day_hist WHERE unit = 'w' AND day = ?{only}", (first, *p))
     sums = ", ".join(f"MAX({c})" if c == "wait_max" else f"SUM({c})" for c in COUNT_COLS)
-    tx.execute(f"INSERT INTO stats_day_counts SELECT dim, 'w', CAST(? AS TEXT), k, {sums} "
+    keys = "site, " if site is not None else ""
+    tx.execute(f"INSERT INTO stats_day_counts SELECT {keys}dim, 'w', CAST(? AS TEXT), k, {sums} "
                "FROM stats_day_counts "
-               "WHERE unit = 'd' AND day >= ? AND day <= ? AND dim <> 'day' GROUP BY dim, k", (first, first, last))
-    tx.execute("INSERT INTO stats_day_hist SELECT dim, metric, 'w', CAST(? AS TEXT), k, minute, SUM(n) "
+               f"WHERE unit = 'd' AND day >= ? AND day <= ? AND dim <> 'day'{only} GROUP BY {keys}dim, k",
+               (first, first, last, *p))
+    tx.execute(f"INSERT INTO stats_day_hist SELECT {keys}dim, metric, 'w', CAST(? AS TEXT), k, minute, SUM(n) "
                "FROM stats_day_hist "
-               "WHERE unit = 'd' AND day >= ? AND day <= ? AND dim <> 'day' GROUP BY dim, metric, k, minute",
-               (first, first, last))
-    tx.execute("DELETE FROM stats_dirty_weeks WHERE monday = ?", (first,))
+               f"WHERE unit = 'd' AND day >= ? AND day <= ? AND dim <> 'day'{only} GROUP BY {keys}dim, metric, k, minute",
+               (first, first, last, *p))
+    tx.execute(f"DELETE FROM stats_dirty_weeks WHERE monday = ?{only}", (first, *p))
 
 
 def roll_past(store: Store, today: str, progress: Callable[[int, int], None] | None = None) -> int:

@@ -20,3 +20,6 @@ def test_bench_province_ships_every_site_and_counts_nothing_lost_or_twice():
     assert data["lost"] == 0 and data["duplicated"] == 0 and not data["errors"]
     assert data["cross_site_rows"] == 4  # three sites and the one caught up after its cut
     assert "3/3 sites shipped" in out.stderr  # progress on stderr
+    # the 766 indicators from the province's roll-ups and dossier facts are those computed directly
+    assert data["indicators_same_as_direct"] is True and data["indicators_dossiers_received"] > 0
+    assert data["first_request_after_shipment_ms"] > 0 and data["stats_facts_tickets"] == 4 * 150

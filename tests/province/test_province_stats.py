@@ -83,10 +83,11 @@ def test_a_site_reads_the_same_figures_on_its_box_and_at_the_province(province, 
         assert r.status_code == 200, r.text
         assert without_labels(r.json()) == without_labels(here), by
     assert here["totals"]["served"] == 5 and here["totals"]["issued"] == 8
-    wait_until(lambda: province_get(province, viewer, "/api/v1/stats/indicators", site="xa-a").json()
-               ["indicators"][2]["value"] == 3, what="dossiers shipped")
+    def derived():  # the dossiers shipped and the province's fact worker through with them
+        got = province_get(province, viewer, "/api/v1/stats/indicators", site="xa-a").json()
+        return got["indicators"][2]["value"] == 3 and got["freshness"]["up_to_date"] and got
+    there = wait_until(derived, what="dossiers shipped and derived")
     here = site_get(site, "/api/v1/stats/indicators")
-    there = province_get(province, viewer, "/api/v1/stats/indicators", site="xa-a").json()
     values = lambda ans: {i["code"]: (i["value"], i.get("numerator"), i.get("denominator"))  # noqa: E731
                           for i in ans["indicators"]}
     assert values(there) == values(here)

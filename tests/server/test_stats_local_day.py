@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from queue_server.stats.indicators import _local_day
+from queue_server.stats.indicators import local_day
 
 
 @given(st.floats(min_value=0, max_value=4e9, allow_nan=False),
        st.sampled_from(["Asia/Ho_Chi_Minh", "Asia/Kathmandu", "Australia/Lord_Howe", "America/St_Johns", "UTC"]))
 def test_local_day_is_the_wall_clock_date(ts, zone):
     tz = ZoneInfo(zone)
-    assert _local_day(ts, tz) == datetime.fromtimestamp(ts, tz).date()
+    assert local_day(ts, tz) == datetime.fromtimestamp(ts, tz).date()
