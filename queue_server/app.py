@@ -38,7 +38,9 @@ from queue_server.lockers.config import parse_lockers
 from queue_server.notices import outbox as notices_routes
 from queue_server.notices import schema as notices_schema
 from queue_server.notices.outbox import Deliverer, outbox_dir
+from queue_server.postal import citizen as postal_citizen
 from queue_server.postal import routes as postal_routes
+from queue_server.postal.codes import ConfirmCodes, render_with
 from queue_server.postal import schema as postal_schema
 from queue_server.ratings import routes as ratings_routes
 from queue_server.ratings import schema as ratings_schema
@@ -67,7 +69,8 @@ MIGRATIONS = (tickets_schema.migrations, auth_schema.migrations, ratings_schema.
               alerts_schema.migrations)
 
 #: Every feature's routes. Routes are matched in order: the busiest (ticket issue, call next) first.
-ROUTERS = (tickets_routes.router, counters_routes.router, tickets_public.router, alerts_routes.router, tickets_citizen.router,
+ROUTERS = (tickets_routes.router, counters_routes.router, tickets_public.router, alerts_routes.router, postal_citizen.router,
+           tickets_citizen.router,
            auth_routes.router,
            events_routes.router, web.router, voice_routes.router, ratings_routes.router,
            dashboard_routes.router, dossiers_routes.router, lockers_routes.router, notices_routes.router,
@@ -113,7 +116,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     shipper = Shipper(store, link, settings.clock) if link else None
     lockers_cfg = parse_lockers(site.sections, site.path)  # [lockers] and [lockers.notices]; ConfigError at start
     notices = Deliverer(store, lockers_cfg.notices, outbox_dir(lockers_cfg.notices, site.path, settings.db_path),
-                        render=PickupCodes.of(store).code_for)  # pickup codes filled in at send time
+                        # pickup and postal confirmation codes filled in at send time
+                        render=render_with(PickupCodes.of(store).code_for, ConfirmCodes.of(store).code_for))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

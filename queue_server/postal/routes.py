@@ -1,6 +1,9 @@
 """Postal return (Bưu chính công ích).
 
-    POST /api/v1/dossiers/{code}/postal   kiosk / locker device or officer: {recipient, address, phone?}
+    POST /api/v1/dossiers/{code}/postal   officer (checked the ID at the counter): recorded at once.
+                                          kiosk / locker device: a code goes to the contact on file (202)…
+    POST /api/v1/dossiers/{code}/postal/confirm   … and the device sends it back: {confirm, code}
+    GET  /api/v1/postal/waiting           officer: requests not yet handed to the post (counts)
     GET  /api/v1/postal/handover          officer: today's handover list (?format=json|xlsx|html)
     POST /api/v1/postal/handover          officer: {"codes": [...]} handed to the post → status 10
 """
@@ -12,18 +15,20 @@ import re
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
-from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 
-from queue_server.auth.guards import Principal, require_staff, require_staff_or_device
+from queue_server.auth.guards import Principal, require_device, require_staff, require_staff_or_device
 from queue_server.clock import iso_local
 from queue_server.config import SiteConfig
 from queue_server.deps import get_now, get_site, get_store
+from queue_server.dossiers import rules as dossiers
 from queue_server.dossiers import words
 from queue_server.dossiers.rules import contact_problem, mask_phone
 from queue_server.errors import ApiError
-from queue_server.postal import rules
+from queue_server.notices.outbox import locker_config
+from queue_server.postal import confirm, messages, rules
 from queue_server.store import Store
 
 router = APIRouter(tags=["postal"])
@@ -42,21 +47,83 @@ class HandoverIn(BaseModel):
     codes: list[str] = Field(..., min_length=1, max_length=1000)
 
 
-@router.post("/api/v1/dossiers/{code}/postal", status_code=201)
-async def request_postal(code: str, body: PostalIn, who: Principal = Depends(require_staff_or_device("officer", "kiosk", "locker")),
-                   store: Store = Depends(get_store), now: datetime = Depends(get_now)) -> dict[str, Any]:
+def check_body(body: PostalIn) -> None:
+    problem = contact_problem(body.phone, None)
+    if problem:
+        raise ApiError(422, "validation_error", *problem)
+    if not re.search(r"\w", body.recipient) or "," not in body.address:
+        raise ApiError(422, "validation_error", "Cần họ tên người nhận và địa chỉ đầy đủ (số nhà, phường/xã, tỉnh)",
+                       "recipient and a full address (street, ward, province) are needed")
+
+
+def answer(row: dict[str, Any]) -> dict[str, Any]:
+    """A recorded request as any caller sees it: masked only."""
+    return {"code": row["code"], "state": row["state"], "recipient": row["recipient_masked"],
+            "address": row["address_masked"], "phone": mask_phone(row["phone"])}
+
+
+def refused(error: dict[str, Any]) -> JSONResponse:
+    """An error body from postal.confirm (returned, so that wrong tries were committed), with its
+    extra fields (tries_left, retry_after_s) beside code and message."""
+    return JSONResponse({"error": error["error"]}, status_code=error["status"], headers=error.get("headers"))
+
+
+@router.post("/api/v1/dossiers/{code}/postal", status_code=201,
+             responses={202: {"description": "a device asked: a confirmation code went to the contact on file"}})
+async def request_postal(code: str, body: PostalIn, request: Request,
+                         who: Principal = Depends(require_staff_or_device("officer", "kiosk", "locker")),
+                         store: Store = Depends(get_store), now: datetime = Depends(get_now)) -> Any:
+    """An officer at the counter has checked the citizen's ID: recorded at once. A kiosk is anyone
+    holding a receipt: the request waits for the code sent to the contact on file (`postal.confirm`)."""
+    check_body(body)
+    cfg = locker_config(request.app).notices
+
     def work() -> Any:  # runs in the store's group commit, on the event loop
-        problem = contact_problem(body.phone, None)
-        if problem:
-            raise ApiError(422, "validation_error", *problem)
-        if not re.search(r"\w", body.recipient) or "," not in body.address:
-            raise ApiError(422, "validation_error", "Cần họ tên người nhận và địa chỉ đầy đủ (số nhà, phường/xã, tỉnh)",
-                           "recipient and a full address (street, ward, province) are needed")
         with store.write() as tx:
-            row = rules.request(tx, code.strip(), body.recipient.strip(), body.address.strip(), body.phone, who.actor, now)
-        return {"code": row["code"], "state": row["state"], "recipient": row["recipient_masked"],
-                "address": row["address_masked"], "phone": mask_phone(row["phone"])}
-    return await store.run(work)
+            if who.kind == "device":
+                return confirm.start(tx, cfg, code.strip(), body.recipient.strip(), body.address.strip(),
+                                     body.phone, who.actor, now)
+            row = rules.request(tx, code.strip(), body.recipient.strip(), body.address.strip(), body.phone,
+                                who.actor, now)
+            messages.tell_requested(tx, cfg, dossiers.get(tx, row["code"]), row["address_masked"], now)
+            return answer(row), None
+    out, error = await store.run(work)
+    if error:
+        return refused(error)
+    return JSONResponse(out, status_code=202) if who.kind == "device" else out
+
+
+class ConfirmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    confirm: str = Field(..., min_length=8, max_length=64)
+    code: str = Field(..., max_length=12)
+
+
+@router.post("/api/v1/dossiers/{code}/postal/confirm", status_code=201)
+async def confirm_postal(code: str, body: ConfirmIn, request: Request,
+                         who: Principal = Depends(require_device("kiosk", "locker")),
+                         store: Store = Depends(get_store), now: datetime = Depends(get_now)) -> Any:
+    """The code the applicant received, typed at the same kiosk that asked: the request is recorded."""
+    return await confirm_with(store, request, code, body, who.actor, now)
+
+
+async def confirm_with(store: Store, request: Request, code: str, body: ConfirmIn, source: str,
+                       now: datetime) -> Any:
+    cfg = locker_config(request.app).notices
+
+    def work() -> Any:  # runs in the store's group commit, on the event loop
+        with store.write() as tx:
+            return confirm.confirm(tx, cfg, code.strip(), body.confirm, body.code.strip(), source, now)
+    row, error = await store.run(work)
+    if error:
+        return refused(error)
+    return answer(row)
+
+
+@router.get("/api/v1/postal/waiting")
+def waiting(who: Principal = Depends(require_staff("officer")), store: Store = Depends(get_store)) -> dict[str, int]:
+    """Requests not yet handed to the post: results ready (today's list) and still being processed."""
+    return rules.waiting(store)
 
 
 def _rows(store: Store, site: SiteConfig) -> list[dict[str, Any]]:
