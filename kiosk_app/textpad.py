@@ -15,14 +15,14 @@ TONES = {"tone:sac": "\u0301", "tone:huyen": "\u0300", "tone:hoi": "\u0309", "to
          "tone:nang": "\u0323"}
 SHAPES = {"mark:hat": (HAT, "aeo"), "mark:breve": (BREVE, "a"), "mark:horn": (HORN, "ou")}
 LABELS = {"tone:sac": "á", "tone:huyen": "à", "tone:hoi": "ả", "tone:nga": "ã", "tone:nang": "ạ",
-          "mark:hat": "â ê ô", "mark:breve": "ă", "mark:horn": "ơ ư", "space": "␣", "shift": "⇧"}
+          "mark:hat": "â ê ô", "mark:breve": "ă", "mark:horn": "ơ ư"}
 VOWELS = set("aeiouy")
 ROWS = (tuple("1234567890") + ("/",),
         tuple("qwertyuiop") + ("đ",),
         tuple("asdfghjkl") + (",", "."),
         ("shift",) + tuple("zxcvbnm") + ("-", "back", "clear"),
         ("mark:hat", "mark:breve", "mark:horn", "tone:sac", "tone:huyen", "tone:hoi", "tone:nga", "tone:nang",
-         "space"))
+         "space", "next"))
 TEXT_KEYS = tuple(k for row in ROWS for k in row)
 PHONE_KEYS = tuple("123456789") + ("back", "0", "clear")
 MAX_TEXT = 300
@@ -144,7 +144,7 @@ def edit(text: str, key: str, *, upper: bool = False, max_length: int = MAX_TEXT
 
 
 def label(key: str, upper: bool = False) -> str:
-    """What the key shows: its letter (upper case while shifted) or its mark."""
+    """What a letter or mark key shows (upper case while shifted); word keys are the screen's to name."""
     if key in LABELS:
         return LABELS[key]
     return key.upper() if upper and len(key) == 1 else key

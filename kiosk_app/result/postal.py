@@ -21,8 +21,9 @@ OFFER_POST = frozenset({1, 2, 4, 5, 6, 9})
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "not_ready": ("{status}. {next_step}", "{status_en}. {next_step_en}"),
-    "postal_form": ("Nhập họ tên người nhận và địa chỉ đầy đủ (số nhà, đường, phường/xã, tỉnh/thành phố)",
-                    "Type the recipient's name and the full address (number, street, ward, province)"),
+    "postal_form": ("Nhập họ tên người nhận, địa chỉ đầy đủ (số nhà, đường, phường/xã, tỉnh) và điện thoại nếu muốn",
+                    "Type the recipient's name, the full address (number, street, ward, province) and a phone "
+                    "if you like"),
     "postal_invalid": ("{server_message}", "{server_message}"),
     "postal_code": ("Đã gửi mã xác nhận 6 số tới {sent_to} (số điện thoại/e-mail đã đăng ký với hồ sơ). "
                     "Mời nhập mã để xác nhận gửi tới {address}",
