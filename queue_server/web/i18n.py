@@ -237,6 +237,28 @@ STRINGS: dict[str, tuple[str, str]] = {
                               "Not a Vietnamese mobile number (e.g. 0901234567)."),
     "phone_alert_need_consent": ("Xin đánh dấu đồng ý để nhận tin nhắn.", "Please tick the box to get texts."),
     "phone_alert_failed": ("Chưa gửi được, xin thử lại.", "Could not be saved, please try again."),
+    # receive the result by post (phone pages: ticket, booking)
+    "postal_title": ("Nhận kết quả qua bưu điện", "Receive your result by post"),
+    "postal_intro": ("Hồ sơ chưa có kết quả? Kết quả có thể được gửi qua bưu điện (Bưu chính công ích). "
+                     "Mã xác nhận sẽ được gửi tới số điện thoại hoặc e-mail đã đăng ký với hồ sơ.",
+                     "Result not ready yet? It can be sent to you by public post. A confirmation code is sent "
+                     "to the phone or e-mail on file for the dossier."),
+    "postal_dossier": ("Mã hồ sơ (trên giấy hẹn)", "Dossier code (on your receipt)"),
+    "postal_recipient": ("Họ tên người nhận", "Recipient's full name"),
+    "postal_address": ("Địa chỉ nhận đầy đủ (số nhà, đường, phường/xã, tỉnh)",
+                       "Full delivery address (number, street, ward, province)"),
+    "postal_phone": ("Điện thoại người nhận (không bắt buộc)", "Recipient's phone (optional)"),
+    "postal_send": ("Gửi mã xác nhận", "Send me a confirmation code"),
+    "postal_sent": ("Đã gửi mã xác nhận tới {sent_to}. Nhập mã để xác nhận gửi tới {address}.",
+                    "A code was sent to {sent_to}. Enter it to confirm sending to {address}."),
+    "postal_code": ("Mã xác nhận 6 số", "6-digit confirmation code"),
+    "postal_confirm": ("Xác nhận", "Confirm"),
+    "postal_done": ("Đã đăng ký: khi có kết quả, bưu điện sẽ chuyển đến {address}. Ông/bà sẽ nhận tin nhắn xác nhận.",
+                    "Done: when the result is ready the post office delivers it to {address}. A confirmation "
+                    "message is on its way to you."),
+    "postal_missing": ("Xin nhập mã hồ sơ, họ tên người nhận và địa chỉ đầy đủ.",
+                       "Please enter the dossier code, the recipient and the full address."),
+    "postal_failed": ("Chưa gửi được, xin thử lại.", "Could not be sent, please try again."),
     # statistics page
     "stats_title": ("Thống kê, báo cáo", "Statistics and reports"),
     "stats_link": ("Thống kê", "Statistics"),
