@@ -34,6 +34,7 @@ from queue_server.store import Store
 router = APIRouter(tags=["postal"])
 TITLE = ("BIÊN BẢN GIAO NHẬN KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH QUA DỊCH VỤ BƯU CHÍNH CÔNG ÍCH",
          "Handover of results to the public postal service")
+NO_STORE = {"Cache-Control": "no-store"}   # names, addresses, phones: never kept by a browser or proxy
 COLUMNS = ("STT", "Mã hồ sơ", "Thủ tục", "Người nhận", "Địa chỉ nhận", "Điện thoại", "Ghi chú")
 
 
@@ -140,9 +141,10 @@ def handover_list(format: Literal["json", "xlsx", "html"] = "json", who: Princip
     rows, day = _rows(store, site), words.day(now.timestamp(), site.tz)
     if format == "xlsx":
         return Response(_xlsx(rows, site, day), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": f'attachment; filename="bien-ban-buu-chinh-{day.replace("/", "-")}.xlsx"'})
+                        headers={"Content-Disposition": f'attachment; filename="bien-ban-buu-chinh-{day.replace("/", "-")}.xlsx"',
+                                 **NO_STORE})
     if format == "html":
-        return HTMLResponse(_html(rows, site, day))
+        return HTMLResponse(_html(rows, site, day), headers=NO_STORE)
     return {"day": day, "center": site.center.name, "items": rows}
 
 
@@ -171,12 +173,10 @@ def _html(rows: list[dict[str, Any]], site: SiteConfig, day: str) -> str:
                    f"<td>{e(r['address'] or '')}</td><td>{e(r['phone'])}</td><td></td></tr>"
                    for n, r in enumerate(rows, start=1))
     head = "".join(f"<th>{c}</th>" for c in COLUMNS)
-    return (f"<!doctype html><html lang='vi'><head><meta charset='utf-8'><title>{TITLE[0]}</title><style>"
-            "body{font-family:'DejaVu Sans',sans-serif;margin:2em}h1{font-size:1.1em;text-align:center}"
-            "table{border-collapse:collapse;width:100%}td,th{border:1px solid #000;padding:4px 6px;font-size:.9em}"
-            ".sign{display:flex;justify-content:space-around;margin-top:3em;text-align:center}"
-            "@media print{body{margin:0}}</style></head><body>"
-            f"<h1>{TITLE[0]}</h1><p style='text-align:center'>{e(site.center.name)} — ngày {day}</p>"
+    # the page's CSP allows no inline style: the look is in /web/static/handover.css
+    return (f"<!doctype html><html lang='vi'><head><meta charset='utf-8'><title>{TITLE[0]}</title>"
+            "<link rel='stylesheet' href='/web/static/handover.css'></head><body>"
+            f"<h1>{TITLE[0]}</h1><p class='where'>{e(site.center.name)} — ngày {day}</p>"
             f"<p>Số hồ sơ giao: <b id='count'>{len(rows)}</b></p><table><thead><tr>{head}</tr></thead>"
             f"<tbody>{body}</tbody></table><div class='sign'><div><b>Đại diện bên giao</b><br>(Trung tâm)<br><br><br>"
             "Ký, ghi rõ họ tên</div><div><b>Đại diện bên nhận</b><br>(Bưu điện)<br><br><br>Ký, ghi rõ họ tên</div></div>"
