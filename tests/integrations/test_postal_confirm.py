@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given, strategies as st
+
 from queue_server.auth.accounts import add_device
 from queue_server.tickets.links import status_url, link_key
 from tests.integrations.conftest import CODE, item
@@ -184,3 +186,21 @@ def test_a_code_lost_in_a_restart_is_never_sent(hub):
     assert hub.messages(CODE.format(1)) == []
     failed = hub.store.query("SELECT state, last_error FROM notices_outbox WHERE kind = 'postal_code'")
     assert failed and all(f["state"] == "failed" and "obsolete" in f["last_error"] for f in failed)
+
+
+@given(st.integers(min_value=0, max_value=10_000), st.integers(min_value=0, max_value=10_000))
+def test_the_wait_after_wrong_codes_only_grows_and_stays_bounded(a, b):
+    from queue_server.postal.confirm import BACKOFF_MAX_S, FREE_TRIES, try_wait_s
+    lo, hi = sorted((a, b))
+    assert try_wait_s(lo) <= try_wait_s(hi) <= BACKOFF_MAX_S
+    assert (try_wait_s(lo) == 0) == (lo < FREE_TRIES)      # slowed, never locked: always a finite wait
+
+
+@given(st.lists(st.text(alphabet="abcđêơ 0123456789/", min_size=1, max_size=12), min_size=1, max_size=6))
+def test_a_masked_address_keeps_only_the_last_two_parts(parts):
+    from queue_server.postal.rules import mask_address
+    address = ", ".join(parts)
+    masked = mask_address(address)
+    kept = [p.strip() for p in parts if p.strip()]
+    assert masked.startswith("…")
+    assert masked == ("…, " + ", ".join(kept[-2:]) if len(kept) > 2 else "…")
