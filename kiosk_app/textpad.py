@@ -20,10 +20,11 @@ VOWELS = set("aeiouy")
 ROWS = (tuple("1234567890") + ("/",),
         tuple("qwertyuiop") + ("đ",),
         tuple("asdfghjkl") + (",", "."),
-        ("shift",) + tuple("zxcvbnm") + ("-", "back", "clear"),
+        ("shift",) + tuple("zxcvbnm") + ("-", "back"),
         ("mark:hat", "mark:breve", "mark:horn", "tone:sac", "tone:huyen", "tone:hoi", "tone:nga", "tone:nang",
          "space", "next"))
-TEXT_KEYS = tuple(k for row in ROWS for k in row)
+TEXT_KEYS = tuple(k for row in ROWS for k in row) + ("clear",)   # "clear" sits beside the send button
+WIDE = {"shift": 1.6, "back": 1.3, "space": 2.0}                   # keys wider than a letter
 PHONE_KEYS = tuple("123456789") + ("back", "0", "clear")
 MAX_TEXT = 300
 

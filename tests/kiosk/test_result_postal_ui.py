@@ -39,6 +39,8 @@ def test_a_citizen_asks_for_the_post_on_the_screens_and_confirms_with_the_code(b
         ["until", f"c.postal['address'] == {ADDRESS!r}"],
         ["tap", "field:phone"], *taps(list("0912345678")),
         ["tap", "field:address"], *both("postal-form"),
+        ["tap", "large_text"], ["until", "c.large_text"], ["shot", "kiosk-result-postal-form-large-text-vi"],
+        ["measure", "postal-form-large"], ["tap", "large_text"], ["until", "not c.large_text"],
         ["tap", "send_code"], ["until", "c.view.state == 'postal_code' and not c.running", 20],
         ["wait_screen", "result_postal_code"], ["until", f"len({sent}) > 0", 20],
         *type_keys("123", letters_key=False), *both("postal-code"), *[["tap", "key:back"]] * 3,
@@ -57,4 +59,4 @@ def test_a_citizen_asks_for_the_post_on_the_screens_and_confirms_with_the_code(b
     assert [(i["code"], i["recipient"], i["address"], i["phone"]) for i in items] == \
         [(code, "Lê Thị Hồng", ADDRESS, "0912345678")]
     assert_accessible(report, {f"{n}-{lang}" for n in ("not-ready", "postal-form", "postal-code", "postal-done")
-                               for lang in ("vi", "en")})
+                               for lang in ("vi", "en")} | {"postal-form-large"})

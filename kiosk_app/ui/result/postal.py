@@ -21,10 +21,13 @@ class ResultPostalScreen(KScreen):
         key = (c.lang, c.large_text)
         if key != self._key:
             self._key = key
-            keypad.fill(ids.keyboard, textpad.TEXT_KEYS, c.postal_key, lambda k: self._word(k, c.lang),
-                        keypad.scale(c), font=32)
+            for n, row in enumerate(textpad.ROWS):   # a row of boxes each: every row spans the width
+                keypad.fill(ids[f"row{n}"], row, c.postal_key, lambda k: self._word(k, c.lang), keypad.scale(c),
+                            font=32)
+                for b in ids[f"row{n}"].children:
+                    b.size_hint_x = textpad.WIDE.get(b.tid[4:], 1.0)
         upper = c.shift or c.auto_upper()
-        for b in ids.keyboard.children:
+        for b in (b for n in range(len(textpad.ROWS)) for b in ids[f"row{n}"].children):
             k = b.tid[4:]
             if len(k) == 1 and k.isalpha():
                 b.text = textpad.label(k, upper)
@@ -43,7 +46,7 @@ class ResultPostalScreen(KScreen):
         else:
             ids.message.text = view.text(c.lang)
             ids.message.color = theme.WARN if view.message != "postal_form" else theme.INK
-        ids.send.disabled = c.running
+        ids.send.disabled = ids.clear_all.disabled = c.running
 
     @staticmethod
     def _word(k: str, lang: str) -> str:
