@@ -62,6 +62,15 @@ def test_the_console_links_the_handover_list_and_records_the_handover(server, ne
     assert server.get(f"/api/v1/dossiers/{waiting}").json()["status"] == 4
 
 
+def test_the_dashboard_counts_the_results_waiting_for_the_post(server, new_page, login):
+    by_post(server, 9), by_post(server, 9), by_post(server, 2)
+    dash = new_page()
+    login(dash, server, "supervisor", "/dashboard")
+    expect(dash.locator("#postal-ready")).to_have_text("2")
+    expect(dash.locator("#postal-processing")).to_have_text("1")
+    assert axe_findings(dash) == []
+
+
 def test_the_handover_list_is_the_officers_only(server, new_page):
     page = new_page()
     r = page.goto(server.base_url + "/api/v1/postal/handover?format=html")
