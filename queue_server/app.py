@@ -39,6 +39,7 @@ from queue_server.notices import outbox as notices_routes
 from queue_server.notices import schema as notices_schema
 from queue_server.notices.outbox import Deliverer, outbox_dir
 from queue_server.postal import citizen as postal_citizen
+from queue_server.postal import confirm as postal_confirm
 from queue_server.postal import routes as postal_routes
 from queue_server.postal.codes import ConfirmCodes, render_with
 from queue_server.postal import schema as postal_schema
@@ -102,6 +103,16 @@ async def _appointments_housekeeping(store: Store, site, settings: Settings) -> 
         await asyncio.sleep(HOUSEKEEPING_SECONDS)
 
 
+async def _postal_housekeeping(store: Store, settings: Settings) -> None:
+    """Postal requests never confirmed: their address leaves the database once the code expired."""
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS * 3)
+        try:
+            await store.run(lambda: postal_confirm.sweep(store, settings.clock()))
+        except Exception:  # a busy database: the next round does it
+            pass
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     site = load_site(settings.config_path)  # ConfigError names file, key and problem
@@ -127,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         sweeper = asyncio.ensure_future(_sign_out_idle(store, site, settings))
         housekeeper = asyncio.ensure_future(_appointments_housekeeping(store, site, settings))
+        postal_sweeper = asyncio.ensure_future(_postal_housekeeping(store, settings))
         alerts = asyncio.ensure_future(alerts_routes.watch(app))
         if shipper:
             shipper.start()
@@ -137,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             shipper.stop()
         sweeper.cancel()
         housekeeper.cancel()
+        postal_sweeper.cancel()
         alerts.cancel()
         bus.loop = None
         app.state.stats_worker.close()

@@ -28,7 +28,7 @@ from queue_server.lockers.rules import hash_code
 from queue_server.notices import outbox as notices
 from queue_server.postal import messages, rules
 from queue_server.postal.codes import ConfirmCodes
-from queue_server.store import Tx
+from queue_server.store import Store, Tx
 
 log = logging.getLogger("motcua.postal")
 CODE_TTL_S = 600.0
@@ -151,3 +151,14 @@ def confirm(tx: Tx, cfg: NoticeConfig, code: str, handle: str, otp: str, source:
     _erase(tx, row["id"], "confirmed", now)
     messages.tell_requested(tx, cfg, dossiers.get(tx, code), recorded["address_masked"], now)
     return recorded, None
+
+
+def sweep(store: Store, now: datetime) -> int:
+    """Requests nobody confirmed in time: their name, address and phone are erased (app.py runs
+    this every minute). Returns how many were closed."""
+    with store.write() as tx:
+        rows = tx.execute("SELECT id FROM postal_confirmations WHERE state = 'pending' AND expires_ts < ?",
+                          (now.timestamp(),)).fetchall()
+        for (row_id,) in rows:
+            _erase(tx, row_id, "expired", now)
+    return len(rows)

@@ -102,6 +102,19 @@ def test_a_code_expires_and_a_new_request_replaces_the_old(hub):
     assert requests(hub)[0]["address_masked"] == "…, Bảo Lộc, Lâm Đồng"
 
 
+def test_an_unconfirmed_request_leaves_no_address_behind(hub):
+    from queue_server.postal.confirm import sweep
+    hub.push(item(1, status=4))
+    ask(hub, 1)
+    assert sweep(hub.store, hub.clock()) == 0
+    assert hub.store.one("SELECT address FROM postal_confirmations")["address"] == ADDRESS   # while it may come
+    hub.clock.advance(minutes=11)
+    assert sweep(hub.store, hub.clock()) == 1
+    kept = hub.store.one("SELECT * FROM postal_confirmations")
+    assert (kept["state"], kept["recipient"], kept["address"], kept["phone"]) == ("expired", None, None, None)
+    assert kept["address_masked"] == "…, Đà Lạt, Lâm Đồng"
+
+
 def test_codes_per_day_are_capped(hub):
     hub.push(item(1, status=4))
     for _ in range(5):
