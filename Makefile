@@ -45,7 +45,7 @@ test: system-deps venv
 # Refresh the pictures in docs/screenshots/ on purpose (the tests that take them, nothing else).
 screenshots: system-deps venv
 	MOTCUA_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -n 2 --dist loadgroup \
-	  tests/kiosk/test_ui_flows.py tests/kiosk/test_result_kiosk.py tests/web
+	  tests/kiosk/test_ui_flows.py tests/kiosk/test_result_kiosk.py tests/kiosk/test_result_postal_ui.py tests/web
 
 bench: venv
 	@for b in server policy eta print kiosk locker province; do $(BIN)/motcua bench $$b; done

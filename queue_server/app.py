@@ -41,7 +41,10 @@ from queue_server.lockers.worker import setup as setup_lockers
 from queue_server.notices import outbox as notices_routes
 from queue_server.notices import schema as notices_schema
 from queue_server.notices.outbox import Deliverer, outbox_dir
+from queue_server.postal import citizen as postal_citizen
+from queue_server.postal import confirm as postal_confirm
 from queue_server.postal import routes as postal_routes
+from queue_server.postal.codes import ConfirmCodes, render_with
 from queue_server.postal import schema as postal_schema
 from queue_server.ratings import routes as ratings_routes
 from queue_server.ratings import schema as ratings_schema
@@ -70,7 +73,8 @@ MIGRATIONS = (tickets_schema.migrations, auth_schema.migrations, ratings_schema.
               alerts_schema.migrations)
 
 #: Every feature's routes. Routes are matched in order: the busiest (ticket issue, call next) first.
-ROUTERS = (tickets_routes.router, counters_routes.router, tickets_public.router, alerts_routes.router, tickets_citizen.router,
+ROUTERS = (tickets_routes.router, counters_routes.router, tickets_public.router, alerts_routes.router, postal_citizen.router,
+           tickets_citizen.router,
            auth_routes.router,
            events_routes.router, web.router, voice_routes.router, ratings_routes.router,
            dashboard_routes.router, dossiers_routes.router, lockers_routes.router, lockers_kiosk_routes.router,
@@ -103,6 +107,16 @@ async def _appointments_housekeeping(store: Store, site, settings: Settings) -> 
         await asyncio.sleep(HOUSEKEEPING_SECONDS)
 
 
+async def _postal_housekeeping(store: Store, settings: Settings) -> None:
+    """Postal requests never confirmed: their address leaves the database once the code expired."""
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS * 3)
+        try:
+            await store.run(lambda: postal_confirm.sweep(store, settings.clock()))
+        except Exception:  # a busy database: the next round does it
+            pass
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     site = load_site(settings.config_path)  # ConfigError names file, key and problem
@@ -117,7 +131,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     shipper = Shipper(store, link, settings.clock) if link else None
     lockers_cfg = parse_lockers(site.sections, site.path)  # [lockers] and [lockers.notices]; ConfigError at start
     notices = Deliverer(store, lockers_cfg.notices, outbox_dir(lockers_cfg.notices, site.path, settings.db_path),
-                        render=PickupCodes.of(store).code_for)  # pickup codes filled in at send time
+                        # pickup and postal confirmation codes filled in at send time
+                        render=render_with(PickupCodes.of(store).code_for, ConfirmCodes.of(store).code_for))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -127,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         sweeper = asyncio.ensure_future(_sign_out_idle(store, site, settings))
         housekeeper = asyncio.ensure_future(_appointments_housekeeping(store, site, settings))
+        postal_sweeper = asyncio.ensure_future(_postal_housekeeping(store, settings))
         alerts = asyncio.ensure_future(alerts_routes.watch(app))
         if shipper:
             shipper.start()
@@ -141,6 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             shipper.stop()
         sweeper.cancel()
         housekeeper.cancel()
+        postal_sweeper.cancel()
         alerts.cancel()
         bus.loop = None
         app.state.stats_worker.close()

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from kiosk_app.ticket.controller import KioskController
-from kiosk_app import keypad
+from kiosk_app import keypad, textpad
 from kiosk_app.result.flow import FlowView
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,10 @@ SCREEN_FOR = {
     "staff_login": "result_login",
     "staff_ready": "result_staff", "deposit_opening": "result_deposit", "deposit_open": "result_deposit",
     "deposit_done": "result_deposit", "deposit_empty": "result_deposit", "deposit_failed": "result_deposit",
+    "not_ready": "result_outcome", "postal_form": "result_postal", "postal_code": "result_postal_code",
+    "postal_done": "result_outcome",
 }
+POSTAL_FIELDS = ("recipient", "address", "phone")
 DOOR_STATES = ("opening", "door_open", "deposit_opening", "deposit_open")   # no "home" while a door is in play
 CODE_LENGTH = 6
 RECONNECT_EVERY = 10.0
@@ -70,6 +73,10 @@ class ResultKioskController(KioskController):
         self.pin = ""
         self.field = "username"
         self.size = "S"
+        self.postal = dict.fromkeys(POSTAL_FIELDS, "")   # typed for the post; wiped when done or idle
+        self.postal_field = "recipient"
+        self.shift = False
+        self.postal_error = ""                 # "" | "missing": a required field is empty
         self.health_probes["board"] = self._board_health   # device health reports: the lock boards
 
     @property
@@ -145,6 +152,10 @@ class ResultKioskController(KioskController):
         else:
             screen = SCREEN_FOR.get(view.state, "result_outcome")
         if screen == "result_code" and view.message in ("wrong_code", "new_code_sent"):
+            self.otp = ""
+        if view.state not in ("postal_form", "postal_code"):
+            self.clear_postal()   # recorded, refused or abandoned: the address leaves the kiosk's memory
+        if view.message in ("postal_wrong", "postal_code") or view.state == "postal_form":
             self.otp = ""
         if view.message == "invalid" and self.typed:   # the server says the typed code is no code
             screen, self.typed_error = "result_dossier" if view.mode == "citizen" else "result_staff", "invalid"
@@ -247,6 +258,78 @@ class ResultKioskController(KioskController):
         self.typed = self.otp = ""
         self._run("reset")
 
+    # -- receive the result by post (kiosk_app.result.postal) ------------------------------
+    def clear_postal(self) -> None:
+        self.postal = dict.fromkeys(POSTAL_FIELDS, "")
+        self.postal_field, self.shift, self.postal_error = "recipient", False, ""
+
+    def post_instead(self) -> None:
+        """"Receive the result by post" on the not-ready screen: the form."""
+        self.touch()
+        self.clear_postal()
+        self._run("postal_start")
+
+    def choose_postal_field(self, field: str) -> None:
+        self.touch()
+        self.postal_field = field if field in POSTAL_FIELDS else "recipient"
+        self.shift = False
+        self.changed()
+
+    def auto_upper(self) -> bool:
+        """Capitals where Vietnamese writes them: each word of a name, the start of an address."""
+        value = self.postal[self.postal_field]
+        if self.postal_field == "recipient":
+            return not value or value.endswith(" ")
+        return self.postal_field == "address" and not value
+
+    def postal_key(self, key: str) -> None:
+        """The Vietnamese keyboard (recipient, address) or the digits (phone)."""
+        self.touch()
+        if key == "shift":
+            self.shift = not self.shift
+            self.changed()
+            return
+        if key == "next":
+            self.postal_field = POSTAL_FIELDS[(POSTAL_FIELDS.index(self.postal_field) + 1) % len(POSTAL_FIELDS)]
+        else:
+            field = self.postal_field
+            if field == "phone" and key not in textpad.PHONE_KEYS:
+                return
+            upper = self.shift or self.auto_upper()
+            self.postal[field] = textpad.edit(self.postal[field], key, upper=upper,
+                                              max_length=20 if field == "phone" else textpad.MAX_TEXT)
+            if len(key) == 1:
+                self.shift = False
+        self.postal_error = ""
+        self.changed()
+
+    def postal_submit(self) -> None:
+        """"Send me a confirmation code": to the contact on file, never to what was typed here."""
+        self.touch()
+        p = self.postal
+        if not p["recipient"].strip() or not p["address"].strip():
+            self.postal_error = "missing"
+            self.postal_field = "recipient" if not p["recipient"].strip() else "address"
+            self.changed()
+            return
+        self._run("postal_send", p["recipient"], p["address"], p["phone"])
+
+    def postal_code_key(self, key: str) -> None:
+        """The 6-digit confirmation code."""
+        self.touch()
+        if key == "back":
+            self.otp = self.otp[:-1]
+        elif key == "clear":
+            self.otp = ""
+        elif key == "ok":
+            if len(self.otp) == CODE_LENGTH:
+                otp, self.otp = self.otp, ""
+                self._run("postal_confirm", otp)
+            return
+        elif key.isdigit() and len(self.otp) < CODE_LENGTH:
+            self.otp += key
+        self.changed()
+
     # -- staff ---------------------------------------------------------------------------
     def open_staff(self) -> None:
         self.touch()
@@ -308,6 +391,7 @@ class ResultKioskController(KioskController):
             self.touch()
             return
         self.typed = self.otp = self.pin = self.username = ""
+        self.clear_postal()
         if self.flow is not None and (self.view.mode == "staff" or self.view.state != "idle"):
             self.reset_session()
             self.touch()

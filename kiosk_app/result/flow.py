@@ -9,6 +9,8 @@ Citizen:  idle ─scan/enter_dossier→ enter_code ─submit_code→ opening →
           (or: no_result, elsewhere, at_counter, locked, wrong code → enter_code with tries_left, door_failed,
           slowed after too many wrong codes)
           enter_code | slowed ─request_new_code→ enter_code "new code sent to 09•••" | cool-down message
+          no result in the lockers yet → not_ready ─postal_start→ postal_form → postal_code → postal_done
+          (receive the result by post: kiosk_app.result.postal)
 Staff:    staff_login → staff_ready ─deposit(code)→ deposit_opening → deposit_open → deposit_done
           (or: deposit_empty, deposit_failed, refused) ; staff_logout → idle
 """
@@ -25,6 +27,8 @@ from drivers.scanner.payloads import classify
 
 from kiosk_app.api import ApiError, Refused, Unreachable
 from kiosk_app.result.lockers import LockerClient, LockerService, VerifyRefused
+from kiosk_app.result.postal import MESSAGES as POSTAL_MESSAGES
+from kiosk_app.result.postal import PostalSteps
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +84,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "deposit_failed": ("Ngăn số {compartment} không mở được và đã tạm ngưng. Quét lại để dùng ngăn khác",
                        "Compartment {compartment} did not open and is out of service. Scan again to use another"),
     "refused": ("{server_message}", "{server_message}"),
+    **POSTAL_MESSAGES,
 }
-IDLE_STATES = ("enter_code", "no_result", "collected", "not_taken", "door_failed", "locked", "message", "slowed")
+IDLE_STATES = ("enter_code", "no_result", "collected", "not_taken", "door_failed", "locked", "message", "slowed",
+               "not_ready", "postal_form", "postal_code", "postal_done")
 CODE_ERRORS = {"no_result": "no_result", "already_collected": "already_collected", "at_counter": "at_counter",
                "wrong_kiosk": "elsewhere", "code_expired": "code_expired", "busy": "busy", "locked": "locked",
                "rate_limited": "rate_limited", "invalid_code": "invalid"}
@@ -111,7 +117,7 @@ class FlowView:
         return (en if lang == "en" else vi).format(**values)
 
 
-class ResultFlow:
+class ResultFlow(PostalSteps):
     def __init__(self, kiosk: str, client: LockerClient, lockers: LockerService, *, printer: Any = None,
                  clock: Callable[[], float] = time.monotonic, idle_timeout: float = 45.0,
                  close_timeout: float = 60.0, center_name: str = ""):
@@ -179,6 +185,10 @@ class ResultFlow:
         state = info.get("state")
         if state == "ready":
             return self._go("enter_code", dossier=code, tries_left=None)
+        if state == "none":   # not in a locker: still being processed, or at the counter: the post may do
+            offered = self.offer_post(code)
+            if offered is not None:
+                return offered
         key = {"none": "no_result", "collected": "already_collected", "at_counter": "at_counter",
                "elsewhere": "elsewhere", "locked": "locked", "busy": "busy"}.get(state, "error")
         return self._go("locked" if key == "locked" else "message", key, dossier=code,

@@ -22,6 +22,7 @@ from drivers.locker.driver import CompartmentState, LockerBus, OpenResult
 from drivers.locker.compartments import Locker, LockerMap
 
 from kiosk_app.api import NotAvailable, NotFound, Refused, ServerClient, Unreachable
+from kiosk_app.result.postal import PostalCalls
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ class VerifyRefused(Refused):
         self.tries_left, self.retry_after_s = tries_left, retry_after_s
 
 
-class LockerClient(ServerClient):
+class LockerClient(PostalCalls, ServerClient):
     """`/api/v1/lockers` calls. Kiosk calls use the device key; staff calls pass the officer's token."""
 
     def _path(self, kiosk: str, rest: str = "") -> str:

@@ -65,6 +65,20 @@ WORDS: dict[str, tuple[str, str]] = {
     "h_deposit_done": ("Đã gửi vào tủ", "Deposited"),
     "h_deposit_empty": ("Ngăn trống", "Compartment empty"),
     "h_deposit_failed": ("Ngăn không mở được", "Did not open"),
+    # receive the result by post
+    "post": ("Nhận kết quả qua bưu điện", "Receive by post"),
+    "h_not_ready": ("Chưa có kết quả trong tủ", "Not in the lockers yet"),
+    "h_postal_done": ("Sẽ gửi qua bưu điện", "Coming by post"),
+    "postal_title": ("Nhận kết quả qua bưu điện", "Receive the result by post"),
+    "recipient": ("Người nhận", "Recipient"),
+    "address": ("Địa chỉ", "Address"),
+    "phone": ("Điện thoại", "Phone"),
+    "postal_missing": ("Cần họ tên người nhận và địa chỉ đầy đủ", "A recipient and a full address are needed"),
+    "send_code": ("Gửi mã xác nhận", "Send a confirmation code"),
+    "postal_code_title": ("Nhập mã xác nhận", "Enter the confirmation code"),
+    "confirm": ("Xác nhận", "Confirm"),
+    "space": ("Cách", "Space"),
+    "shift": ("Chữ hoa", "Caps"),
 }
 
 
@@ -74,4 +88,4 @@ def rt(key: str, lang: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 # Keypad keys that are words, by the text key of their label.
-WORD_KEYS = {"back": "del", "clear": "clear", "ok": "ok"}
+WORD_KEYS = {"back": "del", "clear": "clear", "ok": "ok", "space": "space", "shift": "shift"}

@@ -31,7 +31,8 @@ SCREENS: list[ScreenSpec] = [
     *(ScreenSpec(f"result_{name}", f"result.{name}", cls, ("result", "both")) for name, cls in (
         ("home", "ResultHomeScreen"), ("dossier", "ResultDossierScreen"), ("code", "ResultCodeScreen"),
         ("door", "ResultDoorScreen"), ("outcome", "ResultOutcomeScreen"), ("login", "ResultLoginScreen"),
-        ("staff", "ResultStaffScreen"), ("deposit", "ResultDepositScreen"))),
+        ("staff", "ResultStaffScreen"), ("deposit", "ResultDepositScreen"), ("postal", "ResultPostalScreen"),
+        ("postal_code", "ResultPostalCodeScreen"))),
 ]
 
 

@@ -23,6 +23,7 @@ from queue_server.auth.ratelimit import public_rate_limit
 from queue_server.errors import ApiError
 from queue_server.web.i18n import LANGS, STRINGS
 from queue_server.web.pages import page_lang, templates
+from queue_server.web.postal_form import postal_context
 
 router = APIRouter(include_in_schema=False)
 limited = [Depends(public_rate_limit)]
@@ -102,7 +103,8 @@ def booked_page(request: Request, code: str):
                "code_text": f"{a['code'][:4]} {a['code'][4:]}" if a else "",
                "when": _when(a, lang) if a else "",
                "how": strings(lang)["book_how"].format(early=f"{booking.early_minutes:g}",
-                                                       grace=f"{booking.grace_minutes:g}")}
+                                                       grace=f"{booking.grace_minutes:g}"),
+               "postal": postal_context(lang, f"/api/v1/appointments/{a['code']}") if a else None}
     return templates.TemplateResponse(request, "book_done.html", context, status_code=200 if a else 404,
                                       headers=HEADERS)
 

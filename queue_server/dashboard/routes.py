@@ -24,6 +24,7 @@ from queue_server.clock import iso_local, service_day
 from queue_server.deps import get_now, get_site, get_store
 from queue_server.counters.presence import counter_rows
 from queue_server.integrations import routes as integrations
+from queue_server.postal import rules as postal
 from queue_server.ratings.routes import summarize
 from queue_server.shipping.shipper import shipping_lag
 from queue_server.tickets.estimates import open_counters
@@ -224,6 +225,7 @@ def dashboard(request: Request, store=Depends(get_store), site=Depends(get_site)
         "alerts": alert_rows, "ratings": summarize(store, day),
         "shipping": ship, "integrations": sync,
         "appointments": appointments.day_summary(store.db.conn, site, now),
+        "postal": postal.waiting(store),   # results by post not yet handed over: ready / still processing
     }
 
 

@@ -23,8 +23,8 @@ def get(store_or_tx: Store | Tx, code: str) -> dict[str, Any] | None:
     return dict(zip([d[0] for d in cur.description], row)) if row else None
 
 
-def request(tx: Tx, code: str, recipient: str, address: str, phone: str | None, actor: str,
-            now: datetime) -> dict[str, Any]:
+def check_can_request(tx: Tx, code: str) -> None:
+    """RuleError when a result cannot (or need not) go by post."""
     dossier = dossiers.get(tx, code)
     if dossier is None:
         raise RuleError("not_found", f"Không tìm thấy hồ sơ {code}", f"Dossier {code} not found")
@@ -40,6 +40,11 @@ def request(tx: Tx, code: str, recipient: str, address: str, phone: str | None, 
     row = get(tx, code)
     if row and row["state"] == "handed":
         raise RuleError("invalid_state", "Kết quả đã giao cho bưu điện", "The result was already handed to the post")
+
+
+def request(tx: Tx, code: str, recipient: str, address: str, phone: str | None, actor: str,
+            now: datetime) -> dict[str, Any]:
+    check_can_request(tx, code)
     tx.execute("INSERT INTO postal_requests (code, recipient, address, phone, recipient_masked, address_masked, "
                "state, requested_ts, requested_by) VALUES (?,?,?,?,?,?,'requested',?,?) ON CONFLICT (code) DO UPDATE "
                "SET recipient = excluded.recipient, address = excluded.address, phone = excluded.phone, "
@@ -50,6 +55,14 @@ def request(tx: Tx, code: str, recipient: str, address: str, phone: str | None, 
     dossiers.note(tx, code, "postal_requested", now, actor)
     tx.emit("postal.requested", code=code)
     return get(tx, code)
+
+
+def waiting(store: Store) -> dict[str, int]:
+    """Requests not yet handed to the post: how many have their result ready, how many wait for it."""
+    row = store.one("SELECT SUM(d.status = ?) AS ready, SUM(d.status != ?) AS processing FROM postal_requests p "
+                    "JOIN dossiers d ON d.code = p.code WHERE p.state = 'requested'", (dossiers.DONE, dossiers.DONE))
+    return {"ready": int(row["ready"] or 0), "processing": int(row["processing"] or 0)} if row else \
+        {"ready": 0, "processing": 0}
 
 
 def ready_to_send(store: Store) -> list[dict[str, Any]]:

@@ -21,3 +21,25 @@ def m001_postal(db: Database) -> None:
         handed_ts REAL, handed_by TEXT);
     CREATE INDEX postal_state ON postal_requests (state);
     """)
+
+
+@migrations()
+def m002_confirmations(db: Database) -> None:
+    # A citizen's own request (kiosk, phone page) waits here until the one-time code sent to the
+    # contact ON FILE comes back. Only the code's salted hash is kept (the clear code lives in
+    # memory until the notice is sent: postal.codes); name, address and phone stay in clear only
+    # while the request is pending, then they move to postal_requests or are erased.
+    run_script(db, """
+    CREATE TABLE postal_confirmations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        code TEXT NOT NULL REFERENCES dossiers(code),
+        handle TEXT NOT NULL UNIQUE, source TEXT NOT NULL,
+        recipient TEXT, address TEXT, phone TEXT,
+        recipient_masked TEXT NOT NULL, address_masked TEXT NOT NULL,
+        code_hash TEXT NOT NULL, code_salt TEXT NOT NULL,
+        issued_ts REAL NOT NULL, expires_ts REAL NOT NULL,
+        failed_tries INTEGER NOT NULL DEFAULT 0, last_try_ts REAL,
+        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'confirmed', 'expired', 'replaced')),
+        done_ts REAL);
+    CREATE INDEX postal_confirm_code ON postal_confirmations (code, issued_ts);
+    """)

@@ -6,6 +6,8 @@ framework) then follows the ticket live over Server-Sent Events
 """
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
@@ -15,6 +17,7 @@ from queue_server.errors import ApiError
 from queue_server.tickets.citizen import citizen_view, resolve
 from queue_server.web.i18n import STRINGS, LANGS
 from queue_server.web.pages import page_lang, templates
+from queue_server.web.postal_form import postal_context
 
 router = APIRouter(include_in_schema=False)
 PHONE_KEYS = [k for k in STRINGS if k.startswith("phone_")] + ["lang_toggle", "minutes"]
@@ -48,6 +51,7 @@ def ticket_page(request: Request, token: str):
     except ApiError:
         view, alert = None, None
     context = {"lang": lang, "view": view, "token": token, "strings": phone_strings(), "alert": alert,
-               "s": phone_strings()[lang], "state_text": phone_text(view, lang) if view else ""}
+               "s": phone_strings()[lang], "state_text": phone_text(view, lang) if view else "",
+               "postal": postal_context(lang, f"/api/v1/t/{quote(token, safe='')}") if view else None}
     return templates.TemplateResponse(request, "phone.html", context, status_code=200 if view else 404,
                                       headers=headers)

@@ -1,6 +1,10 @@
 """Integration test fixtures: an in-process app with an `integration` device key."""
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -38,6 +42,21 @@ class Hub:
         r = self.push(*items)
         assert r.status_code == 200, r.text
         return [a["result"] for a in r.json()["results"]]
+
+    def messages(self, dossier: str) -> list[dict]:
+        """Messages the applicant received about a dossier, oldest first (delivered from the file outbox)."""
+        r = self.client.post("/api/v1/notices/run", headers=self.sup)
+        assert r.status_code == 200, r.text
+        outbox = Path(self.app.state.settings.db_path).parent / "outbox"
+        found = [json.loads(f.read_text(encoding="utf-8")) for f in sorted(outbox.glob("*.json"))]
+        return [m for m in found if dossier in m["text"]]
+
+    def postal_code(self, dossier: str) -> str:
+        """The latest postal confirmation code sent to the applicant."""
+        codes = [m.group(1) for msg in self.messages(dossier)
+                 for m in [re.search(r"qua bưu điện \(gửi tới [^)]*\): (\d{6})", msg["text"])] if m]
+        assert codes, "no confirmation code was sent"
+        return codes[-1]
 
     def dossier(self, n: int, *, anonymous: bool = False) -> dict:
         """The staff view (contacts masked); ``anonymous``: what anyone with the code sees."""

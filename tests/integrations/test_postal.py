@@ -16,6 +16,9 @@ def test_choose_post_then_handover_list_then_status_10_reported(hub):
     hub.push(item(1, status=4), item(2, status=9), item(3, status=9))
     postal = {"recipient": "Nguyễn Văn An", "address": ADDRESS, "phone": "0912345678"}
     r = hub.client.post(f"/api/v1/dossiers/{CODE.format(1)}/postal", json=postal, headers=hub.kiosk)
+    assert r.status_code == 202, r.text   # a kiosk is anyone: the applicant confirms with the code sent to them
+    r = hub.client.post(f"/api/v1/dossiers/{CODE.format(1)}/postal/confirm", headers=hub.kiosk,
+                        json={"confirm": r.json()["confirm"], "code": hub.postal_code(CODE.format(1))})
     assert r.status_code == 201, r.text
     assert r.json() == {"code": CODE.format(1), "state": "requested", "recipient": "N*** V*** A***",
                         "address": "…, Đà Lạt, Lâm Đồng", "phone": "*******678"}

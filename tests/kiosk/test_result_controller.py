@@ -217,3 +217,131 @@ def test_send_me_a_new_code_waits_out_the_cool_down_then_names_only_the_masked_p
 
     c.new_code()                                  # asked again at once: the cool-down starts over
     pump(c, lambda: c.view.message == "new_code_wait" and not c.running)
+
+
+# -- receive the result by post -----------------------------------------------------------------
+ADDRESS = "12 Hoàng Văn Thụ, Phường 4, Đà Lạt, Lâm Đồng"
+
+
+def vietnamese_keys(text: str) -> list[str]:
+    """The taps that type `text` on the Vietnamese keyboard: each word's letters, then its marks
+    (before the comma that ends it), a shift before each capital."""
+    import unicodedata
+    shape = {"\u0302": "mark:hat", "\u0306": "mark:breve", "\u031b": "mark:horn"}
+    tone = {"\u0301": "tone:sac", "\u0300": "tone:huyen", "\u0309": "tone:hoi", "\u0303": "tone:nga",
+            "\u0323": "tone:nang"}
+    keys: list[str] = []
+    for n, word in enumerate(text.split(" ")):
+        if n:
+            keys.append("space")
+        tail = word[len(word.rstrip(",.")):]
+        marks: list[str] = []
+        for ch in word[:len(word) - len(tail)]:
+            if ch in "đĐ":
+                keys += (["shift"] if ch == "Đ" else []) + ["đ"]
+                continue
+            base, *rest = unicodedata.normalize("NFD", ch)
+            keys += (["shift"] if base.isupper() else []) + [base.lower()]
+            marks += [shape[m] for m in rest if m in shape] + [tone[m] for m in rest if m in tone]
+        keys += list(dict.fromkeys(k for k in marks if k.startswith("mark"))) + [k for k in marks if k.startswith("tone")]
+        keys += list(tail)
+    return keys
+
+
+def postal_dossier(live, **kw) -> str:
+    body = {"procedure": "Cấp đổi Giấy chứng nhận", "applicant_name": "Trần Văn Bình", "status": 4,
+            "phone": "0987654321", **kw}
+    r = httpx.post(live.base_url + "/api/v1/dossiers", headers=live.headers("officer"), timeout=30, json=body)
+    assert r.status_code == 201, r.text
+    return r.json()["code"]
+
+
+def postal_code(live, dossier: str, timeout: float = 20.0) -> str:
+    """The confirmation code the applicant received (the server's file outbox)."""
+    import json
+    import re
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for f in sorted((live.workdir / "outbox").glob("*.json")) if (live.workdir / "outbox").exists() else []:
+            text = json.loads(f.read_text(encoding="utf-8"))["text"]
+            m = re.search(r"qua bưu điện \(gửi tới [^)]*\): (\d{6})", text)
+            if dossier in text and m:
+                return m.group(1)
+        time.sleep(0.2)
+    raise AssertionError(f"no confirmation code for {dossier}")
+
+
+def look_up(c, code: str) -> None:
+    c.open_typing()
+    for ch in code:
+        c.dossier_key(ch)
+    c.dossier_key("ok")
+    pump(c, lambda: not c.running and c.view.dossier == code)
+
+
+def test_not_ready_offers_the_post_confirmed_by_the_code_sent_to_the_phone_on_file(kiosk):
+    c = kiosk
+    code = postal_dossier(c.live)
+    look_up(c, code)
+    assert c.view.state == "not_ready" and c.screen == "result_outcome"
+    assert "Đang xử lý" in c.view.text("vi") and "Processing" in c.view.text("en")
+    c.post_instead()
+    pump(c, lambda: c.screen == "result_postal" and not c.running)
+    for k in vietnamese_keys("nguyễn văn an"):      # names capitalise themselves, word by word
+        c.postal_key(k)
+    assert c.postal["recipient"] == "Nguyễn Văn An"
+    c.postal_submit()                                 # no address yet: said at once, nothing sent
+    assert c.postal_error == "missing" and c.postal_field == "address" and not c.running
+    for k in vietnamese_keys("12 hoàng văn thụ, phường 4, đà lạt, lâm đồng"):
+        c.postal_key(k)
+    assert c.postal["address"] == "12 hoàng văn thụ, phường 4, đà lạt, lâm đồng"
+    c.postal_key("clear")
+    for k in vietnamese_keys(ADDRESS):
+        c.postal_key(k)
+    assert c.postal["address"] == ADDRESS
+    c.choose_postal_field("phone")
+    for k in "09x12345678":                           # the phone takes digits only
+        c.postal_key(k)
+    assert c.postal["phone"] == "0912345678"
+    c.postal_submit()
+    pump(c, lambda: c.view.state == "postal_code" and not c.running)
+    said = c.view.text("vi")
+    assert "*******321" in said and "Đà Lạt, Lâm Đồng" in said and "Hoàng Văn Thụ" not in said
+    for k in "000000" if postal_code(c.live, code) != "000000" else "111111":
+        c.postal_code_key(k)
+    c.postal_code_key("ok")
+    pump(c, lambda: c.view.message == "postal_wrong" and not c.running)
+    assert c.view.tries_left == 4 and c.otp == ""
+    for k in postal_code(c.live, code):
+        c.postal_code_key(k)
+    c.postal_code_key("ok")
+    pump(c, lambda: c.view.state == "postal_done" and not c.running)
+    assert c.screen == "result_outcome" and "Đà Lạt" in c.view.text("vi")
+    assert c.postal == {"recipient": "", "address": "", "phone": ""}, "the address leaves the kiosk's memory"
+    seen = httpx.get(f"{c.live.base_url}/api/v1/dossiers/{code}", timeout=30).json()
+    assert "bưu điện" in seen["next_step"]
+    c.done()
+    pump(c, lambda: c.screen == "result_home")
+
+
+def test_no_contact_on_file_sends_the_citizen_to_the_counter(kiosk):
+    c = kiosk
+    code = postal_dossier(c.live, phone=None)
+    look_up(c, code)
+    c.post_instead()
+    pump(c, lambda: c.view.state == "postal_form" and not c.running)
+    c.postal.update(recipient="Trần Văn Bình", address=ADDRESS)
+    c.postal_submit()
+    pump(c, lambda: c.view.state == "message" and not c.running)
+    assert c.view.message == "postal_no_contact" and "quầy" in c.view.text("vi")
+    assert c.postal["address"] == ""
+
+
+def test_a_result_at_the_counter_may_still_go_by_post_an_unknown_dossier_is_not_offered(kiosk):
+    c = kiosk
+    code = dossier(c.live)              # status 9, nothing in the locker: at the counter, post still possible
+    look_up(c, code)
+    assert c.view.state == "not_ready"
+    unknown = "000.00.21.H56-261120-9999"
+    look_up(c, unknown)
+    assert c.view.state == "message" and c.view.message == "no_result"

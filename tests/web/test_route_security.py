@@ -35,6 +35,12 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/t/{token}/alert"): "citizens: is my text alert set (masked number), by link token only",
     ("POST", "/api/v1/t/{token}/alert"): "citizens: text me when I'm close (consent, by link token only)",
     ("DELETE", "/api/v1/t/{token}/alert"): "citizens: stop my text alert, by link token only",
+    ("POST", "/api/v1/t/{token}/postal"): "citizens: result by post, by link token; only sends a code to the "
+                                          "contact on file (rate-limited, postal.confirm brakes)",
+    ("POST", "/api/v1/t/{token}/postal/confirm"): "citizens: the code from the contact on file confirms it",
+    ("POST", "/api/v1/appointments/{code}/postal"): "citizens: the same from the booking page (booking code, "
+                                                    "wrong codes counted)",
+    ("POST", "/api/v1/appointments/{code}/postal/confirm"): "citizens: the code from the contact on file confirms it",
     ("POST", "/api/v1/auth/login"): "staff sign-in",
     ("GET", "/api/v1/dossiers/{code}"): "citizens: status and due date only to anonymous callers (rate-limited)",
     ("WS", "/api/v1/events"): "anonymous listeners get the hall-display subset only (events/audience.py)",

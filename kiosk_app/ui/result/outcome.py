@@ -8,12 +8,13 @@ from kiosk_app.ui.screen import KScreen
 
 LOOK = {"collected": ("h_collected", theme.PRIORITY), "not_taken": ("h_not_taken", theme.PRIMARY),
         "door_failed": ("h_door_failed", theme.WARN), "locked": ("h_locked", theme.WARN),
-        "message": ("h_message", theme.SECONDARY), "slowed": ("h_slowed", theme.WARN)}
+        "message": ("h_message", theme.SECONDARY), "slowed": ("h_slowed", theme.WARN),
+        "not_ready": ("h_not_ready", theme.SECONDARY), "postal_done": ("h_postal_done", theme.PRIORITY)}
 
 
 class ResultOutcomeScreen(KScreen):
     """Collected (+ slip), not taken, door failed, locked, slowed down (+ "Send me a new code"),
-    and the flow's other messages."""
+    not ready yet (+ "Receive by post"), coming by post, and the flow's other messages."""
 
     def refresh(self, c: Any) -> None:
         ids = self.ids
@@ -32,4 +33,5 @@ class ResultOutcomeScreen(KScreen):
         ids.detail.text = detail
         widgets.set_visible(ids.try_again, view.state == "not_taken" and bool(view.dossier))
         widgets.set_visible(ids.new_code, view.state == "slowed" and bool(view.dossier))
-        ids.done.disabled = ids.try_again.disabled = ids.new_code.disabled = c.running
+        widgets.set_visible(ids.post, view.state == "not_ready" and bool(view.dossier))
+        ids.done.disabled = ids.try_again.disabled = ids.new_code.disabled = ids.post.disabled = c.running

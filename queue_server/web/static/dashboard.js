@@ -46,6 +46,7 @@ function render(d, lockers) {
     return row([dv.device, el("span", { class: "pill " + (dv.stale ? "error" : dv.status), text: label("status_" + status, status) }), parts, (dv.reported_at || "").slice(11, 19)]);
   }));
   renderSync(d.integrations);
+  if (d.postal) { $("postal-ready").textContent = String(d.postal.ready); $("postal-processing").textContent = String(d.postal.processing); }
   const r = d.ratings;
   $("ratings").replaceChildren(
     el("dt", { text: t("very_satisfied") }), el("dd", { text: String(r.levels.very_satisfied) }),

@@ -1,0 +1,48 @@
+// Officer console, results by post (Bưu chính công ích): how many requests wait, the day's
+// handover list to print (HTML) or download (XLSX), and "handed to the post" for the dossiers on
+// that list (POST /api/v1/postal/handover → status 10, reported to the one-stop system).
+"use strict";
+
+const HANDOVER = { codes: [] };
+const hq = (id) => document.getElementById(id);
+
+function handoverFmt(key, values) { return t(key).replace(/\{(\w+)\}/g, (_, k) => (values[k] ?? "")); }
+
+async function loadHandover() {
+  let waiting, listing;
+  try {
+    [waiting, listing] = await Promise.all([api("/api/v1/postal/waiting"), api("/api/v1/postal/handover")]);
+  } catch (e) {
+    if (e.status === 403 || e.status === 404) { hq("handover").hidden = true; return; }
+    hq("handover-message").textContent = localMessage(e.message);
+    return;
+  }
+  HANDOVER.codes = listing.items.map((i) => i.code);
+  hq("handover-ready").textContent = String(waiting.ready);
+  hq("handover-processing").textContent = String(waiting.processing);
+  hq("handover-done").disabled = HANDOVER.codes.length === 0;
+  if (!HANDOVER.codes.length && !hq("handover-message").dataset.kept) hq("handover-message").textContent = t("handover_none");
+}
+
+async function handedOver() {
+  const codes = HANDOVER.codes.slice();
+  if (!codes.length || !window.confirm(handoverFmt("handover_ask", { n: codes.length }))) return;
+  hq("handover-done").disabled = true;
+  try {
+    const out = await api("/api/v1/postal/handover", { method: "POST", body: { codes } });
+    hq("handover-message").textContent = handoverFmt("handover_result", { n: out.handed.length });
+    hq("handover-message").dataset.kept = "1";
+    hq("handover-message").classList.remove("error");
+  } catch (e) {
+    hq("handover-message").textContent = localMessage(e.message);
+    hq("handover-message").classList.add("error");
+  }
+  await loadHandover();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  if (!hq("handover")) return;
+  hq("handover-done").addEventListener("click", handedOver);
+  loadHandover();
+  setInterval(loadHandover, 60000);
+});
