@@ -22,9 +22,8 @@ from datetime import datetime
 from typing import Any
 
 from queue_server.dossiers import rules as dossiers
-from queue_server.lockers.codes import draw
+from queue_server.lockers.codes import draw, hash_code
 from queue_server.lockers.config import NoticeConfig
-from queue_server.lockers.rules import hash_code
 from queue_server.notices import outbox as notices
 from queue_server.postal import messages, rules
 from queue_server.postal.codes import ConfirmCodes

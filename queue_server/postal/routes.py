@@ -13,9 +13,9 @@ import html
 import io
 import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -134,11 +134,18 @@ def _rows(store: Store, site: SiteConfig) -> list[dict[str, Any]]:
 
 
 @router.get("/api/v1/postal/handover", response_model=None)
-def handover_list(format: Literal["json", "xlsx", "html"] = "json", who: Principal = Depends(require_staff("officer")),
+def handover_list(format: Literal["json", "xlsx", "html"] = "json",
+                  codes: Annotated[str | None, Query(max_length=40_000, description=(
+                      "comma-separated dossier codes: the list is narrowed to these (the console prints "
+                      "the list it will mark handed over, so a result that became ready meanwhile is not on it)"))] = None,
+                  who: Principal = Depends(require_staff("officer")),
                   store: Store = Depends(get_store), site: SiteConfig = Depends(get_site),
                   now: datetime = Depends(get_now)) -> Any:
     """The results ready to go by post today: what the postman signs for."""
     rows, day = _rows(store, site), words.day(now.timestamp(), site.tz)
+    if codes is not None:
+        wanted = {c.strip() for c in codes.split(",") if c.strip()}
+        rows = [r for r in rows if r["code"] in wanted]
     if format == "xlsx":
         return Response(_xlsx(rows, site, day), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f'attachment; filename="bien-ban-buu-chinh-{day.replace("/", "-")}.xlsx"',

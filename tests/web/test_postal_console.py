@@ -52,13 +52,18 @@ def test_the_console_links_the_handover_list_and_records_the_handover(server, ne
     sheet = load_workbook(io.BytesIO(open(download.value.path(), "rb").read())).active
     assert [row[1] for row in sheet.iter_rows(min_row=4, max_row=4, values_only=True)] == [ready]
 
+    # a result ready after the sheet was printed is not on it: "handed" must not mark it
+    late = by_post(server, 9)
+    page.evaluate("loadHandover()")
+    expect(page.locator("#handover-ready")).to_have_text("2")
     page.on("dialog", lambda d: d.accept())
     page.locator("#handover-done").click()
     expect(page.locator("#handover-message")).to_have_text(
         "Đã ghi nhận giao 1 hồ sơ cho bưu điện; trạng thái đã báo về hệ thống một cửa.")
-    expect(page.locator("#handover-ready")).to_have_text("0")
-    expect(page.locator("#handover-done")).to_be_disabled()
+    expect(page.locator("#handover-ready")).to_have_text("1")
+    expect(page.locator("#handover-done")).to_be_disabled()      # the next sheet must be printed first
     assert server.get(f"/api/v1/dossiers/{ready}").json()["status"] == 10
+    assert server.get(f"/api/v1/dossiers/{late}").json()["status"] == 9
     assert server.get(f"/api/v1/dossiers/{waiting}").json()["status"] == 4
 
 
