@@ -5,11 +5,14 @@ it is, stats.freshness) instead of computing a whole backlog while the viewer wa
 One thread with its own PostgreSQL connection (not one of the pool's: batches keep their
 slots), started and stopped by the app's lifespan. It catches up one site per transaction,
 then rolls the days that are over, then sleeps `idle_seconds` when there was nothing to do.
+A site whose rows cannot be derived, or a store that is away, is tried again after a
+growing pause (`Backoff`) and said once per pause in the log, not twice a second.
 """
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -20,11 +23,35 @@ from queue_server.province.stats import behind_sites, refresh_site, roll_past
 log = logging.getLogger("motcua.province.worker")
 
 
+class Backoff:
+    """Pauses after failures, per key: `first` seconds, doubling up to `most`; a success forgets."""
+
+    def __init__(self, first: float = 5.0, most: float = 300.0):
+        self.first, self.most = first, most
+        self._next: dict[str, tuple[float, float]] = {}   # key -> (next try at, pause that led there)
+
+    def ready(self, key: str, now: float) -> bool:
+        return now >= self._next.get(key, (0.0, 0.0))[0]
+
+    def failed(self, key: str, now: float) -> float:
+        """Records a failure; returns the pause before the next try."""
+        pause = min(self.most, self._next[key][1] * 2) if key in self._next else self.first
+        self._next[key] = (now + pause, pause)
+        return pause
+
+    def succeeded(self, key: str) -> None:
+        self._next.pop(key, None)
+
+    def pause(self, key: str) -> float:
+        return self._next.get(key, (0.0, 0.0))[1]
+
+
 class FactWorker:
     def __init__(self, dsn: str, tz: ZoneInfo, clock: Clock, idle_seconds: float = 0.5):
         self.dsn, self.tz, self.clock, self.idle_seconds = dsn, tz, clock, idle_seconds
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.backoff = Backoff()
 
     def start(self) -> "FactWorker":
         self._thread = threading.Thread(target=self._run, name="province-facts", daemon=True)
@@ -43,12 +70,20 @@ class FactWorker:
         for site in sorted(behind_sites(conn)):
             if self._stop.is_set():
                 return done
+            if not self.backoff.ready(site, time.monotonic()):
+                continue
             try:
                 done += refresh_site(conn, site, self.tz, self.clock().timestamp())
+                self.backoff.succeeded(site)
             except psycopg.OperationalError:
                 raise  # the link: the whole pass is retried on a new connection
             except Exception:  # one site's rows cannot be derived: the others still are (its lag shows it)
-                log.exception("province facts: site %s", site)
+                first = self.backoff.pause(site) == 0
+                pause = self.backoff.failed(site, time.monotonic())
+                if first:
+                    log.exception("province facts: site %s cannot be derived; next try in %.0f s", site, pause)
+                else:
+                    log.warning("province facts: site %s still cannot be derived; next try in %.0f s", site, pause)
         return done + roll_past(conn, service_day(self.clock(), self.tz))
 
     def _run(self) -> None:
@@ -58,13 +93,19 @@ class FactWorker:
                 if conn is None or conn.closed:
                     conn = psycopg.connect(self.dsn, autocommit=True, connect_timeout=10)
                 if self.step(conn):
+                    self.backoff.succeeded("pass")
                     continue
+                self.backoff.succeeded("pass")
             except Exception:  # the store is away or a pass failed: said in the log, tried again later
-                log.exception("province facts: a pass failed")
+                first = self.backoff.pause("pass") == 0
+                pause = self.backoff.failed("pass", time.monotonic())
+                (log.exception if first else log.warning)("province facts: a pass failed; next try in %.0f s", pause)
                 if conn is not None and (conn.closed or conn.info.transaction_status !=
                                          psycopg.pq.TransactionStatus.IDLE):
                     conn.close()
                     conn = None
+                self._stop.wait(pause)
+                continue
             self._stop.wait(self.idle_seconds)
         if conn is not None:
             conn.close()

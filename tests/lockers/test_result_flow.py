@@ -107,7 +107,11 @@ def test_empty_deposit_no_result_and_unknown_dossier(kiosk):
     refused = kiosk.deposit("000.00.00.H56-261123-0999")
     assert refused.state == "staff_ready" and "not found" in refused.text("en")
     kiosk.staff_logout()
-    assert kiosk.enter_dossier(d["code"]).message == "no_result"
+    # nothing went into the locker: the kiosk says where the dossier stands and offers the post
+    view = kiosk.enter_dossier(d["code"])
+    assert view.state == "not_ready" and view.text("en") == "Accepted. The dossier is being processed; nothing to do for now."
+    assert kiosk.reset().state == "idle"
+    assert kiosk.enter_dossier("000.00.00.H56-261123-0999").message == "no_result"   # a code nobody knows
     assert kiosk.view.text("en") == "There is no result in the lockers for this dossier"
 
 
