@@ -16,8 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from kiosk_app.ticket.controller import KioskController
-from kiosk_app import keypad, textpad
+from kiosk_app import keypad
 from kiosk_app.result.flow import FlowView
+from kiosk_app.result.postal_keys import POSTAL_FIELDS, PostalKeys
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,6 @@ SCREEN_FOR = {
     "not_ready": "result_outcome", "postal_form": "result_postal", "postal_code": "result_postal_code",
     "postal_done": "result_outcome",
 }
-POSTAL_FIELDS = ("recipient", "address", "phone")
 DOOR_STATES = ("opening", "door_open", "deposit_opening", "deposit_open")   # no "home" while a door is in play
 CODE_LENGTH = 6
 RECONNECT_EVERY = 10.0
@@ -51,7 +51,7 @@ class SlipPrinter:
         return self.kiosk_printer.driver.print_slip(slip)
 
 
-class ResultKioskController(KioskController):
+class ResultKioskController(PostalKeys, KioskController):
     def __init__(self, config: Any, *, connect: Callable[[], Any] | None = None, **kw: Any):
         super().__init__(config, **kw)
         self.flow: Any = None
@@ -226,6 +226,10 @@ class ResultKioskController(KioskController):
 
     def code_key(self, key: str) -> None:
         """The 6-digit pickup code."""
+        self.six_digits(key, "submit_code")
+
+    def six_digits(self, key: str, verb: str) -> None:
+        """A 6-digit code on the keypad (pickup or postal confirmation); OK hands it to the flow's `verb`."""
         self.touch()
         if key == "back":
             self.otp = self.otp[:-1]
@@ -234,7 +238,7 @@ class ResultKioskController(KioskController):
         elif key == "ok":
             if len(self.otp) == CODE_LENGTH:
                 otp, self.otp = self.otp, ""
-                self._run("submit_code", otp)
+                self._run(verb, otp)
             return
         elif key.isdigit() and len(self.otp) < CODE_LENGTH:
             self.otp += key
@@ -258,77 +262,6 @@ class ResultKioskController(KioskController):
         self.typed = self.otp = ""
         self._run("reset")
 
-    # -- receive the result by post (kiosk_app.result.postal) ------------------------------
-    def clear_postal(self) -> None:
-        self.postal = dict.fromkeys(POSTAL_FIELDS, "")
-        self.postal_field, self.shift, self.postal_error = "recipient", False, ""
-
-    def post_instead(self) -> None:
-        """"Receive the result by post" on the not-ready screen: the form."""
-        self.touch()
-        self.clear_postal()
-        self._run("postal_start")
-
-    def choose_postal_field(self, field: str) -> None:
-        self.touch()
-        self.postal_field = field if field in POSTAL_FIELDS else "recipient"
-        self.shift = False
-        self.changed()
-
-    def auto_upper(self) -> bool:
-        """Capitals where Vietnamese writes them: each word of a name, the start of an address."""
-        value = self.postal[self.postal_field]
-        if self.postal_field == "recipient":
-            return not value or value.endswith(" ")
-        return self.postal_field == "address" and not value
-
-    def postal_key(self, key: str) -> None:
-        """The Vietnamese keyboard (recipient, address) or the digits (phone)."""
-        self.touch()
-        if key == "shift":
-            self.shift = not self.shift
-            self.changed()
-            return
-        if key == "next":
-            self.postal_field = POSTAL_FIELDS[(POSTAL_FIELDS.index(self.postal_field) + 1) % len(POSTAL_FIELDS)]
-        else:
-            field = self.postal_field
-            if field == "phone" and key not in textpad.PHONE_KEYS:
-                return
-            upper = self.shift or self.auto_upper()
-            self.postal[field] = textpad.edit(self.postal[field], key, upper=upper,
-                                              max_length=20 if field == "phone" else textpad.MAX_TEXT)
-            if len(key) == 1:
-                self.shift = False
-        self.postal_error = ""
-        self.changed()
-
-    def postal_submit(self) -> None:
-        """"Send me a confirmation code": to the contact on file, never to what was typed here."""
-        self.touch()
-        p = self.postal
-        if not p["recipient"].strip() or not p["address"].strip():
-            self.postal_error = "missing"
-            self.postal_field = "recipient" if not p["recipient"].strip() else "address"
-            self.changed()
-            return
-        self._run("postal_send", p["recipient"], p["address"], p["phone"])
-
-    def postal_code_key(self, key: str) -> None:
-        """The 6-digit confirmation code."""
-        self.touch()
-        if key == "back":
-            self.otp = self.otp[:-1]
-        elif key == "clear":
-            self.otp = ""
-        elif key == "ok":
-            if len(self.otp) == CODE_LENGTH:
-                otp, self.otp = self.otp, ""
-                self._run("postal_confirm", otp)
-            return
-        elif key.isdigit() and len(self.otp) < CODE_LENGTH:
-            self.otp += key
-        self.changed()
 
     # -- staff ---------------------------------------------------------------------------
     def open_staff(self) -> None:

@@ -7,8 +7,18 @@ from kivy.uix.screenmanager import Screen
 
 
 class KScreen(Screen):
+    _keys_for: Any = None
+
     def refresh(self, c: Any) -> None:
         """Redraw from the controller's state (called after every change)."""
+
+    def keys_changed(self, c: Any) -> bool:
+        """True once per language or text size: a screen rebuilds its keypad then, not on every refresh."""
+        now = (c.lang, c.large_text)
+        if now == self._keys_for:
+            return False
+        self._keys_for = now
+        return True
 
 
 class ListScreen(KScreen):

@@ -13,14 +13,11 @@ from kiosk_app.ui.screen import KScreen
 class ResultCodeScreen(KScreen):
     """The 6-digit pickup code; after a wrong code the tries left are shown in red. "Send me a new
     code" asks the server to send one to the contact on file (the masked contact is shown)."""
-    _key: Any = None
 
     def refresh(self, c: Any) -> None:
         ids = self.ids
         view = c.view
-        key = (c.lang, c.large_text)
-        if key != self._key:
-            self._key = key
+        if self.keys_changed(c):
             keypad.fill(ids.keypad, PIN_KEYS, c.code_key, lambda k: rt(WORD_KEYS[k], c.lang), keypad.scale(c), font=44)
         ids.dossier.text = rt("dossier_n", c.lang, code=view.dossier)
         ids.message.text = rt("checking", c.lang) if c.running else view.text(c.lang)

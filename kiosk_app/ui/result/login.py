@@ -13,13 +13,10 @@ KEYS = USER_KEYS + ("next", "back", "clear")
 
 class ResultLoginScreen(KScreen):
     """Staff sign-in: username + PIN (the officer's password) on an on-screen keyboard."""
-    _key: Any = None
 
     def refresh(self, c: Any) -> None:
         ids = self.ids
-        key = (c.lang, c.large_text)
-        if key != self._key:
-            self._key = key
+        if self.keys_changed(c):
             keypad.fill(ids.keyboard, KEYS, c.login_key, lambda k: rt(WORD_KEYS[k], c.lang), keypad.scale(c), font=32)
         ids.username.text = f"{rt('username', c.lang)}: {c.username}"
         ids.pin.text = f"{rt('pin', c.lang)}: {'•' * len(c.pin)}"

@@ -14,13 +14,10 @@ FIELDS = ("recipient", "address", "phone")
 class ResultPostalScreen(KScreen):
     """Receive the result by post: recipient, full address, optional phone, typed on the
     Vietnamese keyboard (kiosk_app.textpad: shape and tone keys after a word's letters)."""
-    _key: Any = None
 
     def refresh(self, c: Any) -> None:
         ids = self.ids
-        key = (c.lang, c.large_text)
-        if key != self._key:
-            self._key = key
+        if self.keys_changed(c):
             for n, row in enumerate(textpad.ROWS):   # a row of boxes each: every row spans the width
                 keypad.fill(ids[f"row{n}"], row, c.postal_key, lambda k: self._word(k, c.lang), keypad.scale(c),
                             font=32)

@@ -12,14 +12,11 @@ from kiosk_app.ui.screen import KScreen
 
 class ResultPostalCodeScreen(KScreen):
     """The 6-digit code sent to the contact on file (shown masked) confirms the postal request."""
-    _key: Any = None
 
     def refresh(self, c: Any) -> None:
         ids = self.ids
         view = c.view
-        key = (c.lang, c.large_text)
-        if key != self._key:
-            self._key = key
+        if self.keys_changed(c):
             keypad.fill(ids.keypad, PIN_KEYS, c.postal_code_key, lambda k: rt(WORD_KEYS[k], c.lang), keypad.scale(c),
                         font=44)
         ids.message.text = rt("checking", c.lang) if c.running else view.text(c.lang)

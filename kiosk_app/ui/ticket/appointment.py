@@ -20,13 +20,10 @@ MESSAGES = {
 
 class AppointmentScreen(KScreen):
     """«Tôi đã đặt lịch hẹn»: the 8-digit booking code on the keypad (or the booking QR scanned)."""
-    _key: Any = None
 
     def refresh(self, c: Any) -> None:
         ids = self.ids
-        key = (c.lang, c.large_text)
-        if key != self._key:
-            self._key = key
+        if self.keys_changed(c):
             keypad.fill(ids.keypad, PIN_KEYS, c.appointment_key, lambda k: c.t(WORDS[k]), keypad.scale(c), font=44)
         typed = c.booking_input
         shown = list(typed) + ["_"] * (CODE_LENGTH - len(typed))
