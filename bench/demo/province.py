@@ -16,13 +16,22 @@ from bench.postgres import TempPostgres
 from queue_server.config import DEFAULT_CONFIG
 
 SITES = ("trung-tam", "xa-demo")
+#: the commune's own name (the center keeps the sample's): what the province page calls each site
+CENTER_NAMES = {"xa-demo": "Bộ phận Một cửa UBND xã Tà Nung"}
 
 
-def site_toml(path: Path, province_url: str, name: str, key: str) -> Path:
+def site_toml(path: Path, province_url: str, name: str, key: str, center: str | None = None, **opts: Any) -> Path:
+    """The sample center's site.toml shipping to `province_url` as site `name` (demo and tests);
+    `center` renames the center ([center] name), `opts` go into [province]."""
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    if center:
+        head, sep, rest = text.partition("[center]\n")
+        line = next(l for l in rest.splitlines() if l.startswith("name = "))
+        text = head + sep + rest.replace(line, f'name = "{center}"', 1)
+    extra = "".join(f"{k} = {v!r}\n" for k, v in opts.items())
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(DEFAULT_CONFIG.read_text(encoding="utf-8") +
-                    f'\n[province]\nurl = "{province_url}"\nsite = "{name}"\nkey = "{key}"\n'
-                    "interval_seconds = 2\n", encoding="utf-8")
+    path.write_text(text + f'\n[province]\nurl = "{province_url}"\nsite = "{name}"\nkey = "{key}"\n{extra}',
+                    encoding="utf-8")
     return path
 
 
@@ -49,7 +58,8 @@ def start_province(demo: Any, var: Path, tell: Callable[[str], None]) -> dict | 
     url = line.split()[-1]
     tell(f"province server: {url} (PostgreSQL in {pg.root})")
     return {"url": url, "viewer": viewer,
-            "configs": {name: site_toml(var / name / "site.toml", url, name, keys[name]) for name in SITES}}
+            "configs": {name: site_toml(var / name / "site.toml", url, name, keys[name], CENTER_NAMES.get(name),
+                                                 interval_seconds=2) for name in SITES}}
 
 
 def start_second_site(demo: Any, var: Path, province: dict, tell: Callable[[str], None]) -> str | None:

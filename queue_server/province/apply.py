@@ -77,6 +77,9 @@ def validate(batch: Any) -> tuple[dict, dict, dict[str, list], dict[str, list]]:
 
 def apply_batch(conn: psycopg.Connection, site: str, batch: dict, now_ts: float) -> Outcome:
     frm, to, logs, parents = validate(batch)
+    center = batch.get("center")
+    if center is not None and (not isinstance(center, str) or not center.strip() or len(center) > 200):
+        raise _invalid("'center' must be the site's name, 1-200 characters")
     pending = batch.get("pending")
     oldest = batch.get("oldest_pending_ts")
     try:
@@ -85,6 +88,9 @@ def apply_batch(conn: psycopg.Connection, site: str, batch: dict, now_ts: float)
             if row is None:
                 conn.execute("INSERT INTO sites (site) VALUES (%s) ON CONFLICT DO NOTHING", (site,))
                 row = conn.execute('SELECT "cursor" FROM sites WHERE site = %s FOR UPDATE', (site,)).fetchone()
+            if center is not None:
+                conn.execute("UPDATE sites SET center_name = %s WHERE site = %s AND center_name IS DISTINCT FROM %s",
+                             (center.strip(), site, center.strip()))
             stored = {log.name: int(row[0].get(log.name, 0)) for log in LOGS}
             if any(frm[k] > stored[k] for k in stored):
                 return Outcome(stored, gap=True)  # rows between would be missing: resume from ours

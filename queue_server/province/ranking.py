@@ -38,14 +38,14 @@ COLUMNS: list[tuple[str, str, str]] = [  # (figure, Vietnamese header, English h
 
 def overview(conn: psycopg.Connection, day: str, now_ts: float, tz: ZoneInfo) -> list[dict[str, Any]]:
     rows = conn.execute(
-        "SELECT s.site, s.rows, s.batches, s.last_seen_ts, s.pending, s.oldest_pending_ts, "
+        "SELECT s.site, s.center_name, s.rows, s.batches, s.last_seen_ts, s.pending, s.oldest_pending_ts, "
         "COALESCE(t.n, 0) AS tickets_today FROM sites s "
         "LEFT JOIN (SELECT site, count(*) AS n FROM tickets WHERE day = %s GROUP BY site) t ON t.site = s.site "
         "ORDER BY s.site", (day,)).fetchall()
     sites = []
-    for site, n_rows, batches, seen, pending, oldest, today in rows:
+    for site, name, n_rows, batches, seen, pending, oldest, today in rows:
         sites.append({
-            "site": site, "rows": n_rows, "batches": batches, "tickets_today": today, "pending": pending,
+            "site": site, "name": name or site, "rows": n_rows, "batches": batches, "tickets_today": today, "pending": pending,
             # lag: the age of the oldest row the site still had to send at its last contact
             "lag_seconds": None if seen is None else round(max(0.0, seen - oldest) if pending and oldest else 0),
             # silence: since the last batch or heartbeat (a site cut off is silent, its lag unknown)

@@ -123,6 +123,11 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     -- when each site's facts last reached what it had shipped (the figures' freshness)
     CREATE TABLE stats_derived (site text PRIMARY KEY, ts double precision NOT NULL);
     """),
+    ("m005_site_names", """
+    -- the site's own name ([center] name in its site.toml), sent with its batches: the province's
+    -- pages call a site by its name, not by its key's code
+    ALTER TABLE sites ADD COLUMN center_name text;
+    """),
 )
 
 

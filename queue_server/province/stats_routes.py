@@ -64,6 +64,11 @@ def _label(by: str, key: Any) -> str:
     return key or "—"
 
 
+def site_names(conn) -> dict[str, str]:
+    """Each site's own name as it last sent it ([center] name), by its code."""
+    return {site: name for site, name in conn.execute("SELECT site, center_name FROM sites") if name}
+
+
 def province_stats(request: Request, from_: str | None, to: str | None, by: str, site: str | None) -> dict:
     if by not in PROVINCE_DIMENSIONS:
         raise ApiError(422, "validation_error", f"'by' phải là một trong: {', '.join(PROVINCE_DIMENSIONS)}",
@@ -73,7 +78,10 @@ def province_stats(request: Request, from_: str | None, to: str | None, by: str,
 
     def work(conn):
         scope = reader_scope(request, conn, site)
-        return {**stats_answer(province_sql(conn, scope), tz, first, last, by, _label), "site": scope,
+        names = site_names(conn)
+        label = (lambda by, key: names.get(key, key)) if by == "site" else _label
+        return {**stats_answer(province_sql(conn, scope), tz, first, last, by, label), "site": scope,
+                "site_name": names.get(scope, scope) if scope else None,
                 "freshness": freshness(conn, scope, now_ts(request))}
     return _db(request, work)
 
@@ -85,6 +93,7 @@ def province_indicators(request: Request, from_: str | None, to: str | None, sit
     def work(conn):
         scope = reader_scope(request, conn, site)
         return {**indicators_answer(province_sql(conn, scope), tz, first, last, RULES), "site": scope,
+                "site_name": site_names(conn).get(scope, scope) if scope else None,
                 "freshness": freshness(conn, scope, now_ts(request))}
     return _db(request, work)
 
@@ -95,7 +104,7 @@ def _file(result: dict, table, title: str, kind: str, name: str) -> Response:
         body, media = export.to_csv(header, rows), export.CSV
     else:
         first, last = date.fromisoformat(result["from"]), date.fromisoformat(result["to"])
-        who = f"Điểm {result['site']}" if result["site"] else "Các điểm một cửa của tỉnh"
+        who = (result.get("site_name") or f"Điểm {result['site']}") if result["site"] else "Các điểm một cửa của tỉnh"
         body = export.workbook(who, export.period_text(first, last), [(title[:31], title, [(None, header, rows)])])
         media = export.XLSX
     return Response(body, media_type=media, headers={

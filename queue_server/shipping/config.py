@@ -24,6 +24,7 @@ class ProvinceLink:
     batch_size: int = 500
     interval_seconds: float = 5.0
     max_backoff_seconds: float = 60.0
+    center: str = ""   # the site's own name ([center] name): what the province's pages call it
 
 
 def province_link(site: SiteConfig) -> ProvinceLink | None:
@@ -58,4 +59,5 @@ def province_link(site: SiteConfig) -> ProvinceLink | None:
         raise r.fail("batch_size", f"must be ≤ 5000, got {batch}")
     return ProvinceLink(url, name, key, batch,
                         float(r.get("interval_seconds", (int, float), 5.0, positive=True)),
-                        float(r.get("max_backoff_seconds", (int, float), 60.0, positive=True)))
+                        float(r.get("max_backoff_seconds", (int, float), 60.0, positive=True)),
+                        center=site.center.name)

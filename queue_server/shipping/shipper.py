@@ -104,6 +104,8 @@ class Shipper:
                 self._ok("idle")
                 return self.link.interval_seconds
             batch["site"] = self.link.site
+            if self.link.center:
+                batch["center"] = self.link.center
             r = self.client.post(BATCHES, content=orjson.dumps(batch),
                                  headers={"Content-Type": "application/json"})
         except httpx.HTTPError as exc:

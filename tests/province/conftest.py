@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from bench.demo.province import site_toml
 from bench.live_province import LiveProvince
 from bench.live_server import MONDAY_MORNING, LiveServer
 from bench.postgres import TempPostgres
-from queue_server.config import DEFAULT_CONFIG
 
 _names = itertools.count()
 
@@ -35,12 +35,9 @@ def province(province_dsn, tmp_path):
 
 
 def site_config(path: Path, url: str, site: str, key: str, **opts) -> Path:
-    """The sample center's site.toml with a [province] table pointing at `url`."""
-    extra = "".join(f"{k} = {v!r}\n" for k, v in opts.items())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(DEFAULT_CONFIG.read_text(encoding="utf-8") +
-                    f'\n[province]\nurl = "{url}"\nsite = "{site}"\nkey = "{key}"\n{extra}', encoding="utf-8")
-    return path
+    """The sample center's site.toml with a [province] table pointing at `url`; the center is
+    named after the site ("Điểm một cửa xa-a"), as a province page would show it."""
+    return site_toml(path, url, site, key, f"Điểm một cửa {site}", **opts)
 
 
 @pytest.fixture

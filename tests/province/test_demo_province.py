@@ -25,7 +25,8 @@ def test_demo_starts_a_two_site_province(tmp_path):
         def both_sites():
             html = httpx.get(page, timeout=10).text
             return 'data-site="trung-tam"' in html and re.search(
-                r'data-site="xa-demo"><td class="num">\d+</td><td><a [^>]*>xa-demo</a></td><td class="num">3<', html) and html
+                r'data-site="xa-demo"><td class="num">\d+</td><td><a [^>]*>Bộ phận Một cửa UBND xã Tà Nung</a> '
+                r'<small class="muted">xa-demo</small></td><td class="num">3<', html) and html
         html = wait_until(both_sites, timeout=60, what="both sites on the province page")
         assert "Các điểm một cửa của tỉnh" in html
     finally:

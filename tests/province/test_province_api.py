@@ -101,6 +101,8 @@ def test_one_sites_key_cannot_write_another_sites_rows(province, province_dsn):
     {"site": "xa-a", "from": {}, "to": {"ticket_events": 1},
      "logs": {"ticket_events": {"columns": list(BY_NAME["ticket_events"].columns),
                                 "rows": [[1, 1, "not a time", "issued", None, None, None]]}}},
+    {"site": "xa-a", "from": {}, "to": {}, "center": 42},
+    {"site": "xa-a", "from": {}, "to": {}, "center": "x" * 201},
 ])
 def test_bad_batches_get_a_clear_4xx(province, body):
     key = province.add_site("xa-a")
@@ -118,6 +120,10 @@ def test_dashboard_lists_sites_with_tickets_today(province):
     sites = {s["site"]: s for s in province.get("/api/v1/province/sites", viewer).json()["sites"]}
     assert sites["xa-a"]["tickets_today"] == 7 and sites["xa-b"]["tickets_today"] == 0
     assert sites["xa-b"]["silent"] and not sites["xa-a"]["silent"]
+    # a site is called by the name it sends ([center] name); one that never said it, by its code
+    assert post(province, key_a, {**batch("xa-a", 8, 8), "center": "UBND xã Tà Nung"}).status_code == 200
+    sites = {s["site"]: s for s in province.get("/api/v1/province/sites", viewer).json()["sites"]}
+    assert sites["xa-a"]["name"] == "UBND xã Tà Nung" and sites["xa-b"]["name"] == "xa-b"
     page = httpx.get(province.base_url + "/province", params={"token": viewer})
     assert page.status_code == 200 and 'data-site="xa-a"' in page.text and 'data-site="xa-b"' in page.text
     assert "Các điểm một cửa" in page.text

@@ -125,15 +125,16 @@ def test_sites_are_ranked_by_on_time_rate_then_satisfaction_and_keys_stay_in_the
     # the page: ranked rows, each a link to the site's own figures
     page = httpx.get(province.base_url + "/province", params={"token": viewer}, timeout=60).text
     assert page.index('data-site="xa-b"') < page.index('data-site="xa-a"')
+    assert ">Điểm một cửa xa-b</a>" in page            # each site by its own name, as its site.toml says
     drill = httpx.get(province.base_url + "/province/sites/xa-a", params={"token": viewer, **PERIOD}, timeout=60)
-    assert drill.status_code == 200 and "xa-a" in drill.text and "50.0" in drill.text
+    assert drill.status_code == 200 and "<h1>Điểm một cửa xa-a" in drill.text and "50.0" in drill.text
 
     # exports: the same rows as files
     csv = province_get(province, viewer, "/api/v1/stats", by="site", format="csv")
-    assert csv.status_code == 200 and csv.text.lstrip("\ufeff").splitlines()[1].startswith("xa-a,xa-a,4,0,2,")
+    assert csv.status_code == 200 and csv.text.lstrip("\ufeff").splitlines()[1].startswith("xa-a,Điểm một cửa xa-a,4,0,2,")
     xlsx = province_get(province, viewer, "/api/v1/stats/indicators", site="xa-b", format="xlsx")
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
-    assert sheet["A1"].value == "Điểm xa-b"
+    assert sheet["A1"].value == "Điểm một cửa xa-b"
 
     # a site key reads its own figures only; a viewer key cannot write a batch
     own = province_get(province, keys["xa-a"], "/api/v1/stats", by="site")
