@@ -80,6 +80,11 @@ def apply_batch(conn: psycopg.Connection, site: str, batch: dict, now_ts: float)
     center = batch.get("center")
     if center is not None and (not isinstance(center, str) or not center.strip() or len(center) > 200):
         raise _invalid("'center' must be the site's name, 1-200 characters")
+    services = batch.get("services")
+    if services is not None and (not isinstance(services, dict) or len(services) > 200 or not all(
+            isinstance(k, str) and 0 < len(k) <= 32 and isinstance(v, str) and 0 < len(v) <= 200
+            for k, v in services.items())):
+        raise _invalid("'services' must map service codes to their names (≤ 200 of them)")
     pending = batch.get("pending")
     oldest = batch.get("oldest_pending_ts")
     try:
@@ -91,6 +96,9 @@ def apply_batch(conn: psycopg.Connection, site: str, batch: dict, now_ts: float)
             if center is not None:
                 conn.execute("UPDATE sites SET center_name = %s WHERE site = %s AND center_name IS DISTINCT FROM %s",
                              (center.strip(), site, center.strip()))
+            if services is not None:
+                conn.execute("UPDATE sites SET service_names = %s WHERE site = %s AND service_names <> %s",
+                             (Jsonb(services), site, Jsonb(services)))
             stored = {log.name: int(row[0].get(log.name, 0)) for log in LOGS}
             if any(frm[k] > stored[k] for k in stored):
                 return Outcome(stored, gap=True)  # rows between would be missing: resume from ours

@@ -124,9 +124,10 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     CREATE TABLE stats_derived (site text PRIMARY KEY, ts double precision NOT NULL);
     """),
     ("m005_site_names", """
-    -- the site's own name ([center] name in its site.toml), sent with its batches: the province's
-    -- pages call a site by its name, not by its key's code
+    -- the site's own name ([center] name in its site.toml) and its services' names, sent with its
+    -- batches: the province's pages call a site and its services by name, not by code
     ALTER TABLE sites ADD COLUMN center_name text;
+    ALTER TABLE sites ADD COLUMN service_names jsonb NOT NULL DEFAULT '{}'::jsonb;
     """),
 )
 

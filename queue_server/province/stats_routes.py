@@ -69,6 +69,17 @@ def site_names(conn) -> dict[str, str]:
     return {site: name for site, name in conn.execute("SELECT site, center_name FROM sites") if name}
 
 
+def service_names(conn, site: str | None) -> dict[str, str]:
+    """Service names by code as the site sent them (across sites: the first site's name of a code)."""
+    rows = (conn.execute("SELECT service_names FROM sites WHERE site = %s", (site,)) if site else
+            conn.execute("SELECT service_names FROM sites ORDER BY site"))
+    names: dict[str, str] = {}
+    for (by_code,) in rows:
+        for code, name in (by_code or {}).items():
+            names.setdefault(code, name)
+    return names
+
+
 def province_stats(request: Request, from_: str | None, to: str | None, by: str, site: str | None) -> dict:
     if by not in PROVINCE_DIMENSIONS:
         raise ApiError(422, "validation_error", f"'by' phải là một trong: {', '.join(PROVINCE_DIMENSIONS)}",
@@ -79,7 +90,11 @@ def province_stats(request: Request, from_: str | None, to: str | None, by: str,
     def work(conn):
         scope = reader_scope(request, conn, site)
         names = site_names(conn)
-        label = (lambda by, key: names.get(key, key)) if by == "site" else _label
+        if by in ("site", "service"):
+            known = names if by == "site" else service_names(conn, scope)
+            label = lambda by, key: known.get(key, key)  # noqa: E731
+        else:
+            label = _label
         return {**stats_answer(province_sql(conn, scope), tz, first, last, by, label), "site": scope,
                 "site_name": names.get(scope, scope) if scope else None,
                 "freshness": freshness(conn, scope, now_ts(request))}

@@ -25,6 +25,7 @@ class ProvinceLink:
     interval_seconds: float = 5.0
     max_backoff_seconds: float = 60.0
     center: str = ""   # the site's own name ([center] name): what the province's pages call it
+    services: tuple[tuple[str, str], ...] = ()   # (code, name) of its services: named on those pages too
 
 
 def province_link(site: SiteConfig) -> ProvinceLink | None:
@@ -60,4 +61,5 @@ def province_link(site: SiteConfig) -> ProvinceLink | None:
     return ProvinceLink(url, name, key, batch,
                         float(r.get("interval_seconds", (int, float), 5.0, positive=True)),
                         float(r.get("max_backoff_seconds", (int, float), 60.0, positive=True)),
-                        center=site.center.name)
+                        center=site.center.name,
+                        services=tuple((s.code, s.name) for s in site.services.values()))

@@ -106,6 +106,8 @@ class Shipper:
             batch["site"] = self.link.site
             if self.link.center:
                 batch["center"] = self.link.center
+            if self.link.services:
+                batch["services"] = dict(self.link.services)
             r = self.client.post(BATCHES, content=orjson.dumps(batch),
                                  headers={"Content-Type": "application/json"})
         except httpx.HTTPError as exc:

@@ -103,6 +103,8 @@ def test_one_sites_key_cannot_write_another_sites_rows(province, province_dsn):
                                 "rows": [[1, 1, "not a time", "issued", None, None, None]]}}},
     {"site": "xa-a", "from": {}, "to": {}, "center": 42},
     {"site": "xa-a", "from": {}, "to": {}, "center": "x" * 201},
+    {"site": "xa-a", "from": {}, "to": {}, "services": ["civil"]},
+    {"site": "xa-a", "from": {}, "to": {}, "services": {"civil": 7}},
 ])
 def test_bad_batches_get_a_clear_4xx(province, body):
     key = province.add_site("xa-a")

@@ -9,6 +9,8 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 
+from queue_server.config import DEFAULT_CONFIG, load_site
+
 from .conftest import wait_until
 from .test_shipping import issue, serve_some, shipped_all
 
@@ -128,6 +130,9 @@ def test_sites_are_ranked_by_on_time_rate_then_satisfaction_and_keys_stay_in_the
     assert ">Điểm một cửa xa-b</a>" in page            # each site by its own name, as its site.toml says
     drill = httpx.get(province.base_url + "/province/sites/xa-a", params={"token": viewer, **PERIOD}, timeout=60)
     assert drill.status_code == 200 and "<h1>Điểm một cửa xa-a" in drill.text and "50.0" in drill.text
+    by_service = province_get(province, viewer, "/api/v1/stats", by="service", site="xa-a").json()
+    names = {s.code: s.name for s in load_site(DEFAULT_CONFIG).services.values()}
+    assert by_service["rows"] and all(r["label"] == names[r["key"]] for r in by_service["rows"])   # names, not codes
 
     # exports: the same rows as files
     csv = province_get(province, viewer, "/api/v1/stats", by="site", format="csv")
