@@ -29,11 +29,11 @@ from typing import Any
 from queue_server.app import MIGRATIONS
 from queue_server.clock import FakeClock
 from queue_server.config import load_site
-from queue_server.counters import presence
+from queue_server.hall.counters import presence
 from queue_server.store import Store
-from queue_server.tickets import calling, rules
-from queue_server.tickets.estimates import naive_wait_minutes
-from queue_server.tickets.public import ticket_with_estimate
+from queue_server.hall.tickets import calling, rules
+from queue_server.hall.tickets.estimates import naive_wait_minutes
+from queue_server.hall.tickets.public import ticket_with_estimate
 
 FIRST_DAY = date(2026, 11, 23)   # a Monday
 CV = 0.5

@@ -106,7 +106,7 @@ def _child(spec_path: str) -> None:
     from kivy.clock import Clock
     from kivy.tests.common import UnitTestTouch
 
-    from kiosk_app.devices import KioskPrinter
+    from kiosk_app.peripherals.devices import KioskPrinter
 
     app = build_app(cfg, printer=KioskPrinter(cfg.printer_url, timeout=cfg.printer_timeout))
     c = app.controller

@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from bench.policy_mixed import compare
 from queue_server.config import SiteConfig, load_site
-from queue_server.tickets.ordering import Candidate, Rule
+from queue_server.hall.tickets.ordering import Candidate, Rule
 
 PRIORITY_SHARE = 0.10
 LOAD = 0.85               # arrivals ÷ capacity over the day

@@ -19,9 +19,9 @@ import math
 import random
 from typing import Any
 
-from queue_server.appointments.rules import TooEarly, checkin_arrival
+from queue_server.hall.appointments.rules import TooEarly, checkin_arrival
 from queue_server.config import SiteConfig
-from queue_server.tickets.ordering import Candidate, Rule
+from queue_server.hall.tickets.ordering import Candidate, Rule
 
 BOOKED_SHARE = 0.30
 SLOT_MIN = 15.0

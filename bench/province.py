@@ -46,7 +46,7 @@ from queue_server.province.stats import RULES, behind_sites, province_sql
 from queue_server.shipping.config import ProvinceLink
 from queue_server.shipping.shipper import Shipper, save_cursor
 from queue_server.shipping.tables import zero_cursor
-from queue_server.stats.routes import indicators_answer
+from queue_server.reports.stats.routes import indicators_answer
 from queue_server.store import Store
 
 DAY = "2026-11-23"

@@ -13,8 +13,8 @@ import sys
 
 from fastapi import FastAPI, Request
 
-from queue_server.tickets.routes import issue_input
-from queue_server.tickets.view import FastJSONResponse
+from queue_server.hall.tickets.routes import issue_input
+from queue_server.hall.tickets.view import FastJSONResponse
 
 
 async def noop_ticket(request: Request) -> FastJSONResponse:

@@ -59,11 +59,11 @@ def run_bench(args: argparse.Namespace) -> int:
     from queue_server.app import MIGRATIONS
     from queue_server.clock import FakeClock
     from queue_server.config import DEFAULT_CONFIG, load_site
-    from queue_server.stats import facts, rollup
-    from queue_server.stats.queries import DIMENSIONS
-    from queue_server.stats.worker import StatsWorker
+    from queue_server.reports.stats import facts, rollup
+    from queue_server.reports.stats.queries import DIMENSIONS
+    from queue_server.reports.stats.worker import StatsWorker
     from queue_server.store import Store
-    from queue_server.tickets.rules import issue_ticket, sync_site
+    from queue_server.hall.tickets.rules import issue_ticket, sync_site
 
     work = Path(args.workdir or tempfile.mkdtemp(prefix="motcua-bench-stats-"))
     work.mkdir(parents=True, exist_ok=True)

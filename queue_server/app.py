@@ -10,60 +10,60 @@ from fastapi import FastAPI
 from queue_server import errors, web
 from queue_server.edge import openapi as openapi_doc
 from queue_server.edge.limits import BodyLimits, SecurityHeaders
-from queue_server.appointments import page as appointments_page
-from queue_server.appointments import routes as appointments_routes
-from queue_server.appointments import schema as appointments_schema
-from queue_server.appointments import rules as appointments_rules
-from queue_server.appointments.config import booking_of
-from queue_server.alerts import routes as alerts_routes
-from queue_server.alerts import schema as alerts_schema
+from queue_server.hall.appointments import page as appointments_page
+from queue_server.hall.appointments import routes as appointments_routes
+from queue_server.hall.appointments import schema as appointments_schema
+from queue_server.hall.appointments import rules as appointments_rules
+from queue_server.hall.appointments.config import booking_of
+from queue_server.hall.alerts import routes as alerts_routes
+from queue_server.hall.alerts import schema as alerts_schema
 from queue_server.auth import routes as auth_routes
 from queue_server.auth import schema as auth_schema
 from queue_server.auth.ratelimit import RateLimiter
 from queue_server.config import load_site
-from queue_server.counters import routes as counters_routes
-from queue_server.counters.presence import sweep_idle
-from queue_server.dashboard import routes as dashboard_routes
-from queue_server.dashboard import schema as dashboard_schema
-from queue_server.dossiers import routes as dossiers_routes
-from queue_server.dossiers import schema as dossiers_schema
-from queue_server.events import routes as events_routes
-from queue_server.events.bus import EventBus
-from queue_server.integrations import routes as integrations_routes
-from queue_server.integrations import schema as integrations_schema
-from queue_server.integrations.worker import build as build_sync_worker
-from queue_server.lockers import kiosk_routes as lockers_kiosk_routes
-from queue_server.lockers import routes as lockers_routes
-from queue_server.lockers import schema as lockers_schema
-from queue_server.lockers.codes import PickupCodes
-from queue_server.lockers.config import parse_lockers
-from queue_server.lockers.worker import setup as setup_lockers
+from queue_server.hall.counters import routes as counters_routes
+from queue_server.hall.counters.presence import sweep_idle
+from queue_server.reports.dashboard import routes as dashboard_routes
+from queue_server.reports.dashboard import schema as dashboard_schema
+from queue_server.results.dossiers import routes as dossiers_routes
+from queue_server.results.dossiers import schema as dossiers_schema
+from queue_server.hall.events import routes as events_routes
+from queue_server.hall.events.bus import EventBus
+from queue_server.results.integrations import routes as integrations_routes
+from queue_server.results.integrations import schema as integrations_schema
+from queue_server.results.integrations.worker import build as build_sync_worker
+from queue_server.results.lockers import kiosk_routes as lockers_kiosk_routes
+from queue_server.results.lockers import routes as lockers_routes
+from queue_server.results.lockers import schema as lockers_schema
+from queue_server.results.lockers.codes import PickupCodes
+from queue_server.results.lockers.config import parse_lockers
+from queue_server.results.lockers.worker import setup as setup_lockers
 from queue_server.notices import outbox as notices_routes
 from queue_server.notices import schema as notices_schema
 from queue_server.notices.outbox import Deliverer, outbox_dir
-from queue_server.postal import citizen as postal_citizen
-from queue_server.postal import confirm as postal_confirm
-from queue_server.postal import routes as postal_routes
-from queue_server.postal.codes import ConfirmCodes, render_with
-from queue_server.postal import schema as postal_schema
-from queue_server.ratings import routes as ratings_routes
-from queue_server.ratings import schema as ratings_schema
+from queue_server.results.postal import citizen as postal_citizen
+from queue_server.results.postal import confirm as postal_confirm
+from queue_server.results.postal import routes as postal_routes
+from queue_server.results.postal.codes import ConfirmCodes, render_with
+from queue_server.results.postal import schema as postal_schema
+from queue_server.hall.ratings import routes as ratings_routes
+from queue_server.hall.ratings import schema as ratings_schema
 from queue_server.settings import Settings
 from queue_server.shipping import schema as shipping_schema
 from queue_server.shipping.config import province_link
 from queue_server.shipping.shipper import Shipper
-from queue_server.stats import page as stats_page
-from queue_server.stats import routes as stats_routes
-from queue_server.stats import schema as stats_schema
-from queue_server.stats.indicators import rules_of as stats_rules
-from queue_server.stats.worker import StatsWorker
+from queue_server.reports.stats import page as stats_page
+from queue_server.reports.stats import routes as stats_routes
+from queue_server.reports.stats import schema as stats_schema
+from queue_server.reports.stats.indicators import rules_of as stats_rules
+from queue_server.reports.stats.worker import StatsWorker
 from queue_server.store import Store
-from queue_server.tickets import citizen as tickets_citizen
-from queue_server.tickets import public as tickets_public
-from queue_server.tickets import routes as tickets_routes
-from queue_server.tickets import schema as tickets_schema
-from queue_server.tickets.rules import sync_site
-from queue_server.voice import routes as voice_routes
+from queue_server.hall.tickets import citizen as tickets_citizen
+from queue_server.hall.tickets import public as tickets_public
+from queue_server.hall.tickets import routes as tickets_routes
+from queue_server.hall.tickets import schema as tickets_schema
+from queue_server.hall.tickets.rules import sync_site
+from queue_server.hall.voice import routes as voice_routes
 
 #: Every feature's schema, applied in this order at start (and by `motcua user|device add`).
 MIGRATIONS = (tickets_schema.migrations, auth_schema.migrations, ratings_schema.migrations,

@@ -34,8 +34,8 @@ def test_queue_server_reads_as_a_small_core_plus_one_folder_per_feature():
     entries = sorted(p.name for p in (REPO / "queue_server").iterdir() if p.name != "__pycache__")
     modules = [e for e in entries if e.endswith(".py")]
     assert len(modules) <= 12, modules
-    for feature in ("auth", "tickets", "counters", "dossiers", "lockers", "notices", "voice", "ratings",
-                    "dashboard", "web", "events"):
+    for feature in ("auth", "hall/tickets", "hall/counters", "results/dossiers", "results/lockers", "notices",
+                    "hall/voice", "hall/ratings", "reports/dashboard", "web", "hall/events"):
         assert (REPO / "queue_server" / feature / "__init__.py").exists(), feature
 
 

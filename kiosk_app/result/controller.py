@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from kiosk_app.ticket.controller import KioskController
-from kiosk_app import keypad
+from kiosk_app.input import keypad
 from kiosk_app.result.flow import FlowView
 from kiosk_app.result.postal_keys import POSTAL_FIELDS, PostalKeys
 
@@ -103,7 +103,7 @@ class ResultKioskController(PostalKeys, KioskController):
         self.runner.submit(self._connect, self._connected)
 
     def _connect_bank(self) -> tuple[Any, Any]:
-        from kiosk_app.devices import KioskPrinter
+        from kiosk_app.peripherals.devices import KioskPrinter
         from kiosk_app.result.lockers import LockerClient, LockerService
         from kiosk_app.result.flow import ResultFlow
 

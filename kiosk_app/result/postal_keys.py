@@ -1,11 +1,11 @@
 """The result kiosk's "receive the result by post" taps (the flow's steps: `kiosk_app.result.postal`):
-the form's fields on the Vietnamese keyboard (`kiosk_app.textpad`), then the confirmation code.
+the form's fields on the Vietnamese keyboard (`kiosk_app.input.textpad`), then the confirmation code.
 A mixin of `ResultKioskController` (it uses its `touch`, `changed`, `_run`, `six_digits`)."""
 from __future__ import annotations
 
 from typing import Any
 
-from kiosk_app import textpad
+from kiosk_app.input import textpad
 
 POSTAL_FIELDS = ("recipient", "address", "phone")
 

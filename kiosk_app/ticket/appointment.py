@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kiosk_app import keypad
+from kiosk_app.input import keypad
 from kiosk_app.api import ApiError, Unreachable
 from kiosk_app.models import Ticket
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk_app import keypad
+from kiosk_app.input import keypad
 from kiosk_app.api import NotAvailable, NotFound, Refused, Unreachable
 from kiosk_app.i18n import N_
 from kiosk_app.models import Dossier, Procedure
 
-# The status names come from the server (one list, in queue_server/dossiers); this is
+# The status names come from the server (one list, in queue_server/results/dossiers); this is
 # what the kiosk says when a server sends none.
 UNKNOWN_STATUS = N_("Status unknown, please ask at the counter")
 

@@ -55,7 +55,7 @@ def build_app(cfg: KioskConfig, *, controller: Any = None, printer: Any = None) 
     from kiosk_app.ticket.controller import KioskController
     from kiosk_app.i18n import gettext
     from kiosk_app.runner import ThreadRunner
-    from kiosk_app.speech import Speaker
+    from kiosk_app.peripherals.speech import Speaker
     from kiosk_app.ui import theme, widgets  # noqa: F401  (registers the widget classes)
     from kiosk_app.ui.registry import screens_for
 
@@ -122,7 +122,7 @@ def build_app(cfg: KioskConfig, *, controller: Any = None, printer: Any = None) 
         def start_scanner(self) -> None:
             if not self.kcfg.scanner_url:
                 return
-            from kiosk_app.devices import open_scanner
+            from kiosk_app.peripherals.devices import open_scanner
             post = self.runner.post
             try:
                 self.scanner = open_scanner(
@@ -183,7 +183,7 @@ def run_kiosk(cfg: KioskConfig, *, windowed: bool = False) -> int:
     configure_kivy(cfg, windowed=windowed)
     printer = None
     if cfg.printer_url:
-        from kiosk_app.devices import KioskPrinter
+        from kiosk_app.peripherals.devices import KioskPrinter
         try:
             printer = KioskPrinter(cfg.printer_url, timeout=cfg.printer_timeout)
         except Exception as exc:  # shown as a printer fault on each ticket, reported to the server

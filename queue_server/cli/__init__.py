@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
 def register(commands: argparse._SubParsersAction) -> None:
     """queue_server's own commands: serve, init, check, user, device, dossiers, province."""
     from queue_server.cli import check, serve
-    from queue_server.integrations import cli as integrations_cli
+    from queue_server.results.integrations import cli as integrations_cli
     from queue_server.province import cli as province_cli
     serve.register(commands)
     check.register(commands)

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 
-from queue_server.lockers.config import NoticeConfig
+from queue_server.results.lockers.config import NoticeConfig
 
 
 class SendError(Exception):

@@ -1,14 +1,14 @@
 """Notices to citizens (result ready, reminder): one outbox, several channels.
 
 A request only INSERTs into `notices_outbox` inside its own transaction; a
-background worker (started by `queue_server.lockers.worker`) delivers due rows with
+background worker (started by `queue_server.results.lockers.worker`) delivers due rows with
 retries and exponential back-off, so a slow SMS gateway never blocks anyone.
 Channels (`queue_server.notices.adapters`): file outbox (default), SMS and
 Zalo OA over HTTP, e-mail over SMTP.
 
 Personal data at rest: a row's body never holds a pickup code (a `{code}` placeholder and
 `code_ref`, filled in only when the message is handed to its channel — see
-`queue_server.lockers.codes`); once a row is sent or given up its body and recipient are
+`queue_server.results.lockers.codes`); once a row is sent or given up its body and recipient are
 wiped and only a redacted copy stays; a file-outbox message is deleted `file_keep_hours`
 after it was written; a pending message for a dossier whose contacts were erased is dropped.
 """
@@ -26,7 +26,7 @@ from pydantic import Field
 from queue_server.auth.guards import Principal, require_staff
 from queue_server.clock import iso_local
 from queue_server.deps import get_now, get_store
-from queue_server.lockers.config import LockerConfig, NoticeConfig
+from queue_server.results.lockers.config import LockerConfig, NoticeConfig
 from queue_server.notices.adapters import Adapter, SendError, make_adapters
 from queue_server.store import Store, Tx
 
@@ -51,7 +51,7 @@ def outbox_dir(cfg: NoticeConfig, site_path: Path | str, db_path: Path | str) ->
 
 def _recipients(cfg: NoticeConfig, dossier: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(channel, recipient, masked recipient) for every configured channel the dossier can be reached on."""
-    from queue_server.dossiers.rules import mask_email, mask_phone
+    from queue_server.results.dossiers.rules import mask_email, mask_phone
     out = []
     for channel in cfg.channels:
         field = RECIPIENT_FIELD[channel]

@@ -15,7 +15,7 @@ from queue_server.clock import iso_local
 from queue_server.province.ranking import COLUMNS
 from queue_server.province.routes import sites_overview
 from queue_server.province.stats_routes import province_indicators, province_stats
-from queue_server.stats.export import BY_NAMES
+from queue_server.reports.stats.export import BY_NAMES
 
 router = APIRouter()
 env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape())

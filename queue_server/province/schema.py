@@ -70,7 +70,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         dossier text, door_open integer, item integer, data text, PRIMARY KEY (site, id));
     """),
     ("m003_stats_facts", """
-    -- The statistics' per-ticket facts (queue_server/stats/facts.py), derived at the province
+    -- The statistics' per-ticket facts (queue_server/reports/stats/facts.py), derived at the province
     -- from the mirrored tickets/ticket_events/ratings by the same code as on a site box.
     CREATE TABLE stats_ticket_facts (
         site text NOT NULL, ticket_id bigint NOT NULL, day text NOT NULL, issue_hour integer NOT NULL,
@@ -92,7 +92,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ALTER TABLE dossiers ADD COLUMN channel integer NOT NULL DEFAULT 1;
     """),
     ("m004_stats_rollups", """
-    -- The site box's daily and weekly roll-ups (queue_server/stats/rollup.py, the same statements),
+    -- The site box's daily and weekly roll-ups (queue_server/reports/stats/rollup.py, the same statements),
     -- one set per site: a month across 170 sites reads ~30 rows per site and key, not every ticket.
     -- A (site, day) whose facts changed is dirty: read live from the facts until it is rolled.
     CREATE TABLE stats_dirty (site text NOT NULL, day text NOT NULL, PRIMARY KEY (site, day));
@@ -114,7 +114,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         k text NOT NULL, minute integer NOT NULL, n bigint NOT NULL,
         PRIMARY KEY (site, dim, metric, unit, day, k, minute));
     CREATE INDEX stats_day_hist_read ON stats_day_hist (dim, metric, unit, day);
-    -- Per-dossier facts for the 766 figures (queue_server/stats/dossier_facts.py)
+    -- Per-dossier facts for the 766 figures (queue_server/reports/stats/dossier_facts.py)
     CREATE TABLE stats_dossier_facts (
         site text NOT NULL, code text NOT NULL, completed_ts double precision,
         completed_midnight double precision, supplements integer NOT NULL, paused_s double precision NOT NULL,

@@ -1,4 +1,4 @@
-"""The statistics at the province: the site's own code (queue_server/stats) over PostgreSQL.
+"""The statistics at the province: the site's own code (queue_server/reports/stats) over PostgreSQL.
 
 - Facts: each site's per-ticket facts (`stats.facts.facts_for`) and per-dossier facts
   (`stats.dossier_facts.facts_for`) are derived from the mirrored tables, per site from a
@@ -22,10 +22,10 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from queue_server.clock import iso_local
-from queue_server.stats import dossier_facts, facts
-from queue_server.stats.indicators import StatsRules, on_time_by_site
-from queue_server.stats.queries import Sql, breakdown
-from queue_server.stats.rollup import monday, roll_day, roll_week
+from queue_server.reports.stats import dossier_facts, facts
+from queue_server.reports.stats.indicators import StatsRules, on_time_by_site
+from queue_server.reports.stats.queries import Sql, breakdown
+from queue_server.reports.stats.rollup import monday, roll_day, roll_week
 
 LOCK_ID = 7_316_005  # advisory lock space: one refresh or roll of a site's figures at a time
 LOGS = ("ticket_events", "ratings", "dossier_events")

@@ -23,9 +23,9 @@ from queue_server.errors import ApiError
 from queue_server.province import keys
 from queue_server.province.routes import _db
 from queue_server.province.stats import RULES, freshness, province_sql
-from queue_server.stats import export
-from queue_server.stats.queries import PROVINCE_DIMENSIONS
-from queue_server.stats.routes import CHANNEL_NAMES, indicators_answer, period, stats_answer
+from queue_server.reports.stats import export
+from queue_server.reports.stats.queries import PROVINCE_DIMENSIONS
+from queue_server.reports.stats.routes import CHANNEL_NAMES, indicators_answer, period, stats_answer
 
 router = APIRouter(prefix="/api/v1/stats", tags=["province statistics"])
 Format = Query("json", pattern="^(json|csv|xlsx)$")

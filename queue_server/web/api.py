@@ -16,7 +16,7 @@ from queue_server.auth.guards import Principal, require_staff, require_staff_or_
 from queue_server.clock import service_day
 from queue_server.deps import get_now, get_site, get_store
 from queue_server.errors import ApiError
-from queue_server.tickets.view import TICKET_COLUMNS, ticket_json
+from queue_server.hall.tickets.view import TICKET_COLUMNS, ticket_json
 
 router = APIRouter(prefix="/api/v1", tags=["web pages"])
 

@@ -323,7 +323,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "loading": ("Đang tải…", "Loading…"),
     "total": ("Tổng cộng", "Total"),
     "no_data": ("Không có số liệu trong khoảng này.", "No figures in this range."),
-    # the booking page (/book, /book/{code}): queue_server/appointments/page.py
+    # the booking page (/book, /book/{code}): queue_server/hall/appointments/page.py
     "book_title": ("Đặt lịch hẹn", "Book an appointment"),
     "book_service": ("1. Chọn lĩnh vực", "1. Choose a service"),
     "book_day": ("2. Chọn ngày", "2. Choose a day"),

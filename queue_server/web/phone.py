@@ -12,9 +12,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from queue_server.auth.ratelimit import public_rate_limit
-from queue_server.alerts.rules import alert_view
+from queue_server.hall.alerts.rules import alert_view
 from queue_server.errors import ApiError
-from queue_server.tickets.citizen import citizen_view, resolve
+from queue_server.hall.tickets.citizen import citizen_view, resolve
 from queue_server.web.i18n import STRINGS, LANGS
 from queue_server.web.pages import page_lang, templates
 from queue_server.web.postal_form import postal_context

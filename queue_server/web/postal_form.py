@@ -2,7 +2,7 @@
 
 The page only carries where to send the request (its own link: /api/v1/t/{token} or
 /api/v1/appointments/{code}) and the words in both languages; static/postal.js (ES5) does
-the two steps against queue_server.postal.citizen.
+the two steps against queue_server.results.postal.citizen.
 """
 from __future__ import annotations
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
-from queue_server.appointments.rules import TooEarly, checkin_arrival
-from queue_server.tickets.ordering import Candidate, Rule
+from queue_server.hall.appointments.rules import TooEarly, checkin_arrival
+from queue_server.hall.tickets.ordering import Candidate, Rule
 
 minutes = st.integers(min_value=0, max_value=120)
 offsets = st.integers(min_value=-240 * 60, max_value=240 * 60)   # seconds from the slot start

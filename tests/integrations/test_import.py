@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 from bench.live_server import MOTCUA
 from queue_server.clock import VN
-from queue_server.integrations.items import ItemError, parse_item
+from queue_server.results.integrations.items import ItemError, parse_item
 
 HEAD = "Mã hồ sơ;Trạng thái;Ngày cập nhật;Tên thủ tục;Ngày tiếp nhận;Ngày hẹn trả;Người nộp;Số điện thoại;Ghi chú\n"
 

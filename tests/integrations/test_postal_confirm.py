@@ -8,7 +8,7 @@ import json
 from hypothesis import given, strategies as st
 
 from queue_server.auth.accounts import add_device
-from queue_server.tickets.links import status_url, link_key
+from queue_server.hall.tickets.links import status_url, link_key
 from tests.integrations.conftest import CODE, item
 
 ADDRESS = "12 Hoàng Văn Thụ, Phường 4, Đà Lạt, Lâm Đồng"
@@ -103,7 +103,7 @@ def test_a_code_expires_and_a_new_request_replaces_the_old(hub):
 
 
 def test_an_unconfirmed_request_leaves_no_address_behind(hub):
-    from queue_server.postal.confirm import sweep
+    from queue_server.results.postal.confirm import sweep
     hub.push(item(1, status=4))
     ask(hub, 1)
     assert sweep(hub.store, hub.clock()) == 0
@@ -192,7 +192,7 @@ def test_the_booking_page_asks_through_its_code(hub):
 
 def test_a_code_lost_in_a_restart_is_never_sent(hub):
     """Only the hash is on disk: a code drawn before a restart cannot be sent after it."""
-    from queue_server.postal.codes import ConfirmCodes
+    from queue_server.results.postal.codes import ConfirmCodes
     hub.push(item(1, status=4))
     ask(hub, 1)
     ConfirmCodes.of(hub.store)._codes.clear()     # what a restart does to the process memory
@@ -203,7 +203,7 @@ def test_a_code_lost_in_a_restart_is_never_sent(hub):
 
 @given(st.integers(min_value=0, max_value=10_000), st.integers(min_value=0, max_value=10_000))
 def test_the_wait_after_wrong_codes_only_grows_and_stays_bounded(a, b):
-    from queue_server.postal.confirm import BACKOFF_MAX_S, FREE_TRIES, try_wait_s
+    from queue_server.results.postal.confirm import BACKOFF_MAX_S, FREE_TRIES, try_wait_s
     lo, hi = sorted((a, b))
     assert try_wait_s(lo) <= try_wait_s(hi) <= BACKOFF_MAX_S
     assert (try_wait_s(lo) == 0) == (lo < FREE_TRIES)      # slowed, never locked: always a finite wait
@@ -211,7 +211,7 @@ def test_the_wait_after_wrong_codes_only_grows_and_stays_bounded(a, b):
 
 @given(st.lists(st.text(alphabet="abcđêơ 0123456789/", min_size=1, max_size=12), min_size=1, max_size=6))
 def test_a_masked_address_keeps_only_the_last_two_parts(parts):
-    from queue_server.postal.rules import mask_address
+    from queue_server.results.postal.rules import mask_address
     address = ", ".join(parts)
     masked = mask_address(address)
     kept = [p.strip() for p in parts if p.strip()]

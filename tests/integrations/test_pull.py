@@ -14,8 +14,8 @@ from bench.onestop_sim import start_onestop
 from queue_server.app import MIGRATIONS
 from queue_server.clock import VN, iso_local, utc_now
 from queue_server.config import Integrations
-from queue_server.integrations.sources import SourceError
-from queue_server.integrations.worker import Puller, Worker
+from queue_server.results.integrations.sources import SourceError
+from queue_server.results.integrations.worker import Puller, Worker
 from queue_server.store import Store
 
 

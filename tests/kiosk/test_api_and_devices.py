@@ -10,9 +10,9 @@ from hardware_sim.scanner.device import ScannerSim
 from kiosk_app.api import NotAvailable, NotFound, Refused, ServerClient, Unreachable
 from kiosk_app.config import KioskConfig
 from kiosk_app.ticket.controller import KioskController
-from kiosk_app.devices import open_scanner
+from kiosk_app.peripherals.devices import open_scanner
 from kiosk_app.runner import ThreadRunner
-from kiosk_app.speech import Speaker
+from kiosk_app.peripherals.speech import Speaker
 
 
 def test_client_maps_server_answers(live_server):

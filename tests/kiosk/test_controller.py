@@ -11,7 +11,7 @@ from hardware_sim.scanner.payloads import fake_cccd
 from kiosk_app.api import ServerClient
 from kiosk_app.config import KioskConfig
 from kiosk_app.ticket.controller import KioskController
-from kiosk_app.devices import KioskPrinter
+from kiosk_app.peripherals.devices import KioskPrinter
 from kiosk_app.runner import InlineRunner, ThreadRunner
 
 

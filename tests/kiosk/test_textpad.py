@@ -6,7 +6,7 @@ import unicodedata
 import pytest
 from hypothesis import given, strategies as st
 
-from kiosk_app.textpad import PHONE_KEYS, TEXT_KEYS, edit, label
+from kiosk_app.input.textpad import PHONE_KEYS, TEXT_KEYS, edit, label
 
 
 def typed(keys: list[str]) -> str:

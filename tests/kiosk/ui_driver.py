@@ -29,7 +29,7 @@ from kivy.tests.common import UnitTestTouch  # noqa: E402
 
 printer = None
 if cfg.printer_url:
-    from kiosk_app.devices import KioskPrinter
+    from kiosk_app.peripherals.devices import KioskPrinter
     printer = KioskPrinter(cfg.printer_url, timeout=cfg.printer_timeout)
 app = build_app(cfg, printer=printer)
 report: dict = {"taps": [], "screens": [], "measures": {}, "shots": [], "events": [], "error": None}

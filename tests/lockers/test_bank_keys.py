@@ -68,7 +68,7 @@ def _ready_with_code_named(desk, name: str):
 def test_one_device_key_cannot_drive_two_banks():
     import pytest
     from queue_server.config import ConfigError
-    from queue_server.lockers.config import parse_lockers
+    from queue_server.results.lockers.config import parse_lockers
     bank = {"boards": [0]}
     cfg = parse_lockers({"lockers": {"banks": [{"kiosk": "a", **bank}, {"kiosk": "b", "devices": ["x"], **bank}]}})
     assert cfg.bank("a").bound("a") and not cfg.bank("a").bound("x") and cfg.bank("b").bound("x")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from queue_server.config import DEFAULT_CONFIG, ConfigError, load_site
-from queue_server.lockers.config import parse_lockers
+from queue_server.results.lockers.config import parse_lockers
 
 
 def test_sample_site_has_a_result_bank():

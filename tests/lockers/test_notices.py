@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from queue_server.lockers.codes import PickupCodes
-from queue_server.lockers.config import NoticeConfig
+from queue_server.results.lockers.codes import PickupCodes
+from queue_server.results.lockers.config import NoticeConfig
 from queue_server.notices.outbox import Deliverer
 from queue_server.notices.adapters import HttpSms, Smtp, ZaloOA
 

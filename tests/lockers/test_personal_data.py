@@ -7,10 +7,10 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from queue_server.lockers.codes import PickupCodes
+from queue_server.results.lockers.codes import PickupCodes
 from queue_server.notices.outbox import Deliverer
 from queue_server.notices.adapters import HttpSms
-from queue_server.lockers.config import NoticeConfig
+from queue_server.results.lockers.config import NoticeConfig
 from tests.lockers.test_notices import Gateway
 
 KIOSK = "result-1"

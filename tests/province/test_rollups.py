@@ -17,10 +17,10 @@ from psycopg.types.json import Jsonb
 
 from queue_server.province.stats import behind_sites, freshness, province_sql, refresh, roll_past
 from queue_server.province.worker import FactWorker
-from queue_server.stats import facts
-from queue_server.stats.indicators import StatsRules
-from queue_server.stats.queries import PROVINCE_DIMENSIONS, breakdown
-from queue_server.stats.routes import indicators_answer
+from queue_server.reports.stats import facts
+from queue_server.reports.stats.indicators import StatsRules
+from queue_server.reports.stats.queries import PROVINCE_DIMENSIONS, breakdown
+from queue_server.reports.stats.routes import indicators_answer
 
 pytestmark = pytest.mark.xdist_group("postgres")
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

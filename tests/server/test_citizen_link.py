@@ -10,7 +10,7 @@ import httpx
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from queue_server.tickets.links import TOKEN_LEN, ticket_id_for, token_for
+from queue_server.hall.tickets.links import TOKEN_LEN, ticket_id_for, token_for
 
 KEY = bytes(range(32))
 

@@ -6,7 +6,7 @@ import asyncio
 from zoneinfo import ZoneInfo
 
 from queue_server.clock import FakeClock
-from queue_server.events.bus import QUEUE_LIMIT, EventBus
+from queue_server.hall.events.bus import QUEUE_LIMIT, EventBus
 from bench.live_server import MONDAY_MORNING
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from hypothesis import given, strategies as st
 
 from queue_server.config import load_site
-from queue_server.tickets.forecast import OpenCounter, forecast, spread
-from queue_server.tickets.ordering import Candidate, Rule
+from queue_server.hall.tickets.forecast import OpenCounter, forecast, spread
+from queue_server.hall.tickets.ordering import Candidate, Rule
 
 SITE = load_site()
 RULE = Rule.from_site(SITE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from queue_server.auth.accounts import add_device, add_user
-from queue_server.counters.presence import sweep_idle
+from queue_server.hall.counters.presence import sweep_idle
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from queue_server.tickets import calling, rules
+from queue_server.hall.tickets import calling, rules
 from queue_server.clock import FakeClock, to_ts
 from queue_server.config import load_site
-from queue_server.tickets.schema import migrations
+from queue_server.hall.tickets.schema import migrations
 from queue_server.store import Store
 
 SITE = load_site()
@@ -117,8 +117,8 @@ candidates = st.lists(st.tuples(st.sampled_from(SERVICES), st.sampled_from(GROUP
 @given(candidates, st.integers(0, 400), st.sampled_from(COUNTERS))
 def test_the_store_calls_exactly_whom_the_rule_says(rows, now_min, counter):
     """The store narrows the choice with SQL for speed; it must agree with ordering.Rule everywhere."""
-    from queue_server.tickets.estimates import people_ahead
-    from queue_server.tickets.ordering import Candidate, Rule
+    from queue_server.hall.tickets.estimates import people_ahead
+    from queue_server.hall.tickets.ordering import Candidate, Rule
     rule = Rule.from_site(SITE)
     base = to_ts(FakeClock("2026-11-23T07:00:00+07:00")())
     now = base + now_min * 60
@@ -157,7 +157,7 @@ def test_waiting_counts_kept_by_the_writers_match_the_tickets(steps):
     counting: after any mix of changes it equals the real count, and a new ticket without
     priority is told exactly the people the rule puts ahead of it."""
     from queue_server.errors import RuleError
-    from queue_server.tickets.estimates import people_ahead
+    from queue_server.hall.tickets.estimates import people_ahead
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "q.sqlite", [migrations])
         rules.sync_site(store, SITE)
@@ -194,7 +194,7 @@ def test_request_digest_matches_the_stored_format(service, priority, channel, pr
     Vietnamese, quotes, control characters), or a retry would be refused as a different one."""
     import hashlib
     import json
-    from queue_server.tickets.routes import IssueRequest, request_digest
+    from queue_server.hall.tickets.routes import IssueRequest, request_digest
     body = IssueRequest(service=service, priority=priority, channel=channel, priority_proof=proof)
     dump = body.model_dump()
     assert dump.pop("person_hash") is None       # not sent: the format stored before it existed

@@ -8,8 +8,8 @@ import uuid
 import pytest
 from hypothesis import given, strategies as st
 
-from queue_server.alerts import rules
-from queue_server.alerts.routes import run_once
+from queue_server.hall.alerts import rules
+from queue_server.hall.alerts.routes import run_once
 from queue_server.notices.outbox import deliverer
 
 PHONE = "0901234567"

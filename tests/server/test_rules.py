@@ -7,11 +7,11 @@ import sys
 
 import pytest
 
-from queue_server.tickets import calling, rules
+from queue_server.hall.tickets import calling, rules
 from queue_server.clock import FakeClock
 from queue_server.config import load_site
 from queue_server.errors import RuleError
-from queue_server.tickets.schema import migrations
+from queue_server.hall.tickets.schema import migrations
 from queue_server.store import Store
 
 
@@ -186,7 +186,7 @@ def test_call_next_may_refuse_over_an_unstarted_call_instead(env, tmp_path):
 
 
 def test_estimates_follow_the_rolling_service_time(env):
-    from queue_server.tickets.estimates import rolling_service_seconds
+    from queue_server.hall.tickets.estimates import rolling_service_seconds
     store, site, clock = env
     before = rolling_service_seconds(store.db.conn, site, "land")
     assert before == site.services["land"].typical_minutes * 60

@@ -277,7 +277,7 @@ def test_bad_parameters_are_clear_4xx_and_only_supervisors_see_figures(center):
 def test_percentiles_in_sql_are_the_nearest_rank_minute(seconds):
     """The SQL ranking (window sums over minute histograms) against a sort in Python."""
     import sqlite3
-    from queue_server.stats.queries import percentiles_sql
+    from queue_server.reports.stats.queries import percentiles_sql
     db = sqlite3.connect(":memory:")
     db.execute("CREATE TABLE h (k TEXT, minute INTEGER, n INTEGER)")
     db.executemany("INSERT INTO h VALUES (?, ?, 1)", [(k, int(s // 60)) for k, v in seconds.items() for s in v])
@@ -292,7 +292,7 @@ def test_percentiles_in_sql_are_the_nearest_rank_minute(seconds):
 @given(st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 12, 31)), st.integers(0, 60),
        st.sets(st.integers(0, 60)), st.sets(st.integers(0, 9)))
 def test_a_range_is_split_into_weeks_days_and_live_days_covering_each_day_once(first, length, dirty, dirty_weeks):
-    from queue_server.stats.rollup import plan
+    from queue_server.reports.stats.rollup import plan
     last = first + timedelta(days=length)
     dirty_days = {(first + timedelta(days=i)).isoformat() for i in dirty}
     mondays = {(first - timedelta(days=first.weekday()) + timedelta(weeks=i)).isoformat() for i in dirty_weeks}

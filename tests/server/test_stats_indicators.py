@@ -16,7 +16,7 @@ from __future__ import annotations
 import pytest
 
 from queue_server.config import ConfigError, load_site, parse_site
-from queue_server.stats.indicators import rules_of
+from queue_server.reports.stats.indicators import rules_of
 from tests.server.test_stats_figures import center  # noqa: F401  (fixture)
 
 
@@ -94,8 +94,8 @@ def test_provincial_rules_come_from_the_site_config(center, tmp_path):
     data = dict(site.sections)
     from datetime import date
 
-    from queue_server.stats.indicators import indicators
-    from queue_server.stats.queries import Sql
+    from queue_server.reports.stats.indicators import indicators
+    from queue_server.reports.stats.queries import Sql
     store = center.client.app.state.store
 
     def late(rules: dict) -> dict:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from queue_server.stats.indicators import local_day
+from queue_server.reports.stats.indicators import local_day
 
 
 @given(st.floats(min_value=0, max_value=4e9, allow_nan=False),

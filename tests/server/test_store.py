@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from queue_server.tickets.schema import migrations
+from queue_server.hall.tickets.schema import migrations
 from queue_server import store as store_module
 from queue_server.store import Store
 

@@ -7,8 +7,8 @@ import wave
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from queue_server.voice.audio import RATE, VoiceCache, chime_pcm, wav_duration
-from queue_server.voice.words import call_phrase, read_counter, read_number, read_ticket
+from queue_server.hall.voice.audio import RATE, VoiceCache, chime_pcm, wav_duration
+from queue_server.hall.voice.words import call_phrase, read_counter, read_number, read_ticket
 
 DIGIT = {"không": 0, "một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "lăm": 5,
          "sáu": 6, "bảy": 7, "tám": 8, "chín": 9}
@@ -128,8 +128,8 @@ def test_voice_endpoint_serves_wav_to_display_only(web_app):
 def test_no_two_service_letters_sound_alike_in_espeak():
     """Over a loudspeaker, "D" and "G" must not be the same sound (espeak's own phonemes)."""
     import subprocess
-    from queue_server.voice.audio import ESPEAK
-    from queue_server.voice.words import LETTERS
+    from queue_server.hall.voice.audio import ESPEAK
+    from queue_server.hall.voice.words import LETTERS
     phonemes = {}
     for letter in LETTERS:
         spoken = read_ticket(f"{letter}1").rsplit(" ", 1)[0]

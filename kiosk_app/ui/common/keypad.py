@@ -1,4 +1,4 @@
-"""The kiosk's one on-screen keypad (keys from `kiosk_app.keypad`), drawn into a grid."""
+"""The kiosk's one on-screen keypad (keys from `kiosk_app.input.keypad`), drawn into a grid."""
 from __future__ import annotations
 
 from typing import Any, Callable, Iterable

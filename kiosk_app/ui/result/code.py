@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk_app.keypad import PIN_KEYS
+from kiosk_app.input.keypad import PIN_KEYS
 from kiosk_app.result.controller import CODE_LENGTH
 from kiosk_app.result.text import WORD_KEYS, rt
 from kiosk_app.ui import theme

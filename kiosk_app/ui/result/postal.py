@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk_app import textpad
+from kiosk_app.input import textpad
 from kiosk_app.result.text import WORD_KEYS, rt
 from kiosk_app.ui import theme
 from kiosk_app.ui.common import keypad
@@ -13,7 +13,7 @@ FIELDS = ("recipient", "address", "phone")
 
 class ResultPostalScreen(KScreen):
     """Receive the result by post: recipient, full address, optional phone, typed on the
-    Vietnamese keyboard (kiosk_app.textpad: shape and tone keys after a word's letters)."""
+    Vietnamese keyboard (kiosk_app.input.textpad: shape and tone keys after a word's letters)."""
 
     def refresh(self, c: Any) -> None:
         ids = self.ids

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk_app.i18n import pick_language
-from kiosk_app.keypad import PIN_KEYS
+from kiosk_app.input.keypad import PIN_KEYS
 from kiosk_app.ticket.appointment import CODE_LENGTH
 from kiosk_app.ui import theme
 from kiosk_app.ui.common import keypad

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk_app.keypad import dossier_keys
+from kiosk_app.input.keypad import dossier_keys
 from kiosk_app.ui import theme
 from kiosk_app.ui.common import keypad
 from kiosk_app.ui.screen import KScreen

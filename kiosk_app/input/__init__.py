@@ -1,0 +1,1 @@
+"""What a citizen types: the keypads, Vietnamese text entry."""

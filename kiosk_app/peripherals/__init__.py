@@ -1,0 +1,1 @@
+"""The kiosk's devices: printer and scanner through drivers/, speech."""

@@ -1,0 +1,1 @@
+"""What supervisors read: statistics and 766 indicators, the dashboard."""
